@@ -1,0 +1,99 @@
+"""Command line: `python -m bot run | demo | replay`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.config import SettingsError, load_settings
+from bot.logging_setup import configure_logging
+from bot.replay import ReplayError, parse_time, run_replay
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Kindling Discord bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot with settings from the environment / .env")
+    demo = sub.add_parser("demo", help="run the bot against a local sandbox with a simulated "
+                                       "community (no token, no network)")
+    demo.add_argument("--seconds", type=float, default=45.0,
+                      help="wall-clock seconds for the simulated week")
+    replay = sub.add_parser("replay", help="run recorded events and print the resulting state")
+    replay.add_argument("file", type=Path, help="JSONL events file")
+    replay.add_argument("--now", required=True, help="ISO 8601 time to evaluate state at")
+    replay.add_argument("--db", default=None, help="database to apply the events to")
+    replay.add_argument("--format", choices=["json"], default="json")
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"error: {message}\n")
+    return code
+
+
+def _replay(args: argparse.Namespace) -> int:
+    configure_logging(logging.WARNING)
+    try:
+        now = parse_time(args.now, "--now")
+    except ValueError as exc:
+        return _fail(str(exc), 2)
+    if not args.file.is_file():
+        return _fail(f"no such events file: {args.file}", 2)
+    try:
+        if args.db:
+            result = asyncio.run(run_replay(args.file, now, args.db))
+        else:
+            with tempfile.TemporaryDirectory(prefix="kindling-replay-") as tmp:
+                result = asyncio.run(run_replay(args.file, now, str(Path(tmp) / "replay.db")))
+    except ReplayError as exc:
+        return _fail(str(exc), 2)
+    except UnicodeDecodeError as exc:
+        return _fail(f"events file is not UTF-8: {exc.reason}", 2)
+    sys.stdout.write(json.dumps(result, sort_keys=True, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _run() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc), 78)
+    configure_logging(settings.log_level_number)
+    if not settings.discord_token:
+        return _fail("missing setting DISCORD_TOKEN: put the bot token in .env or the "
+                     "environment (or run `python -m bot demo` to try it without one)", 78)
+    from bot.app import run_bot
+
+    return int(run_bot(settings))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc), 78)
+    configure_logging(logging.WARNING)
+    from bot.demo import run_demo
+
+    return int(run_demo(settings, wall_seconds=args.seconds))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "replay":
+        return _replay(args)
+    if args.command == "run":
+        return _run()
+    return _demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,60 @@
+"""Operator settings (environment / .env), built once in __main__ and passed down."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: str | None = Field(default=None, min_length=1)
+    database_path: Path = Path("./kindling.db")
+    log_level: str = "INFO"
+    dev_guild_id: int | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    flush_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    flush_max_batch: int = Field(default=5000, ge=1, le=1_000_000)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
+            raise ValueError("must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG")
+        return level
+
+    @field_validator("discord_api_base", "discord_gateway_url")
+    @classmethod
+    def _url(cls, value: str | None, info: object) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split("://", 1)[0]
+        if scheme not in ("http", "https", "ws", "wss") or "://" not in value:
+            raise ValueError("must be a URL such as http://127.0.0.1:8080/api/v10")
+        return value
+
+    @property
+    def log_level_number(self) -> int:
+        return int(logging.getLevelName(self.log_level))
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting; the message names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        msg = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {name}: {msg}") from None

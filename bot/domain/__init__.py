@@ -1,0 +1,1 @@
+"""Pure rules of Kindling: no discord, no I/O, time passed in."""

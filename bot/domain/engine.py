@@ -1,0 +1,435 @@
+"""The tracking rules applied in order, in memory, producing rows to persist.
+
+`GuildState` holds what the rules need to remember about one guild (cooldown clocks,
+allowances, caps, pair-day directions, streak runs, reputation, badges). `apply_*` methods
+take plain records and record every consequence in a `Batch` of plain rows; the tracking
+pipeline persists batches. Nothing here does I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.badges import connector_badges_for, rep_badges_for, streak_badge
+from bot.domain.challenges import Challenge, best_multiplier
+from bot.domain.guild_settings import GuildSettings
+from bot.domain.interactions import (
+    KudosRecord,
+    MessageRecord,
+    ReactionRecord,
+    extract_message_candidates,
+    normalise_content,
+)
+from bot.domain.points import (
+    DUPLICATE_WINDOW_SECONDS,
+    cooldown_passes,
+    earner_of,
+    is_duplicate,
+    is_new_member,
+    multiply,
+    truncate_to_caps,
+)
+from bot.domain.streaks import StreakRun, local_day, pair_key
+
+# interaction flags stored with each row so counters can be rebuilt after a restart
+FLAG_COOLDOWN_PASSED = 1
+FLAG_UNIT_USED = 2
+FLAG_STREAK = 4
+
+
+@dataclass(slots=True)
+class MemberInfo:
+    bot: bool = False
+    joined_at: datetime | None = None
+    opted_out: bool = False
+    excluded: bool = False
+    left: bool = False
+
+    @property
+    def counts(self) -> bool:
+        return not (self.bot or self.opted_out or self.excluded)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    author: int
+    ts: datetime
+
+
+@dataclass(slots=True)
+class Batch:
+    """Rows produced since the last flush. Streaks and members are coalesced by key."""
+
+    messages: list[tuple[Any, ...]] = field(default_factory=list)
+    interactions: list[tuple[Any, ...]] = field(default_factory=list)
+    ledger: list[tuple[Any, ...]] = field(default_factory=list)
+    pair_days: list[tuple[Any, ...]] = field(default_factory=list)
+    streaks: dict[tuple[int, int, int], StreakRun] = field(default_factory=dict)
+    reputation: dict[tuple[int, int], int] = field(default_factory=dict)
+    badges: list[tuple[Any, ...]] = field(default_factory=list)
+    members: dict[tuple[int, int], MemberInfo] = field(default_factory=dict)
+    recompute: set[tuple[int, int, int]] = field(default_factory=set)
+    active: set[tuple[int, int]] = field(default_factory=set)
+    count: int = 0  # records applied
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.messages or self.interactions or self.ledger or self.pair_days
+            or self.streaks or self.reputation or self.badges or self.members or self.recompute
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class KudosOutcome:
+    accepted: bool
+    reason: str = ""  # why refused: "self", "bot", "optout", "daily", "same", "duplicate"
+    points: int = 0
+
+
+@dataclass(slots=True)
+class BadgeAward:
+    guild: int
+    user: int
+    badge: str
+    at: datetime
+
+
+class GuildState:
+    """Everything the rules remember about one guild."""
+
+    def __init__(self, guild: int, settings: GuildSettings | None = None) -> None:
+        self.guild = guild
+        self.settings = settings or GuildSettings()
+        self.members: dict[int, MemberInfo] = {}
+        self.messages: dict[int, StoredMessage] = {}
+        self.seen_keys: set[tuple[Any, ...]] = set()
+        self.recent_by_author: dict[int, deque[tuple[datetime, str]]] = defaultdict(deque)
+        self.cooldown: dict[tuple[int, int], datetime] = {}
+        self.allowance: dict[tuple[int, int, date], int] = defaultdict(int)
+        self.kudos_given: dict[tuple[int, date], int] = defaultdict(int)
+        self.kudos_pairs: set[tuple[int, int, date]] = set()
+        self.pair_cap: dict[tuple[int, int, date], int] = defaultdict(int)
+        self.member_cap: dict[tuple[int, date], int] = defaultdict(int)
+        self.directions: dict[tuple[int, int, date], int] = defaultdict(int)
+        self.qualified: set[tuple[int, int, date]] = set()
+        self.streaks: dict[tuple[int, int], StreakRun] = {}
+        self.partners: dict[int, set[int]] = defaultdict(set)
+        self.reputation: dict[int, int] = defaultdict(int)
+        self.badges: dict[int, set[str]] = defaultdict(set)
+        self.participants_seen: set[int] = set()
+        self.challenges: dict[int, Challenge] = {}
+        self.new_badges: list[BadgeAward] = []
+        self.latest_day: date | None = None
+        self.channel_allow: set[int] | None = None  # None: every text channel is tracked
+        self.channel_deny: set[int] = set()
+
+    def tracks(self, channel: int, parent: int | None = None) -> bool:
+        """A deny-list always wins; an allow-list (if any) must name the channel or its parent."""
+        if channel in self.channel_deny or (parent is not None and parent in self.channel_deny):
+            return False
+        if self.channel_allow is None:
+            return True
+        allow = self.channel_allow
+        return channel in allow or (parent is not None and parent in allow)
+
+    # -- members -------------------------------------------------------------------------
+    def member(self, user: int) -> MemberInfo:
+        info = self.members.get(user)
+        if info is None:
+            info = MemberInfo()
+            self.members[user] = info
+        return info
+
+    def counts(self, user: int) -> bool:
+        info = self.members.get(user)
+        return info is None or info.counts
+
+    # -- housekeeping --------------------------------------------------------------------
+    def _advance_day(self, day: date) -> None:
+        if self.latest_day is not None and day <= self.latest_day:
+            return
+        self.latest_day = day
+        cutoff = day.toordinal() - 2
+        for store in (self.allowance, self.pair_cap, self.directions):
+            for key in [k for k in store if k[2].toordinal() < cutoff]:
+                del store[key]
+        for key2 in [k for k in self.kudos_given if k[1].toordinal() < cutoff]:
+            del self.kudos_given[key2]
+        for key3 in [k for k in self.member_cap if k[1].toordinal() < cutoff]:
+            del self.member_cap[key3]
+        self.kudos_pairs = {k for k in self.kudos_pairs if k[2].toordinal() >= cutoff}
+        self.qualified = {k for k in self.qualified if k[2].toordinal() >= cutoff}
+
+    # -- awarding (rules 0, 4, 5) ---------------------------------------------------------
+    def _award(
+        self,
+        out: Batch,
+        earner: int,
+        partner: int,
+        base: int,
+        reason: str,
+        source: str,
+        at: datetime,
+        day: date,
+        capped: bool,
+    ) -> int:
+        if base <= 0:
+            return 0
+        limits = self.settings.limits
+        info = self.members.get(earner)
+        if info is not None and is_new_member(info.joined_at, at, limits.min_member_age_days):
+            return 0
+        points = multiply(base, best_multiplier(self.challenges.values(), earner, at))
+        if capped:
+            points = truncate_to_caps(
+                points,
+                self.pair_cap[(earner, partner, day)],
+                limits.pair_daily_cap,
+                self.member_cap[(earner, day)],
+                limits.member_daily_cap,
+            )
+            self.pair_cap[(earner, partner, day)] += points
+            self.member_cap[(earner, day)] += points
+        if points <= 0:
+            return 0
+        out.ledger.append(
+            (self.guild, earner, points, reason, source, at, day.isoformat(), partner, int(capped))
+        )
+        before = self.reputation[earner]
+        after = before + points
+        self.reputation[earner] = after
+        out.reputation[(self.guild, earner)] = after
+        for badge in rep_badges_for(after):
+            self.give_badge(out, earner, badge, at)
+        return points
+
+    def give_badge(self, out: Batch, user: int, badge: str, at: datetime) -> bool:
+        held = self.badges[user]
+        if badge in held:
+            return False
+        held.add(badge)
+        out.badges.append((self.guild, user, badge, at))
+        self.new_badges.append(BadgeAward(self.guild, user, badge, at))
+        return True
+
+    # -- interactions ---------------------------------------------------------------------
+    def _record_interaction(
+        self,
+        out: Batch,
+        kind: str,
+        actor: int,
+        target: int,
+        source: str,
+        at: datetime,
+        day: date,
+        channel: int | None,
+        duplicate: bool,
+    ) -> None:
+        settings = self.settings
+        earner, partner = earner_of(kind, actor, target)
+        flags = 0
+        points = 0
+        if kind == "kudos":
+            points = self._award(
+                out, earner, partner, settings.points.kudos, "kudos",
+                f"{source}:{actor}:{target}:kudos", at, day, True,
+            )
+        else:
+            last = self.cooldown.get((actor, target))
+            if cooldown_passes(last, at, settings.limits.cooldown_seconds):
+                self.cooldown[(actor, target)] = at
+                flags |= FLAG_COOLDOWN_PASSED
+                if not duplicate:
+                    key = (earner, partner, day)
+                    if self.allowance[key] < settings.limits.interactions_per_partner_per_day:
+                        self.allowance[key] += 1
+                        flags |= FLAG_UNIT_USED
+                        base = getattr(settings.points, kind)
+                        points = self._award(
+                            out, earner, partner, base, kind,
+                            f"{source}:{actor}:{target}:{kind}", at, day, True,
+                        )
+        eligible = kind in settings.streak_kinds
+        if eligible:
+            flags |= FLAG_STREAK
+        out.interactions.append(
+            (self.guild, source, actor, target, kind, at, day.isoformat(), channel, points, flags)
+        )
+        self.participants_seen.add(actor)
+        self.participants_seen.add(target)
+        out.active.add((self.guild, actor))
+        out.active.add((self.guild, target))
+        if eligible:
+            self._streak_step(out, actor, target, source, at, day)
+
+    def _streak_step(
+        self, out: Batch, actor: int, target: int, source: str, at: datetime, day: date
+    ) -> None:
+        a, b = pair_key(actor, target)
+        if (a, b, day) in self.qualified:
+            return
+        bit = 1 if actor == a else 2
+        flags = self.directions[(a, b, day)] | bit
+        self.directions[(a, b, day)] = flags
+        if self.settings.streak_mode == "mutual" and flags != 3:
+            return
+        self.qualified.add((a, b, day))
+        out.pair_days.append((self.guild, a, b, day.isoformat(), at))
+        run = self.streaks.get((a, b))
+        if run is None:
+            run = StreakRun()
+            self.streaks[(a, b)] = run
+        in_order = run.last is None or day > run.last
+        if in_order:
+            run.add_day(day, self.settings.limits.max_freezes)
+            out.streaks[(self.guild, a, b)] = run.copy()
+        else:
+            out.recompute.add((self.guild, a, b))
+        bonus_source = f"day:{a}:{b}:{day.isoformat()}"
+        points = self.settings.points
+        self._award(out, a, b, points.streak_day, "streak_day", bonus_source, at, day, True)
+        self._award(out, b, a, points.streak_day, "streak_day", bonus_source, at, day, True)
+        if in_order:
+            length = run.current
+            reward = points.milestones.get(length)
+            run_start = run.run_start.isoformat() if run.run_start else day.isoformat()
+            ms_source = f"milestone:{a}:{b}:{run_start}:{length}"
+            if reward is not None:
+                self._award(out, a, b, reward, f"milestone-{length}", ms_source, at, day, False)
+                self._award(out, b, a, reward, f"milestone-{length}", ms_source, at, day, False)
+            badge = streak_badge(length)
+            if badge is not None:
+                self.give_badge(out, a, badge, at)
+                self.give_badge(out, b, badge, at)
+        for user, other in ((a, b), (b, a)):
+            partners = self.partners[user]
+            if other not in partners:
+                partners.add(other)
+                for cb in connector_badges_for(len(partners)):
+                    self.give_badge(out, user, cb, at)
+
+    # -- public entry points --------------------------------------------------------------
+    def apply_message(self, out: Batch, msg: MessageRecord) -> int:
+        """Apply one message; returns the number of interactions it produced."""
+        if msg.id in self.messages:
+            return 0
+        out.count += 1
+        self.messages[msg.id] = StoredMessage(msg.author, msg.ts)
+        norm = normalise_content(msg.content)
+        out.messages.append((self.guild, msg.id, msg.channel, msg.author, msg.ts, norm))
+        if msg.author_bot:
+            self.member(msg.author).bot = True
+        if msg.reply_author is not None and msg.reply_author_bot:
+            self.member(msg.reply_author).bot = True
+        recent = self.recent_by_author[msg.author]
+        while recent and (msg.ts - recent[0][0]).total_seconds() > DUPLICATE_WINDOW_SECONDS:
+            recent.popleft()
+        duplicate = is_duplicate(norm, msg.ts, list(recent))
+        recent.append((msg.ts, norm))
+        if not self.tracks(msg.channel, msg.parent_channel) or not self.counts(msg.author):
+            return 0
+        reply_author = msg.reply_author
+        if reply_author is None and msg.reply_to is not None:
+            ref = self.messages.get(msg.reply_to)
+            reply_author = ref.author if ref is not None else None
+        candidates = extract_message_candidates(
+            msg, reply_author, self.counts, self.settings.limits.min_message_chars
+        )
+        if not candidates:
+            return 0
+        day = local_day(msg.ts, self.settings.zone)
+        self._advance_day(day)
+        source = str(msg.id)
+        for cand in candidates:
+            self._record_interaction(
+                out, cand.kind, msg.author, cand.target, source, msg.ts, day, msg.channel,
+                duplicate,
+            )
+        return len(candidates)
+
+    def apply_reaction(self, out: Batch, rec: ReactionRecord) -> bool:
+        """Apply one reaction add; True if it became an interaction."""
+        author = rec.message_author
+        if author is None:
+            ref = self.messages.get(rec.message)
+            if ref is None:
+                return False
+            author = ref.author
+        if rec.user_bot:
+            self.member(rec.user).bot = True
+        if not self.tracks(rec.channel, rec.parent_channel) or rec.user == author:
+            return False
+        if not (self.counts(rec.user) and self.counts(author)):
+            return False
+        source = str(rec.message)
+        if rec.emoji == self.settings.kudos_emoji:
+            return self._kudos(out, rec.user, author, source, rec.ts, rec.channel).accepted
+        key = (source, rec.user, author, "reaction")
+        if key in self.seen_keys:
+            return False
+        self.seen_keys.add(key)
+        out.count += 1
+        day = local_day(rec.ts, self.settings.zone)
+        self._advance_day(day)
+        self._record_interaction(
+            out, "reaction", rec.user, author, source, rec.ts, day, rec.channel, False
+        )
+        return True
+
+    def apply_kudos(self, out: Batch, rec: KudosRecord) -> KudosOutcome:
+        if rec.receiver_bot:
+            self.member(rec.receiver).bot = True
+        return self._kudos(out, rec.giver, rec.receiver, rec.key_source, rec.ts, None)
+
+    def check_kudos(self, giver: int, receiver: int, at: datetime) -> KudosOutcome:
+        """Would a kudos be accepted now? (Used to explain a refusal before applying.)"""
+        if giver == receiver:
+            return KudosOutcome(False, "self")
+        if not self.counts(receiver) or not self.counts(giver):
+            info = self.members.get(receiver)
+            return KudosOutcome(False, "bot" if info is not None and info.bot else "optout")
+        day = local_day(at, self.settings.zone)
+        if (giver, receiver, day) in self.kudos_pairs:
+            return KudosOutcome(False, "same")
+        if self.kudos_given[(giver, day)] >= self.settings.limits.kudos_per_day:
+            return KudosOutcome(False, "daily")
+        return KudosOutcome(True)
+
+    def _kudos(
+        self, out: Batch, giver: int, receiver: int, source: str, at: datetime,
+        channel: int | None,
+    ) -> KudosOutcome:
+        key = (source, giver, receiver, "kudos")
+        if key in self.seen_keys:
+            return KudosOutcome(False, "duplicate")
+        verdict = self.check_kudos(giver, receiver, at)
+        if not verdict.accepted:
+            return verdict
+        day = local_day(at, self.settings.zone)
+        self._advance_day(day)
+        self.seen_keys.add(key)
+        self.kudos_given[(giver, day)] += 1
+        self.kudos_pairs.add((giver, receiver, day))
+        out.count += 1
+        before = self.reputation[receiver]
+        self._record_interaction(out, "kudos", giver, receiver, source, at, day, channel, False)
+        return KudosOutcome(True, "", self.reputation[receiver] - before)
+
+    def apply_member(
+        self, out: Batch, user: int, bot: bool, joined_at: datetime | None, left: bool = False
+    ) -> None:
+        info = self.member(user)
+        info.bot = bot
+        if joined_at is not None:
+            info.joined_at = joined_at
+        info.left = left
+        out.members[(self.guild, user)] = MemberInfo(
+            info.bot, info.joined_at, info.opted_out, info.excluded, info.left
+        )

@@ -1,0 +1,134 @@
+"""Turning plain message, reaction and kudos records into interactions (SPEC §1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Kind = Literal["reply", "mention", "reaction", "kudos"]
+
+MASS_MENTION_LIMIT = 5
+
+# user, role and channel mentions, and custom (optionally animated) emoji
+_STRIP = re.compile(r"<@[!&]?\d+>|<#\d+>|<a?:[A-Za-z0-9_~\-]+:\d+>|\s+")
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """A message as every source (gateway, backfill, replay, demo) describes it."""
+
+    guild: int
+    channel: int
+    id: int
+    ts: datetime
+    author: int
+    content: str
+    reply_to: int | None = None
+    mentions: Sequence[int] = ()
+    author_bot: bool = False
+    # the author of the referenced message when the source knows it (gateway, backfill)
+    reply_author: int | None = None
+    reply_author_bot: bool = False
+    parent_channel: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionRecord:
+    guild: int
+    channel: int
+    message: int
+    user: int
+    emoji: str
+    ts: datetime
+    user_bot: bool = False
+    # the message author when the source knows it (gateway's message_author_id)
+    message_author: int | None = None
+    parent_channel: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KudosRecord:
+    guild: int
+    giver: int
+    receiver: int
+    ts: datetime
+    reason: str | None = None
+    source: str | None = None  # command interaction id or replay id; None → derived key
+    receiver_bot: bool = False
+
+    @property
+    def key_source(self) -> str:
+        if self.source is not None:
+            return self.source
+        return f"kudos:{self.ts.isoformat()}:{self.giver}:{self.receiver}"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    guild: int
+    user: int
+    bot: bool
+    joined_at: datetime | None
+    left: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRecord:
+    guild: int
+    channel: int
+    message: int
+    ts: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An interaction a message would produce, before anti-abuse."""
+
+    kind: Kind
+    target: int
+
+
+def normalise_content(content: str) -> str:
+    """Lower-case, fold runs of whitespace to one space, trim (duplicate detection)."""
+    return _WS.sub(" ", content.lower()).strip()
+
+
+def meaningful_length(content: str) -> int:
+    """Code points left after removing whitespace, mentions and custom emoji."""
+    return len(_STRIP.sub("", content))
+
+
+def extract_message_candidates(
+    msg: MessageRecord,
+    reply_author: int | None,
+    counts: Callable[[int], bool],
+    min_chars: int,
+) -> list[Candidate]:
+    """Reply first, then mentions in mention-list order; at most one per target.
+
+    `counts(user)` says whether a user may take part at all (not a bot, not opted out,
+    not excluded). The author has already been checked by the caller.
+    """
+    if meaningful_length(msg.content) < min_chars:
+        return []
+    out: list[Candidate] = []
+    seen: set[int] = {msg.author}
+    if reply_author is not None and reply_author != msg.author and counts(reply_author):
+        out.append(Candidate("reply", reply_author))
+        seen.add(reply_author)
+    elif reply_author is not None:
+        seen.add(reply_author)
+    distinct = set(msg.mentions)
+    if len(distinct) > MASS_MENTION_LIMIT:
+        return out
+    for user in msg.mentions:
+        if user in seen:
+            continue
+        seen.add(user)
+        if counts(user):
+            out.append(Candidate("mention", user))
+    return out

@@ -1,0 +1,97 @@
+"""Pair streaks: a pure function of the sorted qualifying days and today (SPEC §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def local_day(ts: datetime, zone: ZoneInfo) -> date:
+    """The guild-local calendar date of an aware timestamp."""
+    return ts.astimezone(zone).date()
+
+
+def pair_key(a: int, b: int) -> tuple[int, int]:
+    """An unordered pair as (lower id, higher id)."""
+    return (a, b) if a < b else (b, a)
+
+
+@dataclass(slots=True)
+class StreakRun:
+    """Running state of the reference algorithm after the last qualifying day.
+
+    `run_start` is the first day of the current run; milestones are paid once per run.
+    """
+
+    current: int = 0
+    best: int = 0
+    freezes: int = 0
+    last: date | None = None
+    run_start: date | None = None
+
+    def add_day(self, day: date, max_freezes: int) -> bool:
+        """Feed the next qualifying day (strictly after `last`). Returns True if a new run began."""
+        new_run = False
+        if self.last is None or self.current == 0:
+            self.current = 1
+            new_run = True
+        else:
+            gap = (day - self.last).days - 1
+            if gap == 0:
+                self.current += 1
+            elif gap <= self.freezes:
+                self.freezes -= gap
+                self.current += 1
+            else:
+                self.current = 1
+                self.freezes = 0
+                new_run = True
+        if new_run:
+            self.run_start = day
+        self.last = day
+        self.best = max(self.best, self.current)
+        if self.current % 7 == 0 and self.freezes < max_freezes:
+            self.freezes += 1
+        return new_run
+
+    def copy(self) -> StreakRun:
+        return StreakRun(self.current, self.best, self.freezes, self.last, self.run_start)
+
+
+@dataclass(frozen=True, slots=True)
+class StreakView:
+    """A pair's streak as seen on day D."""
+
+    current: int
+    best: int
+    freezes: int
+    last_day: date | None
+    at_risk: bool
+    alive: bool
+
+
+def run_days(days: Iterable[date], max_freezes: int) -> StreakRun:
+    """Run the reference algorithm over qualifying days (any order, duplicates ignored)."""
+    run = StreakRun()
+    for day in sorted(set(days)):
+        run.add_day(day, max_freezes)
+    return run
+
+
+def view_at(run: StreakRun, today: date) -> StreakView:
+    """Evaluate a run at local day `today` (the second half of the reference algorithm)."""
+    if run.last is None:
+        return StreakView(0, run.best, 0, None, False, False)
+    gap = (today - run.last).days - 1
+    alive = gap <= run.freezes
+    current = run.current if alive else 0
+    freezes = run.freezes - max(gap, 0) if alive else 0
+    at_risk = alive and run.last < today
+    return StreakView(current, run.best, freezes, run.last, at_risk, alive)
+
+
+def evaluate_streak(days: Iterable[date], today: date, max_freezes: int) -> StreakView:
+    """The spec's reference algorithm: streak state from qualifying days at day `today`."""
+    return view_at(run_days(days, max_freezes), today)

@@ -1,0 +1,1 @@
+"""All SQL of Kindling lives in this package."""

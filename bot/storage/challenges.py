@@ -1,0 +1,83 @@
+"""Challenges and their participants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.challenges import Challenge
+from bot.storage.database import Database, from_us, to_us
+
+
+class ChallengeRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def upsert(self, ch: Challenge) -> None:
+        await self.db.execute(
+            "INSERT INTO challenges (guild_id, challenge_id, name, description, goal, target, "
+            "starts, ends, multiplier, join_required, cancelled, closed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (guild_id, challenge_id) DO UPDATE SET name = excluded.name, "
+            "description = excluded.description, goal = excluded.goal, "
+            "target = excluded.target, starts = excluded.starts, ends = excluded.ends, "
+            "multiplier = excluded.multiplier, join_required = excluded.join_required, "
+            "cancelled = excluded.cancelled, closed = excluded.closed",
+            (ch.guild, ch.id, ch.name, ch.description, ch.goal, ch.target, to_us(ch.starts),
+             to_us(ch.ends), ch.multiplier, int(ch.join_required), int(ch.cancelled),
+             int(ch.closed)),
+        )
+
+    async def next_id(self, guild_id: int) -> int:
+        row = await self.db.fetchone(
+            "SELECT COALESCE(MAX(challenge_id), 0) + 1 FROM challenges WHERE guild_id = ?",
+            (guild_id,),
+        )
+        return int(row[0]) if row else 1
+
+    async def add_participant(
+        self, guild_id: int, challenge_id: int, user_id: int, at: datetime
+    ) -> bool:
+        count = await self.db.execute(
+            "INSERT OR IGNORE INTO challenge_participants (guild_id, challenge_id, user_id, "
+            "joined_at) VALUES (?, ?, ?, ?)",
+            (guild_id, challenge_id, user_id, to_us(at)),
+        )
+        return count > 0
+
+    async def remove_participant(self, guild_id: int, challenge_id: int, user_id: int) -> bool:
+        count = await self.db.execute(
+            "DELETE FROM challenge_participants WHERE guild_id = ? AND challenge_id = ? "
+            "AND user_id = ?",
+            (guild_id, challenge_id, user_id),
+        )
+        return count > 0
+
+    async def mark_closed(self, guild_id: int, challenge_id: int) -> None:
+        await self.db.execute(
+            "UPDATE challenges SET closed = 1 WHERE guild_id = ? AND challenge_id = ?",
+            (guild_id, challenge_id),
+        )
+
+    async def for_guild(self, guild_id: int) -> list[Challenge]:
+        rows = await self.db.fetchall(
+            "SELECT challenge_id, name, description, goal, target, starts, ends, multiplier, "
+            "join_required, cancelled, closed FROM challenges WHERE guild_id = ? "
+            "ORDER BY challenge_id",
+            (guild_id,),
+        )
+        out = []
+        for r in rows:
+            ch = Challenge(
+                guild=guild_id, id=int(r[0]), name=str(r[1]), description=str(r[2]),
+                goal=str(r[3]), target=int(r[4]), starts=from_us(r[5]), ends=from_us(r[6]),
+                multiplier=float(r[7]), join_required=bool(r[8]), cancelled=bool(r[9]),
+                closed=bool(r[10]),
+            )
+            for p in await self.db.fetchall(
+                "SELECT user_id, joined_at FROM challenge_participants WHERE guild_id = ? "
+                "AND challenge_id = ?",
+                (guild_id, ch.id),
+            ):
+                ch.participants[int(p[0])] = from_us(p[1])
+            out.append(ch)
+        return out

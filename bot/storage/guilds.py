@@ -1,0 +1,46 @@
+"""Guild settings and per-guild configuration."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.guild_settings import GuildSettings, settings_from_dict
+from bot.storage.database import Database
+
+
+class GuildRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get_settings(self, guild_id: int) -> GuildSettings | None:
+        row = await self.db.fetchone("SELECT settings FROM guilds WHERE guild_id = ?", (guild_id,))
+        return settings_from_dict(json.loads(row[0])) if row else None
+
+    async def save_settings(self, guild_id: int, settings: GuildSettings) -> None:
+        await self.db.execute(
+            "INSERT INTO guilds (guild_id, settings) VALUES (?, ?) "
+            "ON CONFLICT (guild_id) DO UPDATE SET settings = excluded.settings",
+            (guild_id, json.dumps(settings.to_json_dict(), sort_keys=True)),
+        )
+
+    async def ensure(self, guild_id: int) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO guilds (guild_id, settings) VALUES (?, ?)",
+            (guild_id, json.dumps(GuildSettings().to_json_dict(), sort_keys=True)),
+        )
+
+    async def guild_ids(self) -> list[int]:
+        rows = await self.db.fetchall("SELECT guild_id FROM guilds ORDER BY guild_id")
+        return [int(r[0]) for r in rows]
+
+    async def get_config(self, guild_id: int) -> dict[str, Any]:
+        row = await self.db.fetchone("SELECT config FROM guilds WHERE guild_id = ?", (guild_id,))
+        return dict(json.loads(row[0])) if row else {}
+
+    async def save_config(self, guild_id: int, config: dict[str, Any]) -> None:
+        await self.ensure(guild_id)
+        await self.db.execute(
+            "UPDATE guilds SET config = ? WHERE guild_id = ?",
+            (json.dumps(config, sort_keys=True), guild_id),
+        )

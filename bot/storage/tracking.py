@@ -1,0 +1,316 @@
+"""Persistence of the tracking pipeline: batch writes and rebuilding rule state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.domain.challenges import WindowInteraction
+from bot.domain.engine import (
+    FLAG_COOLDOWN_PASSED,
+    FLAG_STREAK,
+    FLAG_UNIT_USED,
+    Batch,
+    GuildState,
+    MemberInfo,
+    StoredMessage,
+)
+from bot.domain.points import DUPLICATE_WINDOW_SECONDS
+from bot.domain.streaks import StreakRun, pair_key
+from bot.storage.database import Database, from_us, to_us
+
+_INSERT_MESSAGE = (
+    "INSERT OR IGNORE INTO messages (guild_id, message_id, channel_id, author_id, ts, norm) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_INTERACTION = (
+    "INSERT OR IGNORE INTO interactions (guild_id, source, actor_id, target_id, kind, ts, day, "
+    "channel_id, points, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_LEDGER = (
+    "INSERT INTO ledger (guild_id, user_id, delta, reason, source, ts, day, partner_id, capped) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_PAIR_DAY = (
+    "INSERT OR IGNORE INTO pair_days (guild_id, a, b, day, ts) VALUES (?, ?, ?, ?, ?)"
+)
+_UPSERT_STREAK = (
+    "INSERT INTO pair_streaks (guild_id, a, b, current, best, freezes, last_day, run_start) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, a, b) DO UPDATE SET "
+    "current = excluded.current, best = excluded.best, freezes = excluded.freezes, "
+    "last_day = excluded.last_day, run_start = excluded.run_start"
+)
+_UPSERT_REPUTATION = (
+    "INSERT INTO members (guild_id, user_id, reputation, active) VALUES (?, ?, ?, 1) "
+    "ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = excluded.reputation, active = 1"
+)
+_MARK_ACTIVE = (
+    "INSERT INTO members (guild_id, user_id, active) VALUES (?, ?, 1) "
+    "ON CONFLICT (guild_id, user_id) DO UPDATE SET active = 1"
+)
+_UPSERT_MEMBER = (
+    "INSERT INTO members (guild_id, user_id, bot, joined_at, left_guild, opted_out, excluded) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+    "bot = excluded.bot, joined_at = excluded.joined_at, left_guild = excluded.left_guild, "
+    "opted_out = excluded.opted_out, excluded = excluded.excluded"
+)
+_INSERT_BADGE = (
+    "INSERT OR IGNORE INTO member_badges (guild_id, user_id, badge, awarded_at) VALUES (?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PairStreakRow:
+    guild: int
+    a: int
+    b: int
+    run: StreakRun
+
+
+def _iso_day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+class TrackingStore:
+    """Writes pipeline batches in one transaction and reloads rule state of a guild."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def write_batch(self, batch: Batch) -> int:
+        """Persist a batch atomically; returns the number of rows written."""
+        messages = [(g, i, c, a, to_us(ts), n) for g, i, c, a, ts, n in batch.messages]
+        interactions = [
+            (g, s, a, t, k, to_us(ts), d, c, p, f)
+            for g, s, a, t, k, ts, d, c, p, f in batch.interactions
+        ]
+        ledger = [(g, u, d, r, s, to_us(ts), day, p, c) for g, u, d, r, s, ts, day, p, c
+                  in batch.ledger]
+        pair_days = [(g, a, b, d, to_us(ts)) for g, a, b, d, ts in batch.pair_days]
+        streaks = [
+            (g, a, b, r.current, r.best, r.freezes,
+             r.last.isoformat() if r.last else "", r.run_start.isoformat() if r.run_start else "")
+            for (g, a, b), r in batch.streaks.items()
+        ]
+        reputation = [(g, u, rep) for (g, u), rep in batch.reputation.items()]
+        touched = [k for k in batch.active if k not in batch.reputation]
+        members = [
+            (g, u, int(m.bot), to_us(m.joined_at) if m.joined_at else None, int(m.left),
+             int(m.opted_out), int(m.excluded))
+            for (g, u), m in batch.members.items()
+        ]
+        badges = [(g, u, b, to_us(at)) for g, u, b, at in batch.badges]
+        conn = self.db.conn
+        async with self.db.transaction():
+            if members:
+                await conn.executemany(_UPSERT_MEMBER, members)
+            if messages:
+                await conn.executemany(_INSERT_MESSAGE, messages)
+            if interactions:
+                await conn.executemany(_INSERT_INTERACTION, interactions)
+            if ledger:
+                await conn.executemany(_INSERT_LEDGER, ledger)
+            if pair_days:
+                await conn.executemany(_INSERT_PAIR_DAY, pair_days)
+            if streaks:
+                await conn.executemany(_UPSERT_STREAK, streaks)
+            if reputation:
+                await conn.executemany(_UPSERT_REPUTATION, reputation)
+            if touched:
+                await conn.executemany(_MARK_ACTIVE, touched)
+            if badges:
+                await conn.executemany(_INSERT_BADGE, badges)
+        return (
+            len(members) + len(messages) + len(interactions) + len(ledger) + len(pair_days)
+            + len(streaks) + len(reputation) + len(touched) + len(badges)
+        )
+
+    async def pair_days_of(self, guild: int, a: int, b: int) -> list[date]:
+        rows = await self.db.fetchall(
+            "SELECT day FROM pair_days WHERE guild_id = ? AND a = ? AND b = ? ORDER BY day",
+            (guild, a, b),
+        )
+        return [_iso_day(r[0]) for r in rows]
+
+    async def save_streak(self, guild: int, a: int, b: int, run: StreakRun) -> None:
+        await self.db.execute(
+            _UPSERT_STREAK,
+            (guild, a, b, run.current, run.best, run.freezes,
+             run.last.isoformat() if run.last else "",
+             run.run_start.isoformat() if run.run_start else ""),
+        )
+
+    async def messages_by_ids(self, guild: int, ids: list[int]) -> dict[int, StoredMessage]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            f"SELECT message_id, author_id, ts FROM messages WHERE guild_id = ? "  # noqa: S608
+            f"AND message_id IN ({marks})",
+            (guild, *ids),
+        )
+        return {int(r[0]): StoredMessage(int(r[1]), from_us(r[2])) for r in rows}
+
+    async def interaction_exists(
+        self, guild: int, source: str, actor: int, target: int, kind: str
+    ) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM interactions WHERE guild_id = ? AND source = ? AND actor_id = ? "
+            "AND target_id = ? AND kind = ?",
+            (guild, source, actor, target, kind),
+        )
+        return row is not None
+
+    async def has_messages(self, guild: int) -> bool:
+        row = await self.db.fetchone("SELECT 1 FROM messages WHERE guild_id = ? LIMIT 1", (guild,))
+        return row is not None
+
+    async def load_state(self, state: GuildState) -> None:
+        """Fill a fresh GuildState from the database: members, streaks, badges and the
+        counters of the last few local days, rebuilt from stored interactions and ledger."""
+        g = state.guild
+        for row in await self.db.fetchall(
+            "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, active "
+            "FROM members WHERE guild_id = ?",
+            (g,),
+        ):
+            user = int(row[0])
+            state.members[user] = MemberInfo(
+                bool(row[1]), from_us(row[2]) if row[2] is not None else None,
+                bool(row[4]), bool(row[5]), bool(row[3]),
+            )
+            if row[6]:
+                state.reputation[user] = int(row[6])
+            if row[7]:
+                state.participants_seen.add(user)
+        for row in await self.db.fetchall(
+            "SELECT a, b, current, best, freezes, last_day, run_start FROM pair_streaks "
+            "WHERE guild_id = ?",
+            (g,),
+        ):
+            state.streaks[(int(row[0]), int(row[1]))] = StreakRun(
+                int(row[2]), int(row[3]), int(row[4]),
+                _iso_day(row[5]) if row[5] else None, _iso_day(row[6]) if row[6] else None,
+            )
+        for row in await self.db.fetchall(
+            "SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)
+        ):
+            a, b = int(row[0]), int(row[1])
+            state.partners[a].add(b)
+            state.partners[b].add(a)
+        for row in await self.db.fetchall(
+            "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)
+        ):
+            state.badges[int(row[0])].add(str(row[1]))
+        latest = await self.db.fetchone(
+            "SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,)
+        )
+        if latest is None or latest[0] is None:
+            return
+        newest = from_us(latest[0])
+        since = to_us(newest - timedelta(days=3))
+        latest_day: date | None = None
+        for row in await self.db.fetchall(
+            "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
+            "WHERE guild_id = ? AND ts >= ? ORDER BY ts",
+            (g, since),
+        ):
+            source, actor, target, kind = str(row[0]), int(row[1]), int(row[2]), str(row[3])
+            ts, day, flags = from_us(row[4]), _iso_day(row[5]), int(row[6])
+            latest_day = day if latest_day is None or day > latest_day else latest_day
+            if kind in ("reaction", "kudos"):
+                state.seen_keys.add((source, actor, target, kind))
+            if flags & FLAG_COOLDOWN_PASSED:
+                state.cooldown[(actor, target)] = ts
+            if flags & FLAG_UNIT_USED:
+                earner, partner = (actor, target) if kind in ("reply", "mention") else (
+                    target, actor)
+                state.allowance[(earner, partner, day)] += 1
+            if kind == "kudos":
+                state.kudos_given[(actor, day)] += 1
+                state.kudos_pairs.add((actor, target, day))
+            if flags & FLAG_STREAK:
+                a, b = pair_key(actor, target)
+                state.directions[(a, b, day)] |= 1 if actor == a else 2
+        state.latest_day = latest_day
+        for row in await self.db.fetchall(
+            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ?", (g, since)
+        ):
+            state.qualified.add((int(row[0]), int(row[1]), _iso_day(row[2])))
+        for row in await self.db.fetchall(
+            "SELECT user_id, partner_id, day, delta FROM ledger "
+            "WHERE guild_id = ? AND ts >= ? AND capped = 1",
+            (g, since),
+        ):
+            user, partner, day, delta = int(row[0]), int(row[1]), _iso_day(row[2]), int(row[3])
+            state.pair_cap[(user, partner, day)] += delta
+            state.member_cap[(user, day)] += delta
+        recent_since = to_us(newest - timedelta(seconds=DUPLICATE_WINDOW_SECONDS + 1))
+        for row in await self.db.fetchall(
+            "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? ORDER BY ts",
+            (g, recent_since),
+        ):
+            state.recent_by_author[int(row[0])].append((from_us(row[1]), str(row[2])))
+
+    # -- read models --------------------------------------------------------------------
+    async def all_pair_streaks(self, guild: int) -> list[PairStreakRow]:
+        rows = await self.db.fetchall(
+            "SELECT a, b, current, best, freezes, last_day, run_start FROM pair_streaks "
+            "WHERE guild_id = ? ORDER BY a, b",
+            (guild,),
+        )
+        return [
+            PairStreakRow(guild, int(r[0]), int(r[1]), StreakRun(
+                int(r[2]), int(r[3]), int(r[4]), _iso_day(r[5]) if r[5] else None,
+                _iso_day(r[6]) if r[6] else None))
+            for r in rows
+        ]
+
+    async def window_interactions(
+        self, guild: int, start: datetime, end: datetime
+    ) -> list[WindowInteraction]:
+        rows = await self.db.fetchall(
+            "SELECT actor_id, target_id, kind, ts, flags FROM interactions "
+            "WHERE guild_id = ? AND ts >= ? AND ts < ?",
+            (guild, to_us(start), to_us(end)),
+        )
+        return [
+            WindowInteraction(int(r[0]), int(r[1]), str(r[2]), from_us(r[3]),
+                              bool(int(r[4]) & FLAG_STREAK))
+            for r in rows
+        ]
+
+    async def window_pair_days(
+        self, guild: int, start: datetime, end: datetime
+    ) -> list[tuple[int, int, date]]:
+        rows = await self.db.fetchall(
+            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ?",
+            (guild, to_us(start), to_us(end)),
+        )
+        return [(int(r[0]), int(r[1]), _iso_day(r[2])) for r in rows]
+
+    async def window_points(self, guild: int, start: datetime, end: datetime) -> dict[int, int]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, SUM(delta) FROM ledger WHERE guild_id = ? AND ts >= ? AND ts < ? "
+            "GROUP BY user_id",
+            (guild, to_us(start), to_us(end)),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def active_members(self, guild: int) -> list[tuple[int, int]]:
+        """(user, reputation) of every non-bot member who took part in an interaction."""
+        rows = await self.db.fetchall(
+            "SELECT user_id, reputation FROM members WHERE guild_id = ? AND active = 1 "
+            "AND bot = 0 ORDER BY user_id",
+            (guild,),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def badges_of_guild(self, guild: int) -> dict[int, list[str]]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (guild,)
+        )
+        out: dict[int, list[str]] = {}
+        for r in rows:
+            out.setdefault(int(r[0]), []).append(str(r[1]))
+        return out

@@ -1,0 +1,302 @@
+"""The one tracking pipeline: every source feeds records here.
+
+Records are applied to the in-memory rule state at once (so the next record sees their
+effect) and their rows are written behind, in batches, each batch one transaction: when
+`max_batch` records are pending, every `flush_interval` seconds, and on close. Idempotent by
+key: a message id, reaction key or kudos key seen before changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.domain.badges import challenge_badge
+from bot.domain.challenges import Challenge, Progress, evaluate_progress
+from bot.domain.engine import BadgeAward, Batch, GuildState, KudosOutcome
+from bot.domain.guild_settings import GuildSettings
+from bot.domain.interactions import KudosRecord, MemberRecord, MessageRecord, ReactionRecord
+from bot.domain.streaks import run_days
+from bot.storage.challenges import ChallengeRepository
+from bot.storage.database import Database
+from bot.storage.guilds import GuildRepository
+from bot.storage.tracking import TrackingStore
+
+log = logging.getLogger(__name__)
+
+MESSAGE_CACHE_LIMIT = 300_000
+
+BadgeListener = Callable[[list[BadgeAward]], Any]
+
+
+def _merge(older: Batch, newer: Batch) -> Batch:
+    """Put a batch that failed to write in front of what arrived since."""
+    older.messages.extend(newer.messages)
+    older.interactions.extend(newer.interactions)
+    older.ledger.extend(newer.ledger)
+    older.pair_days.extend(newer.pair_days)
+    older.streaks.update(newer.streaks)
+    older.reputation.update(newer.reputation)
+    older.badges.extend(newer.badges)
+    older.members.update(newer.members)
+    older.recompute |= newer.recompute
+    older.active |= newer.active
+    older.count += newer.count
+    return older
+
+
+class TrackingPipeline:
+    def __init__(
+        self, db: Database, *, flush_interval: float = 1.0, max_batch: int = 5000
+    ) -> None:
+        self.db = db
+        self.store = TrackingStore(db)
+        self.guild_repo = GuildRepository(db)
+        self.challenge_repo = ChallengeRepository(db)
+        self.flush_interval = flush_interval
+        self.max_batch = max_batch
+        self.states: dict[int, GuildState] = {}
+        self._lookup_db: dict[int, bool] = {}
+        self.batch = Batch()
+        self._apply_lock = asyncio.Lock()
+        self._flush_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._badge_listeners: list[BadgeListener] = []
+        self.rows_written = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._flush_loop(), name="kindling-flush")
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.flush()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("flushing tracked interactions failed; will retry")
+
+    def add_badge_listener(self, listener: BadgeListener) -> None:
+        self._badge_listeners.append(listener)
+
+    # -- state ----------------------------------------------------------------------------
+    async def state(self, guild: int) -> GuildState:
+        st = self.states.get(guild)
+        if st is not None:
+            return st
+        await self.guild_repo.ensure(guild)
+        settings = await self.guild_repo.get_settings(guild) or GuildSettings()
+        st = GuildState(guild, settings)
+        config = await self.guild_repo.get_config(guild)
+        allow = config.get("channel_allow")
+        st.channel_allow = {int(c) for c in allow} if allow else None
+        st.channel_deny = {int(c) for c in config.get("channel_deny", [])}
+        await self.store.load_state(st)
+        for ch in await self.challenge_repo.for_guild(guild):
+            st.challenges[ch.id] = ch
+        self._lookup_db[guild] = await self.store.has_messages(guild)
+        self.states[guild] = st
+        return st
+
+    async def settings(self, guild: int) -> GuildSettings:
+        return (await self.state(guild)).settings
+
+    async def update_settings(self, guild: int, changes: dict[str, Any]) -> GuildSettings:
+        """Change only the given settings (InvalidSetting on a bad name or value)."""
+        async with self._apply_lock:
+            st = await self.state(guild)
+            new = st.settings.apply_changes(changes)
+            await self.flush()
+            await self.guild_repo.save_settings(guild, new)
+            st.settings = new
+            return new
+
+    async def set_channel_policy(
+        self, guild: int, allow: set[int] | None, deny: set[int]
+    ) -> None:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            config = await self.guild_repo.get_config(guild)
+            config["channel_allow"] = sorted(allow) if allow else None
+            config["channel_deny"] = sorted(deny)
+            await self.guild_repo.save_config(guild, config)
+            st.channel_allow = set(allow) if allow else None
+            st.channel_deny = set(deny)
+
+    # -- records --------------------------------------------------------------------------
+    async def submit_message(self, rec: MessageRecord) -> int:
+        async with self._apply_lock:
+            st = await self.state(rec.guild)
+            if self._lookup_db[rec.guild]:
+                need = [] if rec.id in st.messages else [rec.id]
+                if (
+                    rec.reply_to is not None
+                    and rec.reply_author is None
+                    and rec.reply_to not in st.messages
+                ):
+                    need.append(rec.reply_to)
+                if need:
+                    st.messages.update(await self.store.messages_by_ids(rec.guild, need))
+            produced = st.apply_message(self.batch, rec)
+            self._trim_cache(st)
+        await self._after_apply()
+        return produced
+
+    async def submit_reaction(self, rec: ReactionRecord) -> bool:
+        async with self._apply_lock:
+            st = await self.state(rec.guild)
+            if self._lookup_db[rec.guild]:
+                if rec.message_author is None and rec.message not in st.messages:
+                    st.messages.update(
+                        await self.store.messages_by_ids(rec.guild, [rec.message])
+                    )
+                author = rec.message_author
+                if author is None and rec.message in st.messages:
+                    author = st.messages[rec.message].author
+                if author is not None:
+                    kind = "kudos" if rec.emoji == st.settings.kudos_emoji else "reaction"
+                    await self._check_key(st, str(rec.message), rec.user, author, kind)
+            accepted = st.apply_reaction(self.batch, rec)
+        await self._after_apply()
+        return accepted
+
+    async def submit_kudos(self, rec: KudosRecord) -> KudosOutcome:
+        async with self._apply_lock:
+            st = await self.state(rec.guild)
+            if self._lookup_db[rec.guild]:
+                await self._check_key(st, rec.key_source, rec.giver, rec.receiver, "kudos")
+            outcome = st.apply_kudos(self.batch, rec)
+        await self._after_apply()
+        return outcome
+
+    async def submit_member(self, rec: MemberRecord) -> None:
+        async with self._apply_lock:
+            st = await self.state(rec.guild)
+            st.apply_member(self.batch, rec.user, rec.bot, rec.joined_at, rec.left)
+        await self._after_apply()
+
+    async def _check_key(
+        self, st: GuildState, source: str, actor: int, target: int, kind: str
+    ) -> None:
+        key = (source, actor, target, kind)
+        if key not in st.seen_keys and await self.store.interaction_exists(
+            st.guild, source, actor, target, kind
+        ):
+            st.seen_keys.add(key)
+
+    def _trim_cache(self, st: GuildState) -> None:
+        if len(st.messages) > MESSAGE_CACHE_LIMIT:
+            # keep the newer half in memory; the rest is looked up in the database
+            drop = len(st.messages) // 2
+            for key in list(st.messages)[:drop]:
+                del st.messages[key]
+            self._lookup_db[st.guild] = True
+
+    async def _after_apply(self) -> None:
+        if self.batch.count >= self.max_batch:
+            await self.flush()
+
+    # -- challenges -----------------------------------------------------------------------
+    async def save_challenge(self, ch: Challenge) -> None:
+        async with self._apply_lock:
+            st = await self.state(ch.guild)
+            old = st.challenges.get(ch.id)
+            if old is not None and not ch.participants:
+                ch.participants = old.participants
+            await self.challenge_repo.upsert(ch)
+            st.challenges[ch.id] = ch
+
+    async def join_challenge(self, guild: int, challenge_id: int, user: int, at: datetime) -> bool:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            ch = st.challenges.get(challenge_id)
+            if ch is None or user in ch.participants:
+                return False
+            await self.challenge_repo.add_participant(guild, challenge_id, user, at)
+            ch.participants[user] = at
+            return True
+
+    async def leave_challenge(self, guild: int, challenge_id: int, user: int) -> bool:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            ch = st.challenges.get(challenge_id)
+            if ch is None or user not in ch.participants:
+                return False
+            await self.challenge_repo.remove_participant(guild, challenge_id, user)
+            del ch.participants[user]
+            return True
+
+    async def progress(self, ch: Challenge, now: datetime) -> Progress:
+        await self.flush()
+        until = min(now, ch.ends)
+        return evaluate_progress(
+            ch,
+            now,
+            await self.store.window_interactions(ch.guild, ch.starts, until),
+            await self.store.window_pair_days(ch.guild, ch.starts, until),
+            await self.store.window_points(ch.guild, ch.starts, until),
+        )
+
+    async def close_challenge(self, ch: Challenge, now: datetime) -> Progress | None:
+        """Award the challenge badge to every completer once; None if already closed."""
+        if ch.closed or ch.cancelled or now < ch.ends:
+            return None
+        result = await self.progress(ch, now)
+        async with self._apply_lock:
+            st = await self.state(ch.guild)
+            badge = challenge_badge(ch.id)
+            for user in result.completed:
+                st.give_badge(self.batch, user, badge, ch.ends)
+            ch.closed = True
+            await self.flush()
+            await self.challenge_repo.mark_closed(ch.guild, ch.id)
+        return result
+
+    # -- writing --------------------------------------------------------------------------
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            batch, self.batch = self.batch, Batch()
+            if batch.empty:
+                return
+            try:
+                self.rows_written += await self.store.write_batch(batch)
+            except BaseException:
+                self.batch = _merge(batch, self.batch)
+                raise
+            for guild, a, b in batch.recompute:
+                await self._recompute(guild, a, b)
+            awards = self._drain_badges()
+        if awards:
+            for listener in self._badge_listeners:
+                result = listener(awards)
+                if asyncio.iscoroutine(result):
+                    await result
+
+    async def _recompute(self, guild: int, a: int, b: int) -> None:
+        st = self.states.get(guild)
+        max_freezes = st.settings.limits.max_freezes if st else 2
+        run = run_days(await self.store.pair_days_of(guild, a, b), max_freezes)
+        await self.store.save_streak(guild, a, b, run)
+        if st is not None:
+            st.streaks[(a, b)] = run
+
+    def _drain_badges(self) -> list[BadgeAward]:
+        out: list[BadgeAward] = []
+        for st in self.states.values():
+            if st.new_badges:
+                out.extend(st.new_badges)
+                st.new_badges = []
+        return out
