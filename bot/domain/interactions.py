@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 Kind = Literal["reply", "mention", "reaction", "kudos"]
@@ -64,7 +64,7 @@ class KudosRecord:
     def key_source(self) -> str:
         if self.source is not None:
             return self.source
-        return f"kudos:{self.ts.isoformat()}:{self.giver}:{self.receiver}"
+        return f"kudos:{self.ts.astimezone(UTC).isoformat()}:{self.giver}:{self.receiver}"
 
 
 @dataclass(frozen=True, slots=True)
