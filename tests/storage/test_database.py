@@ -1,0 +1,64 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.storage.database import Database, from_us, migrations, split_statements, to_us
+from bot.storage.guilds import GuildRepository
+
+
+async def test_migrations_apply_once_and_set_user_version(tmp_path: Path) -> None:
+    path = tmp_path / "k.db"
+    db = await Database.open(path)
+    try:
+        assert await db.user_version() == len(migrations())
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"members", "interactions", "ledger", "pair_days", "pair_streaks",
+                "member_badges", "challenges", "challenge_participants", "audit"} <= tables
+        mode = await db.fetchone("PRAGMA journal_mode")
+        assert mode is not None and mode[0] == "wal"
+    finally:
+        await db.close()
+    db = await Database.open(path)  # re-opening applies nothing again
+    try:
+        assert await db.user_version() == len(migrations())
+    finally:
+        await db.close()
+
+
+async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "k.db")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                await db.conn.execute("INSERT INTO guilds (guild_id, settings) VALUES (1, '{}')")
+                raise RuntimeError("boom")
+        assert await db.fetchall("SELECT * FROM guilds") == []
+    finally:
+        await db.close()
+
+
+async def test_guild_settings_round_trip(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "k.db")
+    try:
+        repo = GuildRepository(db)
+        assert await repo.get_settings(5) is None
+        await repo.ensure(5)
+        settings = await repo.get_settings(5)
+        assert settings is not None
+        changed = settings.apply_changes({"timezone": "Asia/Tokyo", "limits": {"kudos_per_day": 9}})
+        await repo.save_settings(5, changed)
+        assert await repo.get_settings(5) == changed
+        assert await repo.guild_ids() == [5]
+    finally:
+        await db.close()
+
+
+def test_microsecond_times_round_trip() -> None:
+    ts = datetime(2026, 3, 29, 1, 59, 59, 999_999, tzinfo=UTC)
+    assert from_us(to_us(ts)) == ts
+
+
+def test_split_statements() -> None:
+    sql = "-- c\nCREATE TABLE a (x TEXT DEFAULT ';');\nCREATE INDEX i ON a (x);\n"
+    assert len(split_statements(sql)) == 2
