@@ -21,10 +21,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Kindling Discord bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot with settings from the environment / .env")
-    demo = sub.add_parser("demo", help="run the bot against a local sandbox with a simulated "
-                                       "community (no token, no network)")
-    demo.add_argument("--seconds", type=float, default=45.0,
-                      help="wall-clock seconds for the simulated week")
+    demo = sub.add_parser(
+        "demo",
+        help="run the bot against a local sandbox with a simulated "
+        "community (no token, no network)",
+    )
+    demo.add_argument(
+        "--seconds", type=float, default=45.0, help="wall-clock seconds for the simulated week"
+    )
     replay = sub.add_parser("replay", help="run recorded events and print the resulting state")
     replay.add_argument("file", type=Path, help="JSONL events file")
     replay.add_argument("--now", required=True, help="ISO 8601 time to evaluate state at")
@@ -67,8 +71,11 @@ def _run() -> int:
         return _fail(str(exc), 78)
     configure_logging(settings.log_level_number)
     if not settings.discord_token:
-        return _fail("missing setting DISCORD_TOKEN: put the bot token in .env or the "
-                     "environment (or run `python -m bot demo` to try it without one)", 78)
+        return _fail(
+            "missing setting DISCORD_TOKEN: put the bot token in .env or the "
+            "environment (or run `python -m bot demo` to try it without one)",
+            78,
+        )
     from bot.app import run_bot
 
     return int(run_bot(settings))
@@ -96,4 +103,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -44,7 +44,12 @@ class JoinEvent:
 
 
 Event = (
-    SettingsEvent | MemberRecord | MessageRecord | ReactionRecord | KudosRecord | Challenge
+    SettingsEvent
+    | MemberRecord
+    | MessageRecord
+    | ReactionRecord
+    | KudosRecord
+    | Challenge
     | JoinEvent
 )
 
@@ -134,16 +139,25 @@ def _parse_event(data: Any) -> Event:
         content = line.opt_str("content")
         assert content is not None  # noqa: S101
         return MessageRecord(
-            guild=guild, channel=line.req_int("channel"), id=line.req_int("id"),
-            ts=line.req_time("ts"), author=line.req_int("author"), content=content,
-            reply_to=line.opt_int("reply_to", True), mentions=tuple(mentions),
+            guild=guild,
+            channel=line.req_int("channel"),
+            id=line.req_int("id"),
+            ts=line.req_time("ts"),
+            author=line.req_int("author"),
+            content=content,
+            reply_to=line.opt_int("reply_to", True),
+            mentions=tuple(mentions),
         )
     if kind == "reaction":
         emoji = line.opt_str("emoji")
         assert emoji is not None  # noqa: S101
         return ReactionRecord(
-            guild=guild, channel=line.req_int("channel"), message=line.req_int("message"),
-            user=line.req_int("user"), emoji=emoji, ts=line.req_time("ts"),
+            guild=guild,
+            channel=line.req_int("channel"),
+            message=line.req_int("message"),
+            user=line.req_int("user"),
+            emoji=emoji,
+            ts=line.req_time("ts"),
         )
     if kind == "kudos":
         raw_id = data.get("id")
@@ -151,8 +165,11 @@ def _parse_event(data: Any) -> Event:
             raise ValueError("field 'id' must be an integer or a string")
         line.opt_str("reason", True)
         return KudosRecord(
-            guild=guild, giver=line.req_int("from"), receiver=line.req_int("to"),
-            ts=line.req_time("ts"), reason=data.get("reason"),
+            guild=guild,
+            giver=line.req_int("from"),
+            receiver=line.req_int("to"),
+            ts=line.req_time("ts"),
+            reason=data.get("reason"),
             source=None if raw_id is None else f"kudos-id:{raw_id}",
         )
     if kind == "challenge":
@@ -175,15 +192,22 @@ def _parse_event(data: Any) -> Event:
         if not MIN_MULTIPLIER <= float(multiplier) <= MAX_MULTIPLIER:
             raise ValueError("field 'multiplier' must be between 1.0 and 5.0")
         return Challenge(
-            guild=guild, id=line.req_int("id"), name=name, goal=goal, target=target,
-            starts=starts, ends=ends, multiplier=float(multiplier),
+            guild=guild,
+            id=line.req_int("id"),
+            name=name,
+            goal=goal,
+            target=target,
+            starts=starts,
+            ends=ends,
+            multiplier=float(multiplier),
             join_required=line.flag("join_required", True),
             description=line.opt_str("description", True) or "",
             cancelled=line.flag("cancelled", False),
         )
     if kind == "join":
-        return JoinEvent(guild, line.req_int("challenge"), line.req_int("user"),
-                         line.req_time("ts"))
+        return JoinEvent(
+            guild, line.req_int("challenge"), line.req_int("user"), line.req_time("ts")
+        )
     raise ValueError(f"unknown type {kind!r}")
 
 
@@ -244,8 +268,9 @@ async def apply_events(pipeline: TrackingPipeline, events: list[Event]) -> None:
     await pipeline.flush()
 
 
-async def state_json(pipeline: TrackingPipeline, guilds: Iterable[int], now: datetime
-                     ) -> dict[str, Any]:
+async def state_json(
+    pipeline: TrackingPipeline, guilds: Iterable[int], now: datetime
+) -> dict[str, Any]:
     """The §9 output for the given guilds at `now`."""
     out = []
     for guild in sorted(set(guilds)):
@@ -254,14 +279,16 @@ async def state_json(pipeline: TrackingPipeline, guilds: Iterable[int], now: dat
         pairs = []
         for row in await pipeline.store.all_pair_streaks(guild):
             view = view_at(row.run, today)
-            pairs.append({
-                "members": [row.a, row.b],
-                "current": view.current,
-                "best": view.best,
-                "freezes": view.freezes,
-                "last_day": view.last_day.isoformat() if view.last_day else None,
-                "at_risk": view.at_risk,
-            })
+            pairs.append(
+                {
+                    "members": [row.a, row.b],
+                    "current": view.current,
+                    "best": view.best,
+                    "freezes": view.freezes,
+                    "last_day": view.last_day.isoformat() if view.last_day else None,
+                    "at_risk": view.at_risk,
+                }
+            )
         badges = await pipeline.store.badges_of_guild(guild)
         members = [
             {"user": user, "reputation": rep, "badges": sorted(badges.get(user, []))}
@@ -271,9 +298,13 @@ async def state_json(pipeline: TrackingPipeline, guilds: Iterable[int], now: dat
         challenges = []
         for ch in sorted(st.challenges.values(), key=lambda c: c.id):
             progress = await pipeline.progress(ch, now)
-            challenges.append({
-                "id": ch.id, "state": ch.state_at(now), "completed": progress.completed,
-            })
+            challenges.append(
+                {
+                    "id": ch.id,
+                    "state": ch.state_at(now),
+                    "completed": progress.completed,
+                }
+            )
         if challenges:
             entry["challenges"] = challenges
         out.append(entry)

@@ -18,9 +18,7 @@ def shared_examples_dir() -> Path:
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
-    raise RuntimeError(
-        "cannot find ../shared/examples; set KINDLING_SHARED_EXAMPLES to its path"
-    )
+    raise RuntimeError("cannot find ../shared/examples; set KINDLING_SHARED_EXAMPLES to its path")
 
 
 @pytest.fixture

@@ -119,5 +119,15 @@ def test_stdout_is_only_json_with_sorted_keys(tmp_path: Path) -> None:
     result = replay(events, "2026-03-01T12:00:00Z")
     parsed = json.loads(result.stdout)
     assert result.stdout.strip() == json.dumps(parsed, sort_keys=True, ensure_ascii=False)
-    assert parsed == {"guilds": [{"guild": 1, "pairs": [], "members": [
-        {"user": 10, "reputation": 1, "badges": []}, {"user": 11, "reputation": 0, "badges": []}]}]}
+    assert parsed == {
+        "guilds": [
+            {
+                "guild": 1,
+                "pairs": [],
+                "members": [
+                    {"user": 10, "reputation": 1, "badges": []},
+                    {"user": 11, "reputation": 0, "badges": []},
+                ],
+            }
+        ]
+    }

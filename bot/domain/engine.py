@@ -81,8 +81,15 @@ class Batch:
     @property
     def empty(self) -> bool:
         return not (
-            self.messages or self.interactions or self.ledger or self.pair_days
-            or self.streaks or self.reputation or self.badges or self.members or self.recompute
+            self.messages
+            or self.interactions
+            or self.ledger
+            or self.pair_days
+            or self.streaks
+            or self.reputation
+            or self.badges
+            or self.members
+            or self.recompute
         )
 
 
@@ -238,8 +245,15 @@ class GuildState:
         points = 0
         if kind == "kudos":
             points = self._award(
-                out, earner, partner, settings.points.kudos, "kudos",
-                f"{source}:{actor}:{target}:kudos", at, day, True,
+                out,
+                earner,
+                partner,
+                settings.points.kudos,
+                "kudos",
+                f"{source}:{actor}:{target}:kudos",
+                at,
+                day,
+                True,
             )
         else:
             last = self.cooldown.get((actor, target))
@@ -253,8 +267,15 @@ class GuildState:
                         flags |= FLAG_UNIT_USED
                         base = getattr(settings.points, kind)
                         points = self._award(
-                            out, earner, partner, base, kind,
-                            f"{source}:{actor}:{target}:{kind}", at, day, True,
+                            out,
+                            earner,
+                            partner,
+                            base,
+                            kind,
+                            f"{source}:{actor}:{target}:{kind}",
+                            at,
+                            day,
+                            True,
                         )
         eligible = kind in settings.streak_kinds
         if eligible:
@@ -349,7 +370,14 @@ class GuildState:
         source = str(msg.id)
         for cand in candidates:
             self._record_interaction(
-                out, cand.kind, msg.author, cand.target, source, msg.ts, day, msg.channel,
+                out,
+                cand.kind,
+                msg.author,
+                cand.target,
+                source,
+                msg.ts,
+                day,
+                msg.channel,
                 duplicate,
             )
         return len(candidates)
@@ -403,7 +431,12 @@ class GuildState:
         return KudosOutcome(True)
 
     def _kudos(
-        self, out: Batch, giver: int, receiver: int, source: str, at: datetime,
+        self,
+        out: Batch,
+        giver: int,
+        receiver: int,
+        source: str,
+        at: datetime,
         channel: int | None,
     ) -> KudosOutcome:
         key = (source, giver, receiver, "kudos")

@@ -157,8 +157,9 @@ def check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Europe/Amsterdam")\
-            from None
+        raise ValueError(
+            f"unknown timezone {name!r}; use an IANA name such as Europe/Amsterdam"
+        ) from None
 
 
 def all_timezones() -> list[str]:

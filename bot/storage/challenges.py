@@ -22,9 +22,20 @@ class ChallengeRepository:
             "target = excluded.target, starts = excluded.starts, ends = excluded.ends, "
             "multiplier = excluded.multiplier, join_required = excluded.join_required, "
             "cancelled = excluded.cancelled, closed = excluded.closed",
-            (ch.guild, ch.id, ch.name, ch.description, ch.goal, ch.target, to_us(ch.starts),
-             to_us(ch.ends), ch.multiplier, int(ch.join_required), int(ch.cancelled),
-             int(ch.closed)),
+            (
+                ch.guild,
+                ch.id,
+                ch.name,
+                ch.description,
+                ch.goal,
+                ch.target,
+                to_us(ch.starts),
+                to_us(ch.ends),
+                ch.multiplier,
+                int(ch.join_required),
+                int(ch.cancelled),
+                int(ch.closed),
+            ),
         )
 
     async def next_id(self, guild_id: int) -> int:
@@ -68,9 +79,17 @@ class ChallengeRepository:
         out = []
         for r in rows:
             ch = Challenge(
-                guild=guild_id, id=int(r[0]), name=str(r[1]), description=str(r[2]),
-                goal=str(r[3]), target=int(r[4]), starts=from_us(r[5]), ends=from_us(r[6]),
-                multiplier=float(r[7]), join_required=bool(r[8]), cancelled=bool(r[9]),
+                guild=guild_id,
+                id=int(r[0]),
+                name=str(r[1]),
+                description=str(r[2]),
+                goal=str(r[3]),
+                target=int(r[4]),
+                starts=from_us(r[5]),
+                ends=from_us(r[6]),
+                multiplier=float(r[7]),
+                join_required=bool(r[8]),
+                cancelled=bool(r[9]),
                 closed=bool(r[10]),
             )
             for p in await self.db.fetchall(

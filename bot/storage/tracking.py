@@ -84,19 +84,35 @@ class TrackingStore:
             (g, s, a, t, k, to_us(ts), d, c, p, f)
             for g, s, a, t, k, ts, d, c, p, f in batch.interactions
         ]
-        ledger = [(g, u, d, r, s, to_us(ts), day, p, c) for g, u, d, r, s, ts, day, p, c
-                  in batch.ledger]
+        ledger = [
+            (g, u, d, r, s, to_us(ts), day, p, c) for g, u, d, r, s, ts, day, p, c in batch.ledger
+        ]
         pair_days = [(g, a, b, d, to_us(ts)) for g, a, b, d, ts in batch.pair_days]
         streaks = [
-            (g, a, b, r.current, r.best, r.freezes,
-             r.last.isoformat() if r.last else "", r.run_start.isoformat() if r.run_start else "")
+            (
+                g,
+                a,
+                b,
+                r.current,
+                r.best,
+                r.freezes,
+                r.last.isoformat() if r.last else "",
+                r.run_start.isoformat() if r.run_start else "",
+            )
             for (g, a, b), r in batch.streaks.items()
         ]
         reputation = [(g, u, rep) for (g, u), rep in batch.reputation.items()]
         touched = [k for k in batch.active if k not in batch.reputation]
         members = [
-            (g, u, int(m.bot), to_us(m.joined_at) if m.joined_at else None, int(m.left),
-             int(m.opted_out), int(m.excluded))
+            (
+                g,
+                u,
+                int(m.bot),
+                to_us(m.joined_at) if m.joined_at else None,
+                int(m.left),
+                int(m.opted_out),
+                int(m.excluded),
+            )
             for (g, u), m in batch.members.items()
         ]
         badges = [(g, u, b, to_us(at)) for g, u, b, at in batch.badges]
@@ -121,8 +137,15 @@ class TrackingStore:
             if badges:
                 await conn.executemany(_INSERT_BADGE, badges)
         return (
-            len(members) + len(messages) + len(interactions) + len(ledger) + len(pair_days)
-            + len(streaks) + len(reputation) + len(touched) + len(badges)
+            len(members)
+            + len(messages)
+            + len(interactions)
+            + len(ledger)
+            + len(pair_days)
+            + len(streaks)
+            + len(reputation)
+            + len(touched)
+            + len(badges)
         )
 
     async def pair_days_of(self, guild: int, a: int, b: int) -> list[date]:
@@ -135,9 +158,16 @@ class TrackingStore:
     async def save_streak(self, guild: int, a: int, b: int, run: StreakRun) -> None:
         await self.db.execute(
             _UPSERT_STREAK,
-            (guild, a, b, run.current, run.best, run.freezes,
-             run.last.isoformat() if run.last else "",
-             run.run_start.isoformat() if run.run_start else ""),
+            (
+                guild,
+                a,
+                b,
+                run.current,
+                run.best,
+                run.freezes,
+                run.last.isoformat() if run.last else "",
+                run.run_start.isoformat() if run.run_start else "",
+            ),
         )
 
     async def messages_by_ids(self, guild: int, ids: list[int]) -> dict[int, StoredMessage]:
@@ -176,8 +206,11 @@ class TrackingStore:
         ):
             user = int(row[0])
             state.members[user] = MemberInfo(
-                bool(row[1]), from_us(row[2]) if row[2] is not None else None,
-                bool(row[4]), bool(row[5]), bool(row[3]),
+                bool(row[1]),
+                from_us(row[2]) if row[2] is not None else None,
+                bool(row[4]),
+                bool(row[5]),
+                bool(row[3]),
             )
             if row[6]:
                 state.reputation[user] = int(row[6])
@@ -189,8 +222,11 @@ class TrackingStore:
             (g,),
         ):
             state.streaks[(int(row[0]), int(row[1]))] = StreakRun(
-                int(row[2]), int(row[3]), int(row[4]),
-                _iso_day(row[5]) if row[5] else None, _iso_day(row[6]) if row[6] else None,
+                int(row[2]),
+                int(row[3]),
+                int(row[4]),
+                _iso_day(row[5]) if row[5] else None,
+                _iso_day(row[6]) if row[6] else None,
             )
         for row in await self.db.fetchall(
             "SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)
@@ -202,9 +238,7 @@ class TrackingStore:
             "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)
         ):
             state.badges[int(row[0])].add(str(row[1]))
-        latest = await self.db.fetchone(
-            "SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,)
-        )
+        latest = await self.db.fetchone("SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,))
         if latest is None or latest[0] is None:
             return
         newest = from_us(latest[0])
@@ -223,8 +257,9 @@ class TrackingStore:
             if flags & FLAG_COOLDOWN_PASSED:
                 state.cooldown[(actor, target)] = ts
             if flags & FLAG_UNIT_USED:
-                earner, partner = (actor, target) if kind in ("reply", "mention") else (
-                    target, actor)
+                earner, partner = (
+                    (actor, target) if kind in ("reply", "mention") else (target, actor)
+                )
                 state.allowance[(earner, partner, day)] += 1
             if kind == "kudos":
                 state.kudos_given[(actor, day)] += 1
@@ -260,9 +295,18 @@ class TrackingStore:
             (guild,),
         )
         return [
-            PairStreakRow(guild, int(r[0]), int(r[1]), StreakRun(
-                int(r[2]), int(r[3]), int(r[4]), _iso_day(r[5]) if r[5] else None,
-                _iso_day(r[6]) if r[6] else None))
+            PairStreakRow(
+                guild,
+                int(r[0]),
+                int(r[1]),
+                StreakRun(
+                    int(r[2]),
+                    int(r[3]),
+                    int(r[4]),
+                    _iso_day(r[5]) if r[5] else None,
+                    _iso_day(r[6]) if r[6] else None,
+                ),
+            )
             for r in rows
         ]
 
@@ -275,8 +319,9 @@ class TrackingStore:
             (guild, to_us(start), to_us(end)),
         )
         return [
-            WindowInteraction(int(r[0]), int(r[1]), str(r[2]), from_us(r[3]),
-                              bool(int(r[4]) & FLAG_STREAK))
+            WindowInteraction(
+                int(r[0]), int(r[1]), str(r[2]), from_us(r[3]), bool(int(r[4]) & FLAG_STREAK)
+            )
             for r in rows
         ]
 

@@ -50,9 +50,7 @@ def _merge(older: Batch, newer: Batch) -> Batch:
 
 
 class TrackingPipeline:
-    def __init__(
-        self, db: Database, *, flush_interval: float = 1.0, max_batch: int = 5000
-    ) -> None:
+    def __init__(self, db: Database, *, flush_interval: float = 1.0, max_batch: int = 5000) -> None:
         self.db = db
         self.store = TrackingStore(db)
         self.guild_repo = GuildRepository(db)
@@ -124,9 +122,7 @@ class TrackingPipeline:
             st.settings = new
             return new
 
-    async def set_channel_policy(
-        self, guild: int, allow: set[int] | None, deny: set[int]
-    ) -> None:
+    async def set_channel_policy(self, guild: int, allow: set[int] | None, deny: set[int]) -> None:
         async with self._apply_lock:
             st = await self.state(guild)
             config = await self.guild_repo.get_config(guild)
@@ -160,9 +156,7 @@ class TrackingPipeline:
             st = await self.state(rec.guild)
             if self._lookup_db[rec.guild]:
                 if rec.message_author is None and rec.message not in st.messages:
-                    st.messages.update(
-                        await self.store.messages_by_ids(rec.guild, [rec.message])
-                    )
+                    st.messages.update(await self.store.messages_by_ids(rec.guild, [rec.message]))
                 author = rec.message_author
                 if author is None and rec.message in st.messages:
                     author = st.messages[rec.message].author

@@ -17,22 +17,48 @@ class World:
         self.batch = Batch()
         self.next_id = 1000
 
-    def say(self, author: int, content: str, at: float, reply_to: int | None = None,
-            mentions: tuple[int, ...] = ()) -> int:
+    def say(
+        self,
+        author: int,
+        content: str,
+        at: float,
+        reply_to: int | None = None,
+        mentions: tuple[int, ...] = (),
+    ) -> int:
         self.next_id += 1
-        self.state.apply_message(self.batch, MessageRecord(
-            guild=1, channel=5, id=self.next_id, ts=T0 + timedelta(seconds=at), author=author,
-            content=content, reply_to=reply_to, mentions=mentions))
+        self.state.apply_message(
+            self.batch,
+            MessageRecord(
+                guild=1,
+                channel=5,
+                id=self.next_id,
+                ts=T0 + timedelta(seconds=at),
+                author=author,
+                content=content,
+                reply_to=reply_to,
+                mentions=mentions,
+            ),
+        )
         return self.next_id
 
     def react(self, user: int, message: int, at: float, emoji: str = "👍") -> bool:
-        return self.state.apply_reaction(self.batch, ReactionRecord(
-            guild=1, channel=5, message=message, user=user, emoji=emoji,
-            ts=T0 + timedelta(seconds=at)))
+        return self.state.apply_reaction(
+            self.batch,
+            ReactionRecord(
+                guild=1,
+                channel=5,
+                message=message,
+                user=user,
+                emoji=emoji,
+                ts=T0 + timedelta(seconds=at),
+            ),
+        )
 
     def thank(self, giver: int, receiver: int, at: float) -> bool:
-        return self.state.apply_kudos(self.batch, KudosRecord(
-            guild=1, giver=giver, receiver=receiver, ts=T0 + timedelta(seconds=at))).accepted
+        return self.state.apply_kudos(
+            self.batch,
+            KudosRecord(guild=1, giver=giver, receiver=receiver, ts=T0 + timedelta(seconds=at)),
+        ).accepted
 
     def rep(self, user: int) -> int:
         return self.state.reputation[user]
@@ -163,10 +189,28 @@ def test_repeated_reaction_with_other_emoji_changes_nothing() -> None:
 
 def test_rule4_multiplier_highest_active_and_joined() -> None:
     w = World()
-    ch = Challenge(1, 1, "Spring", "points", 10, T0 - timedelta(hours=1),
-                   T0 + timedelta(days=1), multiplier=2.5, join_required=True)
-    ch2 = Challenge(1, 2, "Open", "points", 10, T0 - timedelta(hours=1),
-                    T0 + timedelta(days=1), multiplier=1.5, join_required=False)
+    ch = Challenge(
+        1,
+        1,
+        "Spring",
+        "points",
+        10,
+        T0 - timedelta(hours=1),
+        T0 + timedelta(days=1),
+        multiplier=2.5,
+        join_required=True,
+    )
+    ch2 = Challenge(
+        1,
+        2,
+        "Open",
+        "points",
+        10,
+        T0 - timedelta(hours=1),
+        T0 + timedelta(days=1),
+        multiplier=1.5,
+        join_required=False,
+    )
     w.state.challenges = {1: ch, 2: ch2}
     m = w.say(11, "question here", 0)
     w.say(10, "answer one here", 10, reply_to=m)
@@ -178,14 +222,20 @@ def test_rule4_multiplier_highest_active_and_joined() -> None:
 
 
 def test_rule5_pair_and_member_daily_caps() -> None:
-    w = World(limits={"cooldown_seconds": 0, "pair_daily_cap": 8,
-                      "interactions_per_partner_per_day": 100})
+    w = World(
+        limits={"cooldown_seconds": 0, "pair_daily_cap": 8, "interactions_per_partner_per_day": 100}
+    )
     m = w.say(11, "question here", 0)
     for i in range(4):
         w.say(10, f"answer number {i}", i, reply_to=m)
     assert w.rep(10) == 8
-    w2 = World(limits={"cooldown_seconds": 0, "member_daily_cap": 10,
-                       "interactions_per_partner_per_day": 100})
+    w2 = World(
+        limits={
+            "cooldown_seconds": 0,
+            "member_daily_cap": 10,
+            "interactions_per_partner_per_day": 100,
+        }
+    )
     for partner in (11, 12, 13, 14):
         mm = w2.say(partner, f"question from {partner}", 0)
         w2.say(10, f"answer for {partner}", 1, reply_to=mm)
@@ -214,8 +264,9 @@ def test_streak_mode_any_and_streak_kinds() -> None:
 
 def test_same_message_twice_changes_nothing() -> None:
     w = World()
-    rec = MessageRecord(guild=1, channel=5, id=7, ts=T0, author=10, content="hello <@11>",
-                        mentions=(11,))
+    rec = MessageRecord(
+        guild=1, channel=5, id=7, ts=T0, author=10, content="hello <@11>", mentions=(11,)
+    )
     w.state.apply_message(w.batch, rec)
     w.state.apply_message(w.batch, rec)
     assert len(w.batch.interactions) == 1 and w.rep(10) == 1

@@ -13,9 +13,12 @@ from bot.domain.interactions import (
 T = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
 
-def msg(content: str = "hello there", mentions: tuple[int, ...] = (), **kw: object) -> MessageRecord:
-    return MessageRecord(guild=1, channel=5, id=1, ts=T, author=10, content=content,
-                         mentions=mentions, **kw)  # type: ignore[arg-type]
+def msg(
+    content: str = "hello there", mentions: tuple[int, ...] = (), **kw: object
+) -> MessageRecord:
+    return MessageRecord(
+        guild=1, channel=5, id=1, ts=T, author=10, content=content, mentions=mentions, **kw
+    )  # type: ignore[arg-type]
 
 
 def everyone(_: int) -> bool:

@@ -103,12 +103,8 @@ def test_local_day_across_dst_amsterdam() -> None:
 def test_local_day_across_dst_new_york() -> None:
     ny = ZoneInfo("America/New_York")
     # 1 November 2026: clocks go back at 06:00Z; 04:30Z is still 31 Oct (EDT, UTC-4)
-    assert local_day(datetime(2026, 11, 1, 3, 30, tzinfo=ZoneInfo("UTC")), ny) == date(
-        2026, 10, 31
-    )
-    assert local_day(datetime(2026, 11, 2, 4, 30, tzinfo=ZoneInfo("UTC")), ny) == date(
-        2026, 11, 1
-    )
+    assert local_day(datetime(2026, 11, 1, 3, 30, tzinfo=ZoneInfo("UTC")), ny) == date(2026, 10, 31)
+    assert local_day(datetime(2026, 11, 2, 4, 30, tzinfo=ZoneInfo("UTC")), ny) == date(2026, 11, 1)
 
 
 day_sets = st.lists(st.integers(min_value=0, max_value=120), max_size=60)
@@ -119,9 +115,7 @@ def test_matches_reference_algorithm(offsets: list[int], today: int, max_freezes
     qual = days(*offsets)
     d = D0 + timedelta(days=today)
     view = evaluate_streak(qual, d, max_freezes)
-    assert (view.current, view.best, view.freezes, view.at_risk) == reference(
-        qual, d, max_freezes
-    )
+    assert (view.current, view.best, view.freezes, view.at_risk) == reference(qual, d, max_freezes)
 
 
 @given(day_sets, st.integers(min_value=0, max_value=130), st.integers(min_value=0, max_value=4))

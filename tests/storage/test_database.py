@@ -12,9 +12,20 @@ async def test_migrations_apply_once_and_set_user_version(tmp_path: Path) -> Non
     db = await Database.open(path)
     try:
         assert await db.user_version() == len(migrations())
-        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"members", "interactions", "ledger", "pair_days", "pair_streaks",
-                "member_badges", "challenges", "challenge_participants", "audit"} <= tables
+        tables = {
+            r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        assert {
+            "members",
+            "interactions",
+            "ledger",
+            "pair_days",
+            "pair_streaks",
+            "member_badges",
+            "challenges",
+            "challenge_participants",
+            "audit",
+        } <= tables
         mode = await db.fetchone("PRAGMA journal_mode")
         assert mode is not None and mode[0] == "wal"
     finally:

@@ -12,11 +12,24 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 def _feed(state: GuildState, batch: Batch) -> None:
     for day in range(3):
         at = T0 + timedelta(days=day)
-        state.apply_message(batch, MessageRecord(1, 5, 100 + day * 10, at, 10,
-                                                 f"hey <@11> day {day}", None, (11,)))
-        state.apply_message(batch, MessageRecord(1, 5, 101 + day * 10, at + timedelta(minutes=1),
-                                                 11, f"hi back {day}", 100 + day * 10))
-    state.apply_reaction(batch, ReactionRecord(1, 5, 120, 11, "👍", T0 + timedelta(days=2, hours=1)))
+        state.apply_message(
+            batch, MessageRecord(1, 5, 100 + day * 10, at, 10, f"hey <@11> day {day}", None, (11,))
+        )
+        state.apply_message(
+            batch,
+            MessageRecord(
+                1,
+                5,
+                101 + day * 10,
+                at + timedelta(minutes=1),
+                11,
+                f"hi back {day}",
+                100 + day * 10,
+            ),
+        )
+    state.apply_reaction(
+        batch, ReactionRecord(1, 5, 120, 11, "👍", T0 + timedelta(days=2, hours=1))
+    )
 
 
 async def test_batch_is_written_and_state_rebuilt(tmp_path: Path) -> None:
@@ -41,9 +54,11 @@ async def test_batch_is_written_and_state_rebuilt(tmp_path: Path) -> None:
         assert dict(fresh.reputation) == dict(state.reputation)
         assert fresh.cooldown == state.cooldown
         assert {k: v for k, v in fresh.allowance.items() if v} == {
-            k: v for k, v in state.allowance.items() if v}
+            k: v for k, v in state.allowance.items() if v
+        }
         assert {k: v for k, v in fresh.pair_cap.items() if v} == {
-            k: v for k, v in state.pair_cap.items() if v}
+            k: v for k, v in state.pair_cap.items() if v
+        }
         assert fresh.qualified == state.qualified
         assert fresh.badges == state.badges
         assert ("120", 11, 10, "reaction") in fresh.seen_keys

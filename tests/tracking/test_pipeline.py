@@ -15,8 +15,18 @@ def conversation(n: int) -> list[MessageRecord]:
     out = []
     for i in range(n):
         author, other = (10, 11) if i % 2 == 0 else (11, 10)
-        out.append(MessageRecord(1, 5, 1000 + i, T0 + timedelta(minutes=i * 2), author,
-                                 f"message number {i} <@{other}>", None, (other,)))
+        out.append(
+            MessageRecord(
+                1,
+                5,
+                1000 + i,
+                T0 + timedelta(minutes=i * 2),
+                author,
+                f"message number {i} <@{other}>",
+                None,
+                (other,),
+            )
+        )
     return out
 
 
