@@ -11,9 +11,14 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from bot.domain.badges import connector_badges_for, rep_badges_for, streak_badge
+from bot.domain.badges import (
+    REP_THRESHOLDS,
+    connector_badges_for,
+    rep_badges_for,
+    streak_badge,
+)
 from bot.domain.challenges import Challenge, best_multiplier
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.interactions import (
@@ -33,6 +38,7 @@ from bot.domain.points import (
     truncate_to_caps,
 )
 from bot.domain.streaks import StreakRun, local_day, pair_key
+from bot.domain.timeutil import epoch_us
 
 # interaction flags stored with each row so counters can be rebuilt after a restart
 FLAG_COOLDOWN_PASSED = 1
@@ -53,8 +59,7 @@ class MemberInfo:
         return not (self.bot or self.opted_out or self.excluded)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
+class StoredMessage(NamedTuple):
     author: int
     ts: datetime
 
@@ -136,6 +141,7 @@ class GuildState:
         self.latest_day: date | None = None
         self.channel_allow: set[int] | None = None  # None: every text channel is tracked
         self.channel_deny: set[int] = set()
+        self._iso_cache: dict[date, str] = {}
 
     def tracks(self, channel: int, parent: int | None = None) -> bool:
         """A deny-list always wins; an allow-list (if any) must name the channel or its parent."""
@@ -145,6 +151,14 @@ class GuildState:
             return True
         allow = self.channel_allow
         return channel in allow or (parent is not None and parent in allow)
+
+    def _iso(self, day: date) -> str:
+        text = self._iso_cache.get(day)
+        if text is None:
+            if len(self._iso_cache) > 400:
+                self._iso_cache.clear()
+            text = self._iso_cache[day] = day.isoformat()
+        return text
 
     # -- members -------------------------------------------------------------------------
     def member(self, user: int) -> MemberInfo:
@@ -207,14 +221,25 @@ class GuildState:
         if points <= 0:
             return 0
         out.ledger.append(
-            (self.guild, earner, points, reason, source, at, day.isoformat(), partner, int(capped))
+            (
+                self.guild,
+                earner,
+                points,
+                reason,
+                source,
+                epoch_us(at),
+                self._iso(day),
+                partner,
+                int(capped),
+            )
         )
         before = self.reputation[earner]
         after = before + points
         self.reputation[earner] = after
         out.reputation[(self.guild, earner)] = after
-        for badge in rep_badges_for(after):
-            self.give_badge(out, earner, badge, at)
+        if after >= REP_THRESHOLDS[0]:
+            for badge in rep_badges_for(after):
+                self.give_badge(out, earner, badge, at)
         return points
 
     def give_badge(self, out: Batch, user: int, badge: str, at: datetime) -> bool:
@@ -222,7 +247,7 @@ class GuildState:
         if badge in held:
             return False
         held.add(badge)
-        out.badges.append((self.guild, user, badge, at))
+        out.badges.append((self.guild, user, badge, epoch_us(at)))
         self.new_badges.append(BadgeAward(self.guild, user, badge, at))
         return True
 
@@ -281,12 +306,26 @@ class GuildState:
         if eligible:
             flags |= FLAG_STREAK
         out.interactions.append(
-            (self.guild, source, actor, target, kind, at, day.isoformat(), channel, points, flags)
+            (
+                self.guild,
+                source,
+                actor,
+                target,
+                kind,
+                epoch_us(at),
+                self._iso(day),
+                channel,
+                points,
+                flags,
+            )
         )
-        self.participants_seen.add(actor)
-        self.participants_seen.add(target)
-        out.active.add((self.guild, actor))
-        out.active.add((self.guild, target))
+        seen = self.participants_seen
+        if actor not in seen:
+            seen.add(actor)
+            out.active.add((self.guild, actor))
+        if target not in seen:
+            seen.add(target)
+            out.active.add((self.guild, target))
         if eligible:
             self._streak_step(out, actor, target, source, at, day)
 
@@ -302,7 +341,7 @@ class GuildState:
         if self.settings.streak_mode == "mutual" and flags != 3:
             return
         self.qualified.add((a, b, day))
-        out.pair_days.append((self.guild, a, b, day.isoformat(), at))
+        out.pair_days.append((self.guild, a, b, self._iso(day), epoch_us(at)))
         run = self.streaks.get((a, b))
         if run is None:
             run = StreakRun()
@@ -344,7 +383,7 @@ class GuildState:
         out.count += 1
         self.messages[msg.id] = StoredMessage(msg.author, msg.ts)
         norm = normalise_content(msg.content)
-        out.messages.append((self.guild, msg.id, msg.channel, msg.author, msg.ts, norm))
+        out.messages.append((self.guild, msg.id, msg.channel, msg.author, epoch_us(msg.ts), norm))
         if msg.author_bot:
             self.member(msg.author).bot = True
         if msg.reply_author is not None and msg.reply_author_bot:
@@ -352,7 +391,7 @@ class GuildState:
         recent = self.recent_by_author[msg.author]
         while recent and (msg.ts - recent[0][0]).total_seconds() > DUPLICATE_WINDOW_SECONDS:
             recent.popleft()
-        duplicate = is_duplicate(norm, msg.ts, list(recent))
+        duplicate = is_duplicate(norm, msg.ts, recent)
         recent.append((msg.ts, norm))
         if not self.tracks(msg.channel, msg.parent_channel) or not self.counts(msg.author):
             return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -30,7 +31,7 @@ def cooldown_passes(last_passed: datetime | None, at: datetime, cooldown_seconds
     return (at - last_passed).total_seconds() >= cooldown_seconds
 
 
-def is_duplicate(normalised: str, at: datetime, earlier: list[tuple[datetime, str]]) -> bool:
+def is_duplicate(normalised: str, at: datetime, earlier: Iterable[tuple[datetime, str]]) -> bool:
     """Rule 2: same normalised content by the same author at most 600 s earlier (inclusive)."""
     for ts, text in earlier:
         if text == normalised and 0 <= (at - ts).total_seconds() <= DUPLICATE_WINDOW_SECONDS:

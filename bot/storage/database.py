@@ -7,27 +7,19 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.timeutil import epoch_us, from_epoch_us
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def to_us(ts: datetime) -> int:
-    """An aware datetime as integer microseconds since the epoch."""
-    delta = ts - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_us(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
+to_us = epoch_us
+from_us = from_epoch_us
 
 
 def migrations() -> list[tuple[int, str, str]]:

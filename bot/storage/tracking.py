@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.domain.challenges import WindowInteraction
 from bot.domain.engine import (
@@ -77,76 +78,61 @@ class TrackingStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @staticmethod
+    def batch_rows(batch: Batch) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """The (statement, rows) pairs that persist a batch, in write order."""
+        touched = [(g, u) for g, u in batch.active if (g, u) not in batch.reputation]
+        plan: list[tuple[str, list[tuple[Any, ...]]]] = [
+            (
+                _UPSERT_MEMBER,
+                [
+                    (
+                        g,
+                        u,
+                        int(m.bot),
+                        to_us(m.joined_at) if m.joined_at else None,
+                        int(m.left),
+                        int(m.opted_out),
+                        int(m.excluded),
+                    )
+                    for (g, u), m in batch.members.items()
+                ],
+            ),
+            # the engine produces these rows in their stored form already
+            (_INSERT_MESSAGE, batch.messages),
+            (_INSERT_INTERACTION, batch.interactions),
+            (_INSERT_LEDGER, batch.ledger),
+            (_INSERT_PAIR_DAY, batch.pair_days),
+            (
+                _UPSERT_STREAK,
+                [
+                    (
+                        g,
+                        a,
+                        b,
+                        r.current,
+                        r.best,
+                        r.freezes,
+                        r.last.isoformat() if r.last else "",
+                        r.run_start.isoformat() if r.run_start else "",
+                    )
+                    for (g, a, b), r in batch.streaks.items()
+                ],
+            ),
+            (_UPSERT_REPUTATION, [(g, u, rep) for (g, u), rep in batch.reputation.items()]),
+            (_MARK_ACTIVE, touched),
+            (_INSERT_BADGE, batch.badges),
+        ]
+        return [(sql, rows) for sql, rows in plan if rows]
+
     async def write_batch(self, batch: Batch) -> int:
         """Persist a batch atomically; returns the number of rows written."""
-        messages = [(g, i, c, a, to_us(ts), n) for g, i, c, a, ts, n in batch.messages]
-        interactions = [
-            (g, s, a, t, k, to_us(ts), d, c, p, f)
-            for g, s, a, t, k, ts, d, c, p, f in batch.interactions
-        ]
-        ledger = [
-            (g, u, d, r, s, to_us(ts), day, p, c) for g, u, d, r, s, ts, day, p, c in batch.ledger
-        ]
-        pair_days = [(g, a, b, d, to_us(ts)) for g, a, b, d, ts in batch.pair_days]
-        streaks = [
-            (
-                g,
-                a,
-                b,
-                r.current,
-                r.best,
-                r.freezes,
-                r.last.isoformat() if r.last else "",
-                r.run_start.isoformat() if r.run_start else "",
-            )
-            for (g, a, b), r in batch.streaks.items()
-        ]
-        reputation = [(g, u, rep) for (g, u), rep in batch.reputation.items()]
-        touched = [k for k in batch.active if k not in batch.reputation]
-        members = [
-            (
-                g,
-                u,
-                int(m.bot),
-                to_us(m.joined_at) if m.joined_at else None,
-                int(m.left),
-                int(m.opted_out),
-                int(m.excluded),
-            )
-            for (g, u), m in batch.members.items()
-        ]
-        badges = [(g, u, b, to_us(at)) for g, u, b, at in batch.badges]
+        plan = self.batch_rows(batch)
         conn = self.db.conn
         async with self.db.transaction():
-            if members:
-                await conn.executemany(_UPSERT_MEMBER, members)
-            if messages:
-                await conn.executemany(_INSERT_MESSAGE, messages)
-            if interactions:
-                await conn.executemany(_INSERT_INTERACTION, interactions)
-            if ledger:
-                await conn.executemany(_INSERT_LEDGER, ledger)
-            if pair_days:
-                await conn.executemany(_INSERT_PAIR_DAY, pair_days)
-            if streaks:
-                await conn.executemany(_UPSERT_STREAK, streaks)
-            if reputation:
-                await conn.executemany(_UPSERT_REPUTATION, reputation)
-            if touched:
-                await conn.executemany(_MARK_ACTIVE, touched)
-            if badges:
-                await conn.executemany(_INSERT_BADGE, badges)
-        return (
-            len(members)
-            + len(messages)
-            + len(interactions)
-            + len(ledger)
-            + len(pair_days)
-            + len(streaks)
-            + len(reputation)
-            + len(touched)
-            + len(badges)
-        )
+            for sql, rows in plan:
+                await conn.executemany(sql, rows)
+        return sum(len(rows) for _, rows in plan)
 
     async def pair_days_of(self, guild: int, a: int, b: int) -> list[date]:
         rows = await self.db.fetchall(

@@ -63,6 +63,7 @@ class TrackingPipeline:
         self._apply_lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._writing: asyncio.Task[None] | None = None
         self._badge_listeners: list[BadgeListener] = []
         self.rows_written = 0
 
@@ -201,7 +202,19 @@ class TrackingPipeline:
 
     async def _after_apply(self) -> None:
         if self.batch.count >= self.max_batch:
-            await self.flush()
+            # write behind: the batch is written while the next one fills; at most one
+            # write is in flight, so a slow disk slows producers down instead of piling up
+            await self._wait_for_write()
+            self._writing = asyncio.create_task(self.flush(), name="kindling-write")
+
+    async def wait_idle(self) -> None:
+        """Wait until no batch write is in flight."""
+        await self._wait_for_write()
+
+    async def _wait_for_write(self) -> None:
+        task, self._writing = self._writing, None
+        if task is not None:
+            await task
 
     # -- challenges -----------------------------------------------------------------------
     async def save_challenge(self, ch: Challenge) -> None:
@@ -261,6 +274,9 @@ class TrackingPipeline:
 
     # -- writing --------------------------------------------------------------------------
     async def flush(self) -> None:
+        """Write everything applied so far; returns when it is committed."""
+        if self._writing is not None and self._writing is not asyncio.current_task():
+            await self._wait_for_write()
         async with self._flush_lock:
             batch, self.batch = self.batch, Batch()
             if batch.empty:

@@ -40,8 +40,12 @@ async def test_flushes_when_batch_is_full(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "k.db")
     pipeline = TrackingPipeline(db, flush_interval=60, max_batch=5)
     try:
-        for rec in conversation(5):
+        for rec in conversation(4):
             await pipeline.submit_message(rec)
+        await pipeline.wait_idle()
+        assert await count(db, "interactions") == 0
+        await pipeline.submit_message(conversation(5)[4])
+        await pipeline.wait_idle()  # the full batch is being written without a flush call
         assert await count(db, "interactions") == 5
     finally:
         await pipeline.close()
