@@ -78,6 +78,7 @@ class Batch:
     members: dict[tuple[int, int], MemberInfo] = field(default_factory=dict)
     recompute: set[tuple[int, int, int]] = field(default_factory=set)
     active: set[tuple[int, int]] = field(default_factory=set)
+    cursors: dict[tuple[int, int], int] = field(default_factory=dict)
     count: int = 0  # records applied
 
     def __len__(self) -> int:
@@ -95,6 +96,7 @@ class Batch:
             or self.badges
             or self.members
             or self.recompute
+            or self.cursors
         )
 
 
@@ -375,6 +377,17 @@ class GuildState:
                 for cb in connector_badges_for(len(partners)):
                     self.give_badge(out, user, cb, at)
 
+    def forget_text(self, message_id: int) -> None:
+        """Drop a deleted message's text from the duplicate-content window."""
+        stored = self.messages.get(message_id)
+        if stored is None:
+            return
+        recent = self.recent_by_author.get(stored.author)
+        if recent:
+            kept = [entry for entry in recent if entry[0] != stored.ts]
+            recent.clear()
+            recent.extend(kept)
+
     # -- public entry points --------------------------------------------------------------
     def apply_message(self, out: Batch, msg: MessageRecord) -> int:
         """Apply one message; returns the number of interactions it produced."""
@@ -388,6 +401,11 @@ class GuildState:
             self.member(msg.author).bot = True
         if msg.reply_author is not None and msg.reply_author_bot:
             self.member(msg.reply_author).bot = True
+        for bot_user in msg.bots:
+            self.member(bot_user).bot = True
+        out.cursors[(self.guild, msg.channel)] = max(
+            msg.id, out.cursors.get((self.guild, msg.channel), 0)
+        )
         recent = self.recent_by_author[msg.author]
         while recent and (msg.ts - recent[0][0]).total_seconds() > DUPLICATE_WINDOW_SECONDS:
             recent.popleft()

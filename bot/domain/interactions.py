@@ -34,6 +34,8 @@ class MessageRecord:
     reply_author: int | None = None
     reply_author_bot: bool = False
     parent_channel: int | None = None
+    # users of this message the source knows to be bots (mentioned bots, webhooks)
+    bots: Sequence[int] = ()
 
 
 @dataclass(frozen=True, slots=True)

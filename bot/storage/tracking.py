@@ -55,6 +55,11 @@ _UPSERT_MEMBER = (
     "bot = excluded.bot, joined_at = excluded.joined_at, left_guild = excluded.left_guild, "
     "opted_out = excluded.opted_out, excluded = excluded.excluded"
 )
+_ADVANCE_CURSOR = (
+    "INSERT INTO channel_cursors (guild_id, channel_id, last_message_id) VALUES (?, ?, ?) "
+    "ON CONFLICT (guild_id, channel_id) DO UPDATE SET "
+    "last_message_id = MAX(last_message_id, excluded.last_message_id)"
+)
 _INSERT_BADGE = (
     "INSERT OR IGNORE INTO member_badges (guild_id, user_id, badge, awarded_at) VALUES (?, ?, ?, ?)"
 )
@@ -122,6 +127,7 @@ class TrackingStore:
             (_UPSERT_REPUTATION, [(g, u, rep) for (g, u), rep in batch.reputation.items()]),
             (_MARK_ACTIVE, touched),
             (_INSERT_BADGE, batch.badges),
+            (_ADVANCE_CURSOR, [(g, c, m) for (g, c), m in batch.cursors.items()]),
         ]
         return [(sql, rows) for sql, rows in plan if rows]
 
@@ -133,6 +139,21 @@ class TrackingStore:
             for sql, rows in plan:
                 await conn.executemany(sql, rows)
         return sum(len(rows) for _, rows in plan)
+
+    async def cursors(self, guild: int) -> dict[int, int]:
+        """Last message id seen per channel (for history backfill)."""
+        rows = await self.db.fetchall(
+            "SELECT channel_id, last_message_id FROM channel_cursors WHERE guild_id = ?", (guild,)
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def forget_message_text(self, guild: int, message_id: int) -> None:
+        """A deleted message keeps its author and time (replies to it are still judged)
+        but not its text."""
+        await self.db.execute(
+            "UPDATE messages SET norm = '' WHERE guild_id = ? AND message_id = ?",
+            (guild, message_id),
+        )
 
     async def pair_days_of(self, guild: int, a: int, b: int) -> list[date]:
         rows = await self.db.fetchall(

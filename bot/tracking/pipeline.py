@@ -19,7 +19,13 @@ from bot.domain.badges import challenge_badge
 from bot.domain.challenges import Challenge, Progress, evaluate_progress
 from bot.domain.engine import BadgeAward, Batch, GuildState, KudosOutcome
 from bot.domain.guild_settings import GuildSettings
-from bot.domain.interactions import KudosRecord, MemberRecord, MessageRecord, ReactionRecord
+from bot.domain.interactions import (
+    DeleteRecord,
+    KudosRecord,
+    MemberRecord,
+    MessageRecord,
+    ReactionRecord,
+)
 from bot.domain.streaks import run_days
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
@@ -45,6 +51,8 @@ def _merge(older: Batch, newer: Batch) -> Batch:
     older.members.update(newer.members)
     older.recompute |= newer.recompute
     older.active |= newer.active
+    for key, value in newer.cursors.items():
+        older.cursors[key] = max(value, older.cursors.get(key, 0))
     older.count += newer.count
     return older
 
@@ -182,6 +190,19 @@ class TrackingPipeline:
             st = await self.state(rec.guild)
             st.apply_member(self.batch, rec.user, rec.bot, rec.joined_at, rec.left)
         await self._after_apply()
+
+    async def submit_delete(self, rec: DeleteRecord) -> None:
+        """A deleted message: its text is dropped from memory and the store; what it
+        already earned stays (history is not rewritten)."""
+        async with self._apply_lock:
+            st = await self.state(rec.guild)
+            st.forget_text(rec.message)
+            await self.flush()
+            await self.store.forget_message_text(rec.guild, rec.message)
+
+    async def cursors(self, guild: int) -> dict[int, int]:
+        await self.flush()
+        return await self.store.cursors(guild)
 
     async def _check_key(
         self, st: GuildState, source: str, actor: int, target: int, kind: str
