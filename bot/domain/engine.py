@@ -377,6 +377,40 @@ class GuildState:
                 for cb in connector_badges_for(len(partners)):
                     self.give_badge(out, user, cb, at)
 
+    def adjust(self, out: Batch, user: int, delta: int, source: str, at: datetime) -> int:
+        """A moderator's reputation adjustment: exempt from every rule; returns the new total."""
+        day = local_day(at, self.settings.zone)
+        out.ledger.append(
+            (self.guild, user, delta, "adjust", source, epoch_us(at), self._iso(day), None, 0)
+        )
+        total = self.reputation[user] + delta
+        self.reputation[user] = total
+        out.reputation[(self.guild, user)] = total
+        if total >= REP_THRESHOLDS[0]:
+            for badge in rep_badges_for(total):
+                self.give_badge(out, user, badge, at)
+        return total
+
+    def restore_days(self, out: Batch, a: int, b: int, days: list[date], at: datetime) -> None:
+        """Mark days as qualifying for a pair (a moderator restoring a streak); no points."""
+        a, b = pair_key(a, b)
+        for day in days:
+            if (a, b, day) not in self.qualified:
+                self.qualified.add((a, b, day))
+                out.pair_days.append((self.guild, a, b, self._iso(day), epoch_us(at)))
+        out.recompute.add((self.guild, a, b))
+
+    def forget_member(self, user: int) -> None:
+        """Opt-out: forget the member's reputation, badges and pairs in memory."""
+        self.member(user).opted_out = True
+        self.reputation.pop(user, None)
+        self.badges.pop(user, None)
+        self.participants_seen.discard(user)
+        for pair in [p for p in self.streaks if user in p]:
+            del self.streaks[pair]
+        for other in self.partners.pop(user, set()):
+            self.partners[other].discard(user)
+
     def forget_text(self, message_id: int) -> None:
         """Drop a deleted message's text from the duplicate-content window."""
         stored = self.messages.get(message_id)

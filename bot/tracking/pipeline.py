@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.domain.badges import challenge_badge
@@ -27,9 +27,11 @@ from bot.domain.interactions import (
     ReactionRecord,
 )
 from bot.domain.streaks import run_days
+from bot.storage.badges import BadgeRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
 from bot.storage.guilds import GuildRepository
+from bot.storage.stats import StatsRepository
 from bot.storage.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,8 @@ class TrackingPipeline:
         self.store = TrackingStore(db)
         self.guild_repo = GuildRepository(db)
         self.challenge_repo = ChallengeRepository(db)
+        self.stats = StatsRepository(db)
+        self.badges = BadgeRepository(db)
         self.flush_interval = flush_interval
         self.max_batch = max_batch
         self.states: dict[int, GuildState] = {}
@@ -131,15 +135,14 @@ class TrackingPipeline:
             st.settings = new
             return new
 
-    async def set_channel_policy(self, guild: int, allow: set[int] | None, deny: set[int]) -> None:
+    async def save_config(self, guild: int, config: dict[str, Any]) -> None:
+        """Store a guild's configuration; tracked channels take effect at once."""
         async with self._apply_lock:
             st = await self.state(guild)
-            config = await self.guild_repo.get_config(guild)
-            config["channel_allow"] = sorted(allow) if allow else None
-            config["channel_deny"] = sorted(deny)
             await self.guild_repo.save_config(guild, config)
-            st.channel_allow = set(allow) if allow else None
-            st.channel_deny = set(deny)
+            allow = config.get("channel_allow")
+            st.channel_allow = {int(c) for c in allow} if allow else None
+            st.channel_deny = {int(c) for c in config.get("channel_deny") or []}
 
     # -- records --------------------------------------------------------------------------
     async def submit_message(self, rec: MessageRecord) -> int:
@@ -199,6 +202,57 @@ class TrackingPipeline:
             st.forget_text(rec.message)
             await self.flush()
             await self.store.forget_message_text(rec.guild, rec.message)
+
+    # -- moderation and privacy ---------------------------------------------------------
+    async def opt_out(self, guild: int, user: int) -> None:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            await self.flush()
+            await self.stats.erase_member(guild, user)
+            st.forget_member(user)
+
+    async def set_flag(self, guild: int, user: int, flag: str, value: bool) -> None:
+        """`opted_out` (opt back in with False) or `excluded` by a moderator."""
+        async with self._apply_lock:
+            st = await self.state(guild)
+            await self.flush()
+            await self.stats.set_flag(guild, user, flag, value)
+            setattr(st.member(user), flag, value)
+
+    async def adjust_reputation(
+        self, guild: int, user: int, delta: int, source: str, at: datetime
+    ) -> int:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            total = st.adjust(self.batch, user, delta, source, at)
+        await self.flush()
+        return total
+
+    async def restore_days(
+        self, guild: int, a: int, b: int, days: list[date], at: datetime
+    ) -> None:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            st.restore_days(self.batch, a, b, days, at)
+        await self.flush()
+
+    async def grant_badge(self, guild: int, user: int, badge: str, at: datetime) -> bool:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            given = st.give_badge(self.batch, user, badge, at)
+        await self.flush()
+        return given
+
+    async def revoke_badge(self, guild: int, user: int, badge: str) -> bool:
+        async with self._apply_lock:
+            st = await self.state(guild)
+            await self.flush()
+            st.badges[user].discard(badge)
+            return await self.badges.revoke(guild, user, badge)
+
+    async def set_cursor(self, guild: int, channel: int, message_id: int) -> None:
+        key = (guild, channel)
+        self.batch.cursors[key] = max(message_id, self.batch.cursors.get(key, 0))
 
     async def cursors(self, guild: int) -> dict[int, int]:
         await self.flush()

@@ -1,0 +1,192 @@
+"""The Kindling bot: wiring of storage, pipeline, scheduler and cogs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.reads import Reads
+from bot.storage.audit import AuditRepository
+from bot.storage.badges import BadgeRepository
+from bot.storage.database import Database
+from bot.storage.stats import StatsRepository
+from bot.tracking.pipeline import TrackingPipeline
+from bot.tree import KindlingTree
+
+log = logging.getLogger(__name__)
+
+COGS: tuple[str, ...] = (
+    "cogs.tracking",
+    "cogs.streaks",
+    "cogs.profile",
+    "cogs.leaderboard",
+    "cogs.thanks",
+    "cogs.badges",
+    "cogs.challenges",
+    "cogs.notify",
+    "cogs.privacy",
+    "cogs.settings",
+    "cogs.mod",
+)
+
+
+def default_allowed_mentions() -> discord.AllowedMentions:
+    """Never @everyone or roles; users only where a message means to ping them."""
+    return discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=False)
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at a Discord-compatible server, only when the operator asks to."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+        log.warning("using Discord API at %s", discord.http.Route.BASE)
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+        log.warning("using Discord gateway at %s", settings.discord_gateway_url)
+
+
+class KindlingBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        cogs: tuple[str, ...] = COGS,
+        sync_commands: bool = True,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        intents.members = True
+        options.setdefault("chunk_guilds_at_startup", False)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=KindlingTree,
+            allowed_mentions=default_allowed_mentions(),
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.cog_names = cogs
+        self.sync_commands = sync_commands
+        self._db: Database | None = None
+        self._pipeline: TrackingPipeline | None = None
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._closed = False
+
+    # typed accessors: set in setup_hook, before any cog runs
+    @property
+    def db(self) -> Database:
+        assert self._db is not None, "database is opened in setup_hook"  # noqa: S101
+        return self._db
+
+    @property
+    def pipeline(self) -> TrackingPipeline:
+        assert self._pipeline is not None, "pipeline is started in setup_hook"  # noqa: S101
+        return self._pipeline
+
+    async def setup_hook(self) -> None:
+        self._db = await Database.open(self.settings.database_path)
+        self._pipeline = TrackingPipeline(
+            self._db,
+            flush_interval=self.settings.flush_interval_seconds,
+            max_batch=self.settings.flush_max_batch,
+        )
+        self.stats = StatsRepository(self._db)
+        self.audit = AuditRepository(self._db)
+        self.badge_repo = BadgeRepository(self._db)
+        self.reads = Reads(self._pipeline, self.stats)
+        await self._pipeline.start()
+        self.scheduler.start()
+        for name in self.cog_names:
+            await self.load_extension(name)
+        if self.sync_commands:
+            await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        try:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+            if self.settings.dev_guild_id:
+                guild = discord.Object(id=self.settings.dev_guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild.id)
+        except discord.HTTPException:
+            log.exception("could not sync slash commands; existing ones stay")
+
+    def is_moderator(self, member: discord.Member | discord.User, config: dict[str, Any]) -> bool:
+        if not isinstance(member, discord.Member):
+            return False
+        if member.guild_permissions.manage_guild:
+            return True
+        role = config.get("moderator_role")
+        return role is not None and any(r.id == int(role) for r in member.roles)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        log.info("shutting down: closing the gateway, flushing writes")
+        await super().close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._pipeline is not None:
+            try:
+                await self._pipeline.close()
+            except Exception:
+                log.exception("final flush failed")
+        if self._db is not None:
+            await self._db.close()
+        log.info("stopped cleanly")
+
+
+async def _serve(settings: Settings) -> int:
+    apply_endpoints(settings)
+    bot = KindlingBot(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    token = settings.discord_token or ""
+    async with bot:
+        runner = asyncio.create_task(bot.start(token), name="kindling-bot")
+        stopper = asyncio.create_task(stop.wait(), name="kindling-stop")
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            stopper.cancel()
+            error = runner.exception()
+            if isinstance(error, discord.LoginFailure):
+                log.error("DISCORD_TOKEN was rejected by Discord: check the token in .env")
+                return 78
+            if isinstance(error, discord.PrivilegedIntentsRequired):
+                log.error(
+                    "enable the Message Content and Server Members intents for the bot in the "
+                    "Discord developer portal"
+                )
+                return 78
+            if error is not None:
+                log.error("the bot stopped: %s", error, exc_info=error)
+                return 1
+            return 0
+        log.info("stop signal received")
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await runner
+    return 0
+
+
+def run_bot(settings: Settings) -> int:
+    return asyncio.run(_serve(settings))

@@ -1,0 +1,288 @@
+"""Read models for commands and scheduled posts, and member preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.streaks import StreakRun
+from bot.storage.database import Database, from_us, to_us
+from bot.storage.tracking import PairStreakRow
+
+NOTIFY_CHOICES = ("channel", "dm", "off")
+VISIBILITY_CHOICES = ("public", "server", "private")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    user: int
+    reputation: int
+    notify: str
+    visibility: str
+    opted_out: bool
+    excluded: bool
+    bot: bool
+
+
+def _streak(guild: int, r: Any) -> PairStreakRow:
+    return PairStreakRow(
+        guild,
+        int(r[0]),
+        int(r[1]),
+        StreakRun(
+            int(r[2]),
+            int(r[3]),
+            int(r[4]),
+            date.fromisoformat(r[5]) if r[5] else None,
+            date.fromisoformat(r[6]) if r[6] else None,
+        ),
+    )
+
+
+_STREAK_COLS = "a, b, current, best, freezes, last_day, run_start"
+
+
+class StatsRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- members --------------------------------------------------------------------------
+    async def member(self, guild: int, user: int) -> MemberRow:
+        r = await self.db.fetchone(
+            "SELECT reputation, notify, visibility, opted_out, excluded, bot FROM members "
+            "WHERE guild_id = ? AND user_id = ?",
+            (guild, user),
+        )
+        if r is None:
+            return MemberRow(user, 0, "channel", "public", False, False, False)
+        return MemberRow(user, int(r[0]), str(r[1]), str(r[2]), bool(r[3]), bool(r[4]), bool(r[5]))
+
+    async def members_with(self, guild: int, users: list[int]) -> dict[int, MemberRow]:
+        out: dict[int, MemberRow] = {}
+        for start in range(0, len(users), 500):
+            chunk = users[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in await self.db.fetchall(
+                "SELECT user_id, reputation, notify, visibility, opted_out, excluded, bot "  # noqa: S608
+                f"FROM members WHERE guild_id = ? AND user_id IN ({marks})",
+                (guild, *chunk),
+            ):
+                out[int(r[0])] = MemberRow(
+                    int(r[0]), int(r[1]), str(r[2]), str(r[3]), bool(r[4]), bool(r[5]), bool(r[6])
+                )
+        return out
+
+    async def set_preference(self, guild: int, user: int, name: str, value: str) -> None:
+        if name not in ("notify", "visibility"):
+            raise ValueError(name)
+        await self.db.execute(
+            f"INSERT INTO members (guild_id, user_id, {name}) VALUES (?, ?, ?) "  # noqa: S608
+            f"ON CONFLICT (guild_id, user_id) DO UPDATE SET {name} = excluded.{name}",
+            (guild, user, value),
+        )
+
+    async def reputation_rank(self, guild: int, reputation: int) -> int:
+        r = await self.db.fetchone(
+            "SELECT COUNT(*) FROM members WHERE guild_id = ? AND reputation > ? AND bot = 0 "
+            "AND opted_out = 0 AND visibility != 'private'",
+            (guild, reputation),
+        )
+        return int(r[0]) + 1 if r else 1
+
+    # -- boards ---------------------------------------------------------------------------
+    async def top_reputation(self, guild: int, limit: int, offset: int) -> list[tuple[int, int]]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, reputation FROM members WHERE guild_id = ? AND reputation > 0 "
+            "AND bot = 0 AND opted_out = 0 AND excluded = 0 AND visibility != 'private' "
+            "ORDER BY reputation DESC, user_id LIMIT ? OFFSET ?",
+            (guild, limit, offset),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def count_reputation(self, guild: int) -> int:
+        r = await self.db.fetchone(
+            "SELECT COUNT(*) FROM members WHERE guild_id = ? AND reputation > 0 AND bot = 0 "
+            "AND opted_out = 0 AND excluded = 0 AND visibility != 'private'",
+            (guild,),
+        )
+        return int(r[0]) if r else 0
+
+    async def points_since(
+        self, guild: int, since: datetime, limit: int, offset: int
+    ) -> list[tuple[int, int]]:
+        rows = await self.db.fetchall(
+            "SELECT l.user_id, SUM(l.delta) AS pts FROM ledger l "
+            "LEFT JOIN members m ON m.guild_id = l.guild_id AND m.user_id = l.user_id "
+            "WHERE l.guild_id = ? AND l.ts >= ? AND COALESCE(m.visibility, 'public') != 'private' "
+            "AND COALESCE(m.opted_out, 0) = 0 AND COALESCE(m.excluded, 0) = 0 "
+            "GROUP BY l.user_id HAVING pts > 0 ORDER BY pts DESC, l.user_id LIMIT ? OFFSET ?",
+            (guild, to_us(since), limit, offset),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def streak_candidates(self, guild: int, since_day: date) -> list[PairStreakRow]:
+        """Pairs whose last qualifying day is recent enough to be alive (filtered by the caller)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND last_day >= ? "  # noqa: S608
+            "ORDER BY current DESC, a, b",
+            (guild, since_day.isoformat()),
+        )
+        return [_streak(guild, r) for r in rows]
+
+    async def top_best(self, guild: int, limit: int, offset: int) -> list[PairStreakRow]:
+        rows = await self.db.fetchall(
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? "  # noqa: S608
+            "ORDER BY best DESC, a, b LIMIT ? OFFSET ?",
+            (guild, limit, offset),
+        )
+        return [_streak(guild, r) for r in rows]
+
+    async def count_pairs(self, guild: int) -> int:
+        r = await self.db.fetchone("SELECT COUNT(*) FROM pair_streaks WHERE guild_id = ?", (guild,))
+        return int(r[0]) if r else 0
+
+    # -- one member -----------------------------------------------------------------------
+    async def pairs_of(self, guild: int, user: int) -> list[PairStreakRow]:
+        rows = await self.db.fetchall(
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND a = ? "  # noqa: S608
+            f"UNION ALL SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND b = ?",
+            (guild, user, guild, user),
+        )
+        return [_streak(guild, r) for r in rows]
+
+    async def pair(self, guild: int, a: int, b: int) -> PairStreakRow | None:
+        r = await self.db.fetchone(
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND a = ? AND b = ?",  # noqa: S608
+            (guild, a, b),
+        )
+        return _streak(guild, r) if r else None
+
+    async def activity(self, guild: int, user: int, since: datetime) -> dict[str, int]:
+        """Interactions per local day (as stored) in which the member took part."""
+        rows = await self.db.fetchall(
+            "SELECT day, COUNT(*) FROM ("
+            "SELECT day FROM interactions WHERE guild_id = ? AND actor_id = ? AND ts >= ? "
+            "UNION ALL SELECT day FROM interactions WHERE guild_id = ? AND target_id = ? "
+            "AND ts >= ?) GROUP BY day",
+            (guild, user, to_us(since), guild, user, to_us(since)),
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def export(self, guild: int, user: int) -> dict[str, Any]:
+        """Everything stored about one member of one guild."""
+        member = await self.db.fetchone(
+            "SELECT bot, joined_at, left_guild, opted_out, excluded, reputation, notify, "
+            "visibility FROM members WHERE guild_id = ? AND user_id = ?",
+            (guild, user),
+        )
+        out: dict[str, Any] = {"guild": guild, "user": user}
+        if member is not None:
+            out["member"] = {
+                "bot": bool(member[0]),
+                "joined_at": from_us(member[1]).isoformat() if member[1] is not None else None,
+                "left": bool(member[2]),
+                "opted_out": bool(member[3]),
+                "excluded": bool(member[4]),
+                "reputation": int(member[5]),
+                "notify": member[6],
+                "visibility": member[7],
+            }
+        out["interactions"] = [
+            {
+                "source": r[0],
+                "actor": r[1],
+                "target": r[2],
+                "kind": r[3],
+                "at": from_us(r[4]).isoformat(),
+                "day": r[5],
+                "points": r[6],
+            }
+            for r in await self.db.fetchall(
+                "SELECT source, actor_id, target_id, kind, ts, day, points FROM interactions "
+                "WHERE guild_id = ? AND (actor_id = ? OR target_id = ?) ORDER BY ts",
+                (guild, user, user),
+            )
+        ]
+        out["ledger"] = [
+            {"delta": r[0], "reason": r[1], "source": r[2], "at": from_us(r[3]).isoformat()}
+            for r in await self.db.fetchall(
+                "SELECT delta, reason, source, ts FROM ledger WHERE guild_id = ? AND user_id = ? "
+                "ORDER BY ts",
+                (guild, user),
+            )
+        ]
+        out["streaks"] = [
+            {
+                "partner": p.b if p.a == user else p.a,
+                "current_run": p.run.current,
+                "best": p.run.best,
+                "last_day": p.run.last.isoformat() if p.run.last else None,
+            }
+            for p in await self.pairs_of(guild, user)
+        ]
+        out["badges"] = [
+            {"badge": r[0], "awarded_at": from_us(r[1]).isoformat()}
+            for r in await self.db.fetchall(
+                "SELECT badge, awarded_at FROM member_badges WHERE guild_id = ? AND user_id = ?",
+                (guild, user),
+            )
+        ]
+        out["messages_remembered"] = [
+            {"id": r[0], "channel": r[1], "at": from_us(r[2]).isoformat()}
+            for r in await self.db.fetchall(
+                "SELECT message_id, channel_id, ts FROM messages WHERE guild_id = ? "
+                "AND author_id = ? ORDER BY ts",
+                (guild, user),
+            )
+        ]
+        return out
+
+    # -- privacy and moderation writes ----------------------------------------------------
+    async def erase_member(self, guild: int, user: int) -> None:
+        """Opt-out: delete the member's interactions, ledger and pairs; keep only a marker."""
+        async with self.db.transaction():
+            c = self.db.conn
+            await c.execute(
+                "DELETE FROM interactions WHERE guild_id = ? AND (actor_id = ? OR target_id = ?)",
+                (guild, user, user),
+            )
+            await c.execute("DELETE FROM ledger WHERE guild_id = ? AND user_id = ?", (guild, user))
+            await c.execute(
+                "DELETE FROM pair_days WHERE guild_id = ? AND (a = ? OR b = ?)", (guild, user, user)
+            )
+            await c.execute(
+                "DELETE FROM pair_streaks WHERE guild_id = ? AND (a = ? OR b = ?)",
+                (guild, user, user),
+            )
+            await c.execute(
+                "DELETE FROM member_badges WHERE guild_id = ? AND user_id = ?", (guild, user)
+            )
+            await c.execute(
+                "UPDATE messages SET norm = '' WHERE guild_id = ? AND author_id = ?", (guild, user)
+            )
+            await c.execute(
+                "INSERT INTO members (guild_id, user_id, opted_out) VALUES (?, ?, 1) "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET opted_out = 1, reputation = 0, "
+                "active = 0",
+                (guild, user),
+            )
+
+    async def set_flag(self, guild: int, user: int, flag: str, value: bool) -> None:
+        if flag not in ("opted_out", "excluded"):
+            raise ValueError(flag)
+        await self.db.execute(
+            f"INSERT INTO members (guild_id, user_id, {flag}) VALUES (?, ?, ?) "  # noqa: S608
+            f"ON CONFLICT (guild_id, user_id) DO UPDATE SET {flag} = excluded.{flag}",
+            (guild, user, int(value)),
+        )
+
+    async def prune_interactions(self, before: datetime) -> int:
+        """Retention: raw interactions and remembered messages older than `before` go."""
+        async with self.db.transaction():
+            cur = await self.db.conn.execute(
+                "DELETE FROM interactions WHERE ts < ?", (to_us(before),)
+            )
+            count = cur.rowcount
+            await self.db.conn.execute("DELETE FROM messages WHERE ts < ?", (to_us(before),))
+        return count

@@ -1,0 +1,94 @@
+"""Glue shared by the cogs: typed bot access, the moderator check, small formatting helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypeVar, cast
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+
+from bot.domain.errors import DomainError
+from bot.domain.guild_config import GuildConfig
+from bot.domain.streaks import StreakView
+from bot.tree import NotModerator
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+
+T = TypeVar("T")
+
+BRAND = discord.Colour.from_rgb(255, 140, 40)
+OK = discord.Colour.from_rgb(90, 180, 110)
+
+
+def kbot(interaction: discord.Interaction) -> KindlingBot:
+    return cast("KindlingBot", interaction.client)
+
+
+def guild_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise DomainError("This command works inside a server, not in DMs.")
+    return interaction.guild_id
+
+
+async def guild_config(bot: KindlingBot, guild: int) -> GuildConfig:
+    return GuildConfig.from_dict(await bot.pipeline.guild_repo.get_config(guild))
+
+
+async def save_guild_config(bot: KindlingBot, guild: int, config: GuildConfig) -> None:
+    await bot.pipeline.save_config(guild, config.model_dump())
+
+
+async def is_moderator(interaction: discord.Interaction) -> bool:
+    bot = kbot(interaction)
+    guild = guild_of(interaction)
+    config = await guild_config(bot, guild)
+    return bot.is_moderator(interaction.user, config.model_dump())
+
+
+def moderator_only() -> Callable[[T], T]:
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if not await is_moderator(interaction):
+            raise NotModerator()
+        return True
+
+    return app_commands.check(predicate)
+
+
+def user_tag(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def relative(ts: datetime) -> str:
+    return f"<t:{int(ts.timestamp())}:R>"
+
+
+def end_of_local_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def streak_line(view: StreakView, day_ends: datetime | None = None) -> str:
+    """🔥 12 days · ❄️ 1 · ⏳ ends <t:…:R>"""
+    if view.current <= 0:
+        parts = [f"💤 streak ended (best {view.best})"]
+    else:
+        unit = "day" if view.current == 1 else "days"
+        parts = [f"🔥 **{view.current}** {unit}"]
+        if view.best > view.current:
+            parts.append(f"best {view.best}")
+    if view.freezes:
+        parts.append("❄️" * view.freezes)
+    if view.at_risk and day_ends is not None:
+        parts.append(f"⏳ talk today, ends {relative(day_ends)}")
+    return " · ".join(parts)
+
+
+def sparkline(counts: list[int]) -> str:
+    bars = "▁▂▃▄▅▆▇█"
+    top = max(counts) if counts else 0
+    if top == 0:
+        return "▁" * len(counts)
+    return "".join(bars[min(7, (c * 7 + top - 1) // top)] if c else "▁" for c in counts)

@@ -1,0 +1,278 @@
+"""/badges [member] and /badge create|grant|revoke|link-role."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.engine import BadgeAward
+from bot.domain.errors import DomainError
+from bot.storage.badges import BadgeDef
+from cogs._common import BRAND, OK, guild_config, guild_of, kbot, moderator_only, user_tag
+from cogs.badges._roles import role_problem, set_role
+from cogs.streaks._cog import check_visible
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+
+log = logging.getLogger(__name__)
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return f"custom-{text[:40]}" if text else ""
+
+
+async def badge_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    defs = await kbot(interaction).badge_repo.definitions(interaction.guild_id)
+    needle = current.lower()
+    hits = [d for d in defs.values() if needle in d.key or needle in d.name.lower()]
+    return [app_commands.Choice(name=f"{d.emoji} {d.name}"[:100], value=d.key) for d in hits[:25]]
+
+
+class BadgesCog(commands.Cog):
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.pipeline.add_badge_listener(self.on_badges)
+
+    async def on_badges(self, awards: list[BadgeAward]) -> None:
+        """Give linked roles and announce new badges: one message per guild per batch."""
+        by_guild: dict[int, list[BadgeAward]] = {}
+        for award in awards:
+            by_guild.setdefault(award.guild, []).append(award)
+        for guild_id, items in by_guild.items():
+            guild = self.bot.get_guild(guild_id)
+            if guild is None:
+                continue
+            defs = await self.bot.badge_repo.definitions(guild_id)
+            for award in items:
+                definition = defs.get(award.badge)
+                if definition is not None and definition.role_id is not None:
+                    try:
+                        await set_role(
+                            guild,
+                            award.user,
+                            definition.role_id,
+                            True,
+                            f"earned badge {award.badge}",
+                        )
+                    except (DomainError, discord.HTTPException) as exc:
+                        log.warning(
+                            "could not give role for %s in %s: %s", award.badge, guild_id, exc
+                        )
+            await self._announce(guild, items, defs)
+
+    async def _announce(
+        self, guild: discord.Guild, items: list[BadgeAward], defs: dict[str, BadgeDef]
+    ) -> None:
+        config = await guild_config(self.bot, guild.id)
+        if config.announcement_channel is None:
+            return
+        channel = guild.get_channel(config.announcement_channel)
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            return
+        rows = await self.bot.stats.members_with(guild.id, sorted({a.user for a in items}))
+        lines = []
+        for award in items:
+            member = rows.get(award.user)
+            if member is not None and member.visibility != "public":
+                continue
+            d = defs.get(award.badge)
+            label = f"{d.emoji} **{d.name}**" if d else award.badge
+            lines.append(f"{user_tag(award.user)} earned {label}")
+        if not lines:
+            return
+        text = "\n".join(lines)
+        embed = discord.Embed(title="🎉 New badges", description=text[:4000], colour=BRAND)
+        try:
+            await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("could not announce badges in %s: %s", guild.id, exc)
+
+    @app_commands.command(name="badges", description="Badges you or a member have earned")
+    @app_commands.describe(member="Whose badges to show (default: yours)")
+    @app_commands.guild_only()
+    async def badges(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        guild = guild_of(interaction)
+        target = member or interaction.user
+        await check_visible(interaction, target)
+        await self.bot.pipeline.flush()
+        held = await self.bot.badge_repo.held(guild, target.id)
+        defs = await self.bot.badge_repo.definitions(guild)
+        embed = discord.Embed(title=f"🏅 Badges of {target.display_name}", colour=BRAND)
+        if not held:
+            embed.description = "No badges yet. Keep a streak for 3 days to earn the first one."
+        else:
+            lines = []
+            for h in held:
+                d = defs.get(h.key)
+                name = f"{d.emoji} **{d.name}** — {d.description}" if d else h.key
+                lines.append(f"{name} · <t:{int(h.awarded_at.timestamp())}:d>")
+            embed.description = "\n".join(lines)[:4000]
+        await interaction.response.send_message(embed=embed)
+
+
+class BadgeAdminCog(
+    commands.GroupCog,
+    group_name="badge",
+    group_description="Moderators: create, grant and revoke badges",
+):
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def _definition(self, guild: int, key: str) -> BadgeDef:
+        defs = await self.bot.badge_repo.definitions(guild)
+        if key not in defs:
+            raise DomainError(f"There is no badge `{key}`. Pick one from the list.")
+        return defs[key]
+
+    @app_commands.command(name="create", description="Create a custom badge")
+    @app_commands.describe(
+        name="Badge name", emoji="An emoji for it", description="What it is given for"
+    )
+    @app_commands.guild_only()
+    @moderator_only()
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 40],
+        emoji: app_commands.Range[str, 1, 64] = "🏅",
+        description: app_commands.Range[str, 0, 200] = "",
+    ) -> None:
+        guild = guild_of(interaction)
+        key = slug(name)
+        if not key:
+            raise DomainError("Use letters or digits in the badge name.")
+        defs = await self.bot.badge_repo.definitions(guild)
+        if key in defs:
+            raise DomainError(f"A badge `{key}` already exists.")
+        clean = discord.utils.escape_mentions(name)
+        await self.bot.badge_repo.define(
+            guild,
+            BadgeDef(key, clean, emoji, discord.utils.escape_mentions(description), None, True),
+        )
+        await self.bot.audit.record(
+            guild,
+            interaction.user.id,
+            "badge.create",
+            {"badge": key, "name": clean},
+            self.bot.clock.now(),
+        )
+        await interaction.response.send_message(
+            embed=discord.Embed(description=f"Created {emoji} **{clean}** (`{key}`).", colour=OK),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="grant", description="Give a member a badge")
+    @app_commands.describe(member="Who gets it", badge="Which badge")
+    @app_commands.autocomplete(badge=badge_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only()
+    async def grant(
+        self, interaction: discord.Interaction, member: discord.Member, badge: str
+    ) -> None:
+        guild = guild_of(interaction)
+        if member.bot:
+            raise DomainError("Bots can't hold badges.")
+        d = await self._definition(guild, badge)
+        if d.role_id is not None and interaction.guild is not None:
+            role = interaction.guild.get_role(d.role_id)
+            if role is not None and (problem := role_problem(interaction.guild, role)):
+                raise DomainError(problem)
+        if not await self.bot.pipeline.grant_badge(guild, member.id, badge, self.bot.clock.now()):
+            raise DomainError(f"{member.display_name} already has {d.emoji} {d.name}.")
+        await self.bot.audit.record(
+            guild,
+            interaction.user.id,
+            "badge.grant",
+            {"badge": badge, "member": member.id},
+            self.bot.clock.now(),
+        )
+        await interaction.response.send_message(
+            embed=discord.Embed(
+                description=f"Gave {d.emoji} **{d.name}** to {member.mention}.", colour=OK
+            ),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="revoke", description="Take a badge from a member")
+    @app_commands.describe(member="Who loses it", badge="Which badge")
+    @app_commands.autocomplete(badge=badge_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only()
+    async def revoke(
+        self, interaction: discord.Interaction, member: discord.Member, badge: str
+    ) -> None:
+        guild = guild_of(interaction)
+        d = await self._definition(guild, badge)
+        if not await self.bot.pipeline.revoke_badge(guild, member.id, badge):
+            raise DomainError(f"{member.display_name} doesn't have {d.emoji} {d.name}.")
+        note = ""
+        if d.role_id is not None and interaction.guild is not None:
+            try:
+                await set_role(
+                    interaction.guild, member.id, d.role_id, False, f"badge {badge} revoked"
+                )
+            except DomainError as exc:
+                note = f"\n⚠️ The badge is gone but I couldn't take the role: {exc}"
+        await self.bot.audit.record(
+            guild,
+            interaction.user.id,
+            "badge.revoke",
+            {"badge": badge, "member": member.id},
+            self.bot.clock.now(),
+        )
+        await interaction.response.send_message(
+            embed=discord.Embed(
+                description=f"Took {d.emoji} **{d.name}** from {member.mention}.{note}", colour=OK
+            ),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="link-role", description="Give a role with a badge")
+    @app_commands.describe(badge="Which badge", role="The role to give (leave empty to unlink)")
+    @app_commands.autocomplete(badge=badge_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only()
+    async def link_role(
+        self, interaction: discord.Interaction, badge: str, role: discord.Role | None = None
+    ) -> None:
+        guild = guild_of(interaction)
+        d = await self._definition(guild, badge)
+        if role is not None and interaction.guild is not None:
+            problem = role_problem(interaction.guild, role)
+            if problem:
+                raise DomainError(problem)
+        await self.bot.badge_repo.define(
+            guild,
+            BadgeDef(d.key, d.name, d.emoji, d.description, role.id if role else None, d.custom),
+        )
+        await self.bot.audit.record(
+            guild,
+            interaction.user.id,
+            "badge.link-role",
+            {"badge": badge, "role": role.id if role else None},
+            self.bot.clock.now(),
+        )
+        text = (
+            f"{d.emoji} **{d.name}** now gives {role.mention}."
+            if role
+            else f"{d.emoji} **{d.name}** no longer gives a role."
+        )
+        await interaction.response.send_message(
+            embed=discord.Embed(description=text, colour=OK), ephemeral=True
+        )

@@ -1,0 +1,304 @@
+"""/challenge list|info|join|leave (members) and create|edit|end|cancel (moderators)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.challenges import Challenge, validate_challenge_fields
+from bot.domain.errors import DomainError
+from bot.domain.timeparse import parse_duration, parse_when
+from cogs._common import BRAND, OK, guild_of, kbot, moderator_only, relative
+from cogs.challenges._embeds import challenge_embed
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+
+log = logging.getLogger(__name__)
+
+Goal = Literal["community_interactions", "pair_streak", "distinct_partners", "points"]
+
+
+async def challenge_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    state = await kbot(interaction).pipeline.state(interaction.guild_id)
+    needle = current.lower()
+    hits = [
+        c
+        for c in sorted(state.challenges.values(), key=lambda c: -c.id)
+        if needle in c.name.lower() or needle == str(c.id)
+    ]
+    return [app_commands.Choice(name=f"#{c.id} {c.name}"[:100], value=c.id) for c in hits[:25]]
+
+
+class ChallengeCog(
+    commands.GroupCog,
+    group_name="challenge",
+    group_description="Time-limited challenges with boosted rewards",
+):
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def _get(self, guild: int, challenge_id: int | None) -> Challenge:
+        state = await self.bot.pipeline.state(guild)
+        if challenge_id is None:
+            now = self.bot.clock.now()
+            live = [
+                c for c in state.challenges.values() if c.state_at(now) in ("active", "scheduled")
+            ]
+            if not live:
+                raise DomainError("No challenge is running. See `/challenge list`.")
+            return min(live, key=lambda c: c.starts)
+        ch = state.challenges.get(challenge_id)
+        if ch is None:
+            raise DomainError(f"There is no challenge #{challenge_id}. See `/challenge list`.")
+        return ch
+
+    # -- members ----------------------------------------------------------------------------
+    @app_commands.command(name="list", description="Challenges running, coming up and past")
+    @app_commands.guild_only()
+    async def list_(self, interaction: discord.Interaction) -> None:
+        guild = guild_of(interaction)
+        state = await self.bot.pipeline.state(guild)
+        now = self.bot.clock.now()
+        embed = discord.Embed(title="🏁 Challenges", colour=BRAND)
+        groups: dict[str, list[str]] = {"active": [], "scheduled": [], "ended": []}
+        for ch in sorted(state.challenges.values(), key=lambda c: c.starts, reverse=True):
+            st = ch.state_at(now)
+            if st == "cancelled":
+                continue
+            when = relative(ch.ends if st != "scheduled" else ch.starts)
+            groups[st].append(f"`#{ch.id}` **{ch.name}** · {when}")
+        for title, key in (("Running", "active"), ("Coming up", "scheduled"), ("Past", "ended")):
+            if groups[key]:
+                embed.add_field(name=title, value="\n".join(groups[key][:10]), inline=False)
+        if not any(groups.values()):
+            embed.description = (
+                "No challenges yet. Moderators can start one with `/challenge create`."
+            )
+        await interaction.response.send_message(embed=embed)
+
+    @app_commands.command(name="info", description="A challenge's goal, progress and time left")
+    @app_commands.describe(challenge="Which challenge (default: the running one)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.guild_only()
+    async def info(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
+        guild = guild_of(interaction)
+        ch = await self._get(guild, challenge)
+        now = self.bot.clock.now()
+        progress = await self.bot.pipeline.progress(ch, now)
+        await interaction.response.send_message(
+            embed=challenge_embed(ch, now, progress, interaction.user.id)
+        )
+
+    @app_commands.command(name="join", description="Join a challenge")
+    @app_commands.describe(challenge="Which challenge (default: the running one)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.guild_only()
+    async def join(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
+        guild = guild_of(interaction)
+        ch = await self._get(guild, challenge)
+        now = self.bot.clock.now()
+        if ch.state_at(now) not in ("scheduled", "active"):
+            raise DomainError(f"**{ch.name}** is {ch.state_at(now)}; you can't join it now.")
+        if not await self.bot.pipeline.join_challenge(guild, ch.id, interaction.user.id, now):
+            raise DomainError(f"You're already in **{ch.name}**.")
+        await interaction.response.send_message(
+            embed=discord.Embed(description=f"You joined **{ch.name}**. Good luck! 🔥", colour=OK),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="leave", description="Leave a challenge")
+    @app_commands.describe(challenge="Which challenge (default: the running one)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.guild_only()
+    async def leave(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
+        guild = guild_of(interaction)
+        ch = await self._get(guild, challenge)
+        if not await self.bot.pipeline.leave_challenge(guild, ch.id, interaction.user.id):
+            raise DomainError(f"You're not in **{ch.name}**.")
+        await interaction.response.send_message(
+            embed=discord.Embed(description=f"You left **{ch.name}**.", colour=OK), ephemeral=True
+        )
+
+    # -- moderators -------------------------------------------------------------------------
+    @app_commands.command(name="create", description="Moderators: start a new challenge")
+    @app_commands.describe(
+        name="Name (at most 80 characters)",
+        goal="What counts",
+        target="How much completes it",
+        duration="How long, e.g. 7d or 36h",
+        starts="When: now, 2026-12-01 or 2026-12-01 18:00",
+        multiplier="Points multiplier while it runs, 1.0-5.0",
+        join_required="Must members join to take part?",
+        description="Shown in /challenge info",
+    )
+    @app_commands.guild_only()
+    @moderator_only()
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        goal: Goal,
+        target: app_commands.Range[int, 1, 1_000_000],
+        duration: str,
+        starts: str = "now",
+        multiplier: app_commands.Range[float, 1.0, 5.0] = 1.0,
+        join_required: bool = True,
+        description: app_commands.Range[str, 0, 500] = "",
+    ) -> None:
+        guild = guild_of(interaction)
+        bot = self.bot
+        now = bot.clock.now()
+        settings = await bot.pipeline.settings(guild)
+        start = parse_when(starts, settings.zone, now)
+        if start < now - parse_duration("1m"):
+            raise DomainError("The start must be now or in the future.")
+        start = max(start, now)
+        end = start + parse_duration(duration)
+        clean = discord.utils.escape_mentions(name.strip())
+        problems = validate_challenge_fields(clean, goal, target, start, end, multiplier)
+        if problems:
+            raise DomainError("; ".join(problems).capitalize() + ".")
+        ch = Challenge(
+            guild=guild,
+            id=await bot.pipeline.challenge_repo.next_id(guild),
+            name=clean,
+            goal=goal,
+            target=target,
+            starts=start,
+            ends=end,
+            multiplier=float(multiplier),
+            join_required=join_required,
+            description=discord.utils.escape_mentions(description),
+        )
+        await bot.pipeline.save_challenge(ch)
+        await bot.audit.record(
+            guild, interaction.user.id, "challenge.create", {"challenge": ch.id, "name": clean}, now
+        )
+        await interaction.response.send_message(
+            content=f"Challenge #{ch.id} created.",
+            embed=challenge_embed(ch, now, None),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @app_commands.command(
+        name="edit", description="Moderators: change a challenge before it starts"
+    )
+    @app_commands.describe(
+        challenge="Which challenge",
+        name="New name",
+        target="New target",
+        duration="New length, e.g. 7d",
+        starts="New start",
+        multiplier="New multiplier 1.0-5.0",
+        description="New description",
+    )
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only()
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        challenge: int,
+        name: str | None = None,
+        target: app_commands.Range[int, 1, 1_000_000] | None = None,
+        duration: str | None = None,
+        starts: str | None = None,
+        multiplier: app_commands.Range[float, 1.0, 5.0] | None = None,
+        description: app_commands.Range[str, 0, 500] | None = None,
+    ) -> None:
+        guild = guild_of(interaction)
+        bot = self.bot
+        now = bot.clock.now()
+        ch = await self._get(guild, challenge)
+        if ch.state_at(now) != "scheduled":
+            raise DomainError(
+                f"**{ch.name}** has started; it can be ended or cancelled, not edited."
+            )
+        settings = await bot.pipeline.settings(guild)
+        start = parse_when(starts, settings.zone, now) if starts else ch.starts
+        if start < now:
+            raise DomainError("The start must be now or in the future.")
+        length = parse_duration(duration) if duration else ch.ends - ch.starts
+        new = replace(
+            ch,
+            name=discord.utils.escape_mentions(name.strip()) if name else ch.name,
+            target=target or ch.target,
+            starts=start,
+            ends=start + length,
+            multiplier=float(multiplier) if multiplier is not None else ch.multiplier,
+            description=discord.utils.escape_mentions(description)
+            if description is not None
+            else ch.description,
+            participants=dict(ch.participants),
+        )
+        problems = validate_challenge_fields(
+            new.name, new.goal, new.target, new.starts, new.ends, new.multiplier
+        )
+        if problems:
+            raise DomainError("; ".join(problems).capitalize() + ".")
+        await bot.pipeline.save_challenge(new)
+        await bot.audit.record(
+            guild, interaction.user.id, "challenge.edit", {"challenge": ch.id}, now
+        )
+        await interaction.response.send_message(
+            embed=challenge_embed(new, now, None), ephemeral=True
+        )
+
+    @app_commands.command(name="end", description="Moderators: end a challenge now and award it")
+    @app_commands.describe(challenge="Which challenge")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only()
+    async def end(self, interaction: discord.Interaction, challenge: int) -> None:
+        guild = guild_of(interaction)
+        bot = self.bot
+        now = bot.clock.now()
+        ch = await self._get(guild, challenge)
+        if ch.state_at(now) != "active":
+            raise DomainError(
+                f"**{ch.name}** is {ch.state_at(now)}; only a running challenge can be ended."
+            )
+        ended = replace(ch, ends=now, participants=dict(ch.participants))
+        await bot.pipeline.save_challenge(ended)
+        await interaction.response.defer()
+        result = await bot.pipeline.close_challenge(ended, now)
+        await bot.audit.record(
+            guild, interaction.user.id, "challenge.end", {"challenge": ch.id}, now
+        )
+        await interaction.followup.send(
+            embed=challenge_embed(ended, now, result),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @app_commands.command(name="cancel", description="Moderators: cancel a challenge, no awards")
+    @app_commands.describe(challenge="Which challenge")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only()
+    async def cancel(self, interaction: discord.Interaction, challenge: int) -> None:
+        guild = guild_of(interaction)
+        bot = self.bot
+        now = bot.clock.now()
+        ch = await self._get(guild, challenge)
+        if ch.state_at(now) in ("ended", "cancelled"):
+            raise DomainError(f"**{ch.name}** is already {ch.state_at(now)}.")
+        await bot.pipeline.save_challenge(
+            replace(ch, cancelled=True, participants=dict(ch.participants))
+        )
+        await bot.audit.record(
+            guild, interaction.user.id, "challenge.cancel", {"challenge": ch.id}, now
+        )
+        await interaction.response.send_message(
+            embed=discord.Embed(description=f"Cancelled **{ch.name}**.", colour=OK)
+        )

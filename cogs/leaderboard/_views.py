@@ -1,0 +1,64 @@
+"""Prev/Next paging only the invoker can press; stops cleanly on timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import discord
+
+PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
+
+
+class PagerView(discord.ui.View):
+    def __init__(
+        self, owner: int, page: int, pages: int, render: PageRenderer, timeout: float = 180
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.owner = owner
+        self.page = page
+        self.pages = pages
+        self.render = render
+        self.message: discord.Message | discord.InteractionMessage | None = None
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.prev_page.disabled = self.page <= 0
+        self.next_page.disabled = self.page >= self.pages - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner:
+            await interaction.response.send_message(
+                "Only the person who opened this leaderboard can turn its pages. "
+                "Run `/leaderboard` to get your own.",
+                ephemeral=True,
+            )
+            return False
+        return True
+
+    async def _show(self, interaction: discord.Interaction, page: int) -> None:
+        embed, pages = await self.render(page)
+        self.page, self.pages = page, pages
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="◀ Prev", style=discord.ButtonStyle.secondary)
+    async def prev_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button[PagerView]
+    ) -> None:
+        await self._show(interaction, max(0, self.page - 1))
+
+    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.secondary)
+    async def next_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button[PagerView]
+    ) -> None:
+        await self._show(interaction, min(self.pages - 1, self.page + 1))
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                pass  # the message is gone or no longer editable: nothing left to stop

@@ -1,0 +1,183 @@
+"""/mod restore-streak|adjust-rep|exclude|include|audit — every action is audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.errors import DomainError
+from cogs._common import BRAND, OK, guild_of, moderator_only, user_tag
+from cogs.leaderboard._views import PagerView
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+
+AUDIT_PAGE = 10
+MAX_RESTORE_DAYS = 30
+
+
+class ModCog(
+    commands.GroupCog,
+    group_name="mod",
+    group_description="Moderators: fix streaks and reputation, exclude members",
+):
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(
+        name="restore-streak", description="Fill the missed days of a pair's broken streak"
+    )
+    @app_commands.describe(
+        member="One member of the pair",
+        partner="The other member",
+        reason="Why (kept in the audit log)",
+    )
+    @app_commands.guild_only()
+    @moderator_only()
+    async def restore_streak(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        partner: discord.Member,
+        reason: app_commands.Range[str, 0, 200] = "",
+    ) -> None:
+        guild = guild_of(interaction)
+        bot = self.bot
+        now = bot.clock.now()
+        if member.id == partner.id:
+            raise DomainError("Pick two different members.")
+        pair = await bot.reads.pair(guild, member.id, partner.id, now)
+        if pair is None or pair.view.last_day is None:
+            raise DomainError("These two never had a streak; there is nothing to restore.")
+        today = await bot.reads.today(guild, now)
+        last = pair.view.last_day
+        missed = [last + timedelta(days=i) for i in range(1, (today - last).days)]
+        if not missed:
+            raise DomainError("Their streak has no missed days to restore.")
+        if len(missed) > MAX_RESTORE_DAYS:
+            raise DomainError(
+                f"The streak broke more than {MAX_RESTORE_DAYS} days ago; too long to restore."
+            )
+        await bot.pipeline.restore_days(guild, member.id, partner.id, missed, now)
+        await bot.audit.record(
+            guild,
+            interaction.user.id,
+            "mod.restore-streak",
+            {
+                "members": sorted((member.id, partner.id)),
+                "days": [d.isoformat() for d in missed],
+                "reason": reason,
+            },
+            now,
+        )
+        after = await bot.reads.pair(guild, member.id, partner.id, now)
+        current = after.view.current if after else 0
+        await interaction.response.send_message(
+            embed=discord.Embed(
+                description=f"Restored {len(missed)} day(s): {member.mention} & {partner.mention} "
+                f"are on 🔥 {current}.",
+                colour=OK,
+            ),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="adjust-rep", description="Add or remove reputation points")
+    @app_commands.describe(
+        member="Whose reputation",
+        amount="Points to add (negative removes)",
+        reason="Why (kept in the audit log)",
+    )
+    @app_commands.guild_only()
+    @moderator_only()
+    async def adjust_rep(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        amount: app_commands.Range[int, -100_000, 100_000],
+        reason: app_commands.Range[str, 1, 200],
+    ) -> None:
+        guild = guild_of(interaction)
+        if amount == 0:
+            raise DomainError("An adjustment of 0 changes nothing.")
+        if member.bot:
+            raise DomainError("Bots have no reputation.")
+        now = self.bot.clock.now()
+        total = await self.bot.pipeline.adjust_reputation(
+            guild, member.id, amount, f"mod:{interaction.id}", now
+        )
+        await self.bot.audit.record(
+            guild,
+            interaction.user.id,
+            "mod.adjust-rep",
+            {"member": member.id, "amount": amount, "reason": reason},
+            now,
+        )
+        await interaction.response.send_message(
+            embed=discord.Embed(
+                description=f"{member.mention}: {amount:+d} → **{total}** reputation.", colour=OK
+            ),
+            ephemeral=True,
+        )
+
+    async def _flag(
+        self, interaction: discord.Interaction, member: discord.Member, value: bool
+    ) -> None:
+        guild = guild_of(interaction)
+        await self.bot.pipeline.set_flag(guild, member.id, "excluded", value)
+        action = "mod.exclude" if value else "mod.include"
+        await self.bot.audit.record(
+            guild, interaction.user.id, action, {"member": member.id}, self.bot.clock.now()
+        )
+        text = (
+            f"{member.mention} is excluded: their messages no longer count."
+            if value
+            else f"{member.mention} counts again."
+        )
+        await interaction.response.send_message(
+            embed=discord.Embed(description=text, colour=OK), ephemeral=True
+        )
+
+    @app_commands.command(name="exclude", description="Stop counting a member's interactions")
+    @app_commands.describe(member="Who to exclude")
+    @app_commands.guild_only()
+    @moderator_only()
+    async def exclude(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self._flag(interaction, member, True)
+
+    @app_commands.command(name="include", description="Count an excluded member again")
+    @app_commands.describe(member="Who to include again")
+    @app_commands.guild_only()
+    @moderator_only()
+    async def include(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self._flag(interaction, member, False)
+
+    @app_commands.command(name="audit", description="Recent moderator actions, 10 a page")
+    @app_commands.guild_only()
+    @moderator_only()
+    async def audit(self, interaction: discord.Interaction) -> None:
+        guild = guild_of(interaction)
+        bot = self.bot
+
+        async def render(page: int) -> tuple[discord.Embed, int]:
+            total = await bot.audit.count(guild)
+            pages = max(1, -(-total // AUDIT_PAGE))
+            rows = await bot.audit.page(guild, AUDIT_PAGE, page * AUDIT_PAGE)
+            embed = discord.Embed(title="📜 Moderator audit log", colour=BRAND)
+            lines = [
+                f"<t:{int(e.at.timestamp())}:f> {user_tag(e.moderator)} `{e.action}` "
+                + ", ".join(f"{k}={v}" for k, v in e.details.items())[:150]
+                for e in rows
+            ]
+            embed.description = "\n".join(lines) or "No moderator actions yet."
+            embed.set_footer(text=f"Page {page + 1}/{pages}")
+            return embed, pages
+
+        embed, pages = await render(0)
+        view = PagerView(interaction.user.id, 0, pages, render)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        view.message = await interaction.original_response()

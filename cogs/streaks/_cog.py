@@ -1,0 +1,94 @@
+"""/streaks and /streak."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.errors import DomainError
+from cogs._common import BRAND, end_of_local_day, guild_of, kbot, streak_line, user_tag
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+
+
+async def check_visible(interaction: discord.Interaction, member: discord.abc.User) -> None:
+    """Others' private stats are refused; opted-out members are not tracked."""
+    bot = kbot(interaction)
+    row = await bot.stats.member(guild_of(interaction), member.id)
+    if member.bot:
+        raise DomainError(f"{member.display_name} is a bot; bots don't have streaks.")
+    if row.opted_out:
+        raise DomainError(f"{member.display_name} has opted out of tracking.")
+    if member.id != interaction.user.id and row.visibility == "private":
+        raise DomainError(f"{member.display_name} keeps their stats private.")
+
+
+class StreaksCog(commands.Cog):
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="streaks", description="Your daily streaks with other members")
+    @app_commands.describe(member="Whose streaks to show (default: yours)")
+    @app_commands.guild_only()
+    async def streaks(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        guild = guild_of(interaction)
+        target = member or interaction.user
+        await check_visible(interaction, target)
+        now = self.bot.clock.now()
+        pairs = await self.bot.reads.member_streaks(guild, target.id, now)
+        settings = await self.bot.pipeline.settings(guild)
+        today = await self.bot.reads.today(guild, now)
+        ends = end_of_local_day(today, settings.zone)
+        embed = discord.Embed(title=f"🔥 Streaks of {target.display_name}", colour=BRAND)
+        alive = [p for p in pairs if p.view.current > 0]
+        if not pairs:
+            embed.description = (
+                "No streaks yet. Reply to or mention someone, and get a reply back the "
+                "same day, to start one."
+            )
+        else:
+            lines = [
+                f"{user_tag(p.partner_of(target.id))} — {streak_line(p.view, ends)}"
+                for p in alive[:15]
+            ]
+            embed.description = "\n".join(lines) if lines else "No streak is running right now."
+            best = max(p.view.best for p in pairs)
+            embed.set_footer(text=f"{len(alive)} running · best ever {best} days")
+        await interaction.response.send_message(embed=embed)
+
+    @app_commands.command(name="streak", description="Your streak with one member")
+    @app_commands.describe(member="The member you share the streak with")
+    @app_commands.guild_only()
+    async def streak(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        guild = guild_of(interaction)
+        if member.id == interaction.user.id:
+            raise DomainError("A streak needs two people: pick another member.")
+        await check_visible(interaction, member)
+        now = self.bot.clock.now()
+        pair = await self.bot.reads.pair(guild, interaction.user.id, member.id, now)
+        embed = discord.Embed(
+            title=f"{interaction.user.display_name} & {member.display_name}", colour=BRAND
+        )
+        if pair is None:
+            embed.description = (
+                "No streak yet. Talk to each other today (a reply or mention both ways) "
+                "to start one."
+            )
+        else:
+            settings = await self.bot.pipeline.settings(guild)
+            today = await self.bot.reads.today(guild, now)
+            view = pair.view
+            embed.description = streak_line(view, end_of_local_day(today, settings.zone))
+            embed.add_field(name="Current", value=f"🔥 {view.current}")
+            embed.add_field(name="Best", value=f"🏆 {view.best}")
+            embed.add_field(name="Freezes", value="❄️ " + str(view.freezes))
+            if view.last_day is not None:
+                embed.add_field(name="Last day", value=view.last_day.isoformat())
+            embed.add_field(name="At risk", value="⏳ yes" if view.at_risk else "no")
+        await interaction.response.send_message(embed=embed)

@@ -1,0 +1,72 @@
+"""/thanks member [reason]: kudos within the guild's limits (SPEC §3 rule 3)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.errors import DomainError
+from bot.domain.interactions import KudosRecord
+from bot.domain.streaks import local_day
+from cogs._common import OK, end_of_local_day, guild_of, relative, user_tag
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+
+MAX_REASON = 200
+
+
+class ThanksCog(commands.Cog):
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="thanks", description="Thank a member: gives them kudos")
+    @app_commands.describe(member="Who to thank", reason="What for (optional)")
+    @app_commands.guild_only()
+    async def thanks(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        reason: app_commands.Range[str, 1, MAX_REASON] | None = None,
+    ) -> None:
+        guild = guild_of(interaction)
+        bot = self.bot
+        now = bot.clock.now()
+        settings = await bot.pipeline.settings(guild)
+        again = relative(end_of_local_day(local_day(now, settings.zone), settings.zone))
+        if member.bot:
+            raise DomainError("Bots don't collect kudos: thank a person instead.")
+        outcome = await bot.pipeline.submit_kudos(
+            KudosRecord(
+                guild=guild,
+                giver=interaction.user.id,
+                receiver=member.id,
+                ts=now,
+                reason=reason,
+                source=f"cmd:{interaction.id}",
+            )
+        )
+        if not outcome.accepted:
+            messages = {
+                "self": "You can't thank yourself. Thank someone who helped you!",
+                "bot": "Bots don't collect kudos: thank a person instead.",
+                "optout": f"{member.display_name} isn't taking part in Kindling.",
+                "same": f"You already thanked {member.display_name} today. "
+                f"You can thank them again {again}.",
+                "daily": f"You've given all {settings.limits.kudos_per_day} kudos for today. "
+                f"You can thank again {again}.",
+                "duplicate": "That thank-you was already counted.",
+            }
+            raise DomainError(messages.get(outcome.reason, "That kudos was not accepted."))
+        text = f"💛 {user_tag(interaction.user.id)} thanked {user_tag(member.id)}"
+        if reason:
+            text += f": “{discord.utils.escape_mentions(reason)}”"
+        embed = discord.Embed(description=text, colour=OK)
+        if outcome.points:
+            embed.set_footer(text=f"+{outcome.points} reputation")
+        await interaction.response.send_message(
+            embed=embed, allowed_mentions=discord.AllowedMentions.none()
+        )
