@@ -1,0 +1,58 @@
+"""Meta-test: load every cog, walk the command tree, check names and descriptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from discord import app_commands
+
+from bot.app import KindlingBot
+from bot.config import Settings
+
+MEMBER = {
+    "streaks", "streak", "profile", "leaderboard", "thanks", "badges",
+    "challenge list", "challenge info", "challenge join", "challenge leave",
+    "notify channel", "notify dm", "notify off",
+    "privacy export", "privacy optout", "privacy optin", "privacy visibility",
+}
+MODERATOR = {
+    "settings show", "settings timezone", "settings channels", "settings reminders",
+    "settings points", "settings limits", "settings leaderboard",
+    "challenge create", "challenge edit", "challenge end", "challenge cancel",
+    "badge create", "badge grant", "badge revoke", "badge link-role",
+    "mod restore-streak", "mod adjust-rep", "mod exclude", "mod include", "mod audit",
+}
+
+
+def walk(commands: list[app_commands.Command | app_commands.Group]) -> dict[str, app_commands.Command]:
+    out: dict[str, app_commands.Command] = {}
+    for cmd in commands:
+        if isinstance(cmd, app_commands.Group):
+            assert 1 <= len(cmd.description) <= 100, cmd.qualified_name
+            out.update(walk(cmd.commands))
+        else:
+            out[cmd.qualified_name] = cmd
+    return out
+
+
+async def test_every_cog_loads_with_the_spec_commands(tmp_path: Path) -> None:
+    bot = KindlingBot(Settings(database_path=tmp_path / "k.db"), sync_commands=False)
+    async with bot:
+        await bot.setup_hook()
+        commands = walk(bot.tree.get_commands())
+        assert set(commands) == MEMBER | MODERATOR
+        for name, cmd in commands.items():
+            assert 1 <= len(cmd.description) <= 100, name
+            for param in cmd.parameters:
+                assert param.description and len(param.description) <= 100, (name, param.name)
+            mod_checked = any(
+                getattr(check, "__qualname__", "").startswith("moderator_only")
+                for check in cmd.checks
+            )
+            assert mod_checked == (name in MODERATOR), name
+        assert [p.name for p in commands["streak"].parameters] == ["member"]
+        assert [p.name for p in commands["thanks"].parameters][:2] == ["member", "reason"]
+        assert [p.name for p in commands["leaderboard"].parameters] == ["board"]
+        choices = {c.value for c in commands["leaderboard"].parameters[0].choices}
+        assert choices == {"streaks", "best", "reputation", "weekly", "challenge"}
+    assert bot.is_closed()

@@ -1,0 +1,52 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+from tests.conftest import ROOT
+
+
+def test_empty_values_mean_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEV_GUILD_ID", "")
+    monkeypatch.setenv("DISCORD_TOKEN", "")
+    settings = load_settings()
+    assert settings.dev_guild_id is None and settings.discord_token is None
+    assert str(settings.database_path) == "kindling.db"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEV_GUILD_ID", "abc"), ("LOG_LEVEL", "LOUD"), ("DISCORD_API_BASE", "localhost:80")],
+)
+def test_invalid_setting_names_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(tmp_path / "k.db")}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)}, timeout=60, check=False,
+    )
+    assert result.returncode != 0
+    assert "DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_run_with_bad_setting_exits_naming_it(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "LOG_LEVEL": "LOUD", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=60, check=False,
+    )
+    assert result.returncode != 0 and "LOG_LEVEL" in result.stderr
+    assert "Traceback" not in result.stderr
