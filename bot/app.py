@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.reads import Reads
+from bot.scheduling.jobs import Jobs
 from bot.storage.audit import AuditRepository
 from bot.storage.badges import BadgeRepository
 from bot.storage.database import Database
@@ -37,6 +38,7 @@ COGS: tuple[str, ...] = (
     "cogs.privacy",
     "cogs.settings",
     "cogs.mod",
+    "cogs.scheduled",
 )
 
 
@@ -85,6 +87,7 @@ class KindlingBot(commands.Bot):
         self._pipeline: TrackingPipeline | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._closed = False
+        self.jobs: Jobs | None = None
 
     # typed accessors: set in setup_hook, before any cog runs
     @property

@@ -30,6 +30,8 @@ class GuildConfig(BaseModel):
     leaderboard_message: int | None = None
     channel_allow: list[int] | None = None
     channel_deny: list[int] = Field(default_factory=list)
+    last_reminder_day: str | None = None
+    last_board_day: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GuildConfig:

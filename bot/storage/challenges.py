@@ -69,6 +69,24 @@ class ChallengeRepository:
             (guild_id, challenge_id),
         )
 
+    async def due(self, now: datetime) -> list[tuple[int, int, str]]:
+        """(guild, challenge, 'start'|'end') of every challenge whose start was not announced
+        or whose end was not closed by `now`, across guilds."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, challenge_id, 'start' FROM challenges WHERE cancelled = 0 "
+            "AND announced = 0 AND starts <= ? AND ends > ? "
+            "UNION ALL SELECT guild_id, challenge_id, 'end' FROM challenges WHERE cancelled = 0 "
+            "AND closed = 0 AND ends <= ? ORDER BY 1, 2",
+            (to_us(now), to_us(now), to_us(now)),
+        )
+        return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
+
+    async def mark_announced(self, guild_id: int, challenge_id: int) -> None:
+        await self.db.execute(
+            "UPDATE challenges SET announced = 1 WHERE guild_id = ? AND challenge_id = ?",
+            (guild_id, challenge_id),
+        )
+
     async def for_guild(self, guild_id: int) -> list[Challenge]:
         rows = await self.db.fetchall(
             "SELECT challenge_id, name, description, goal, target, starts, ends, multiplier, "

@@ -34,6 +34,14 @@ class GuildRepository:
         rows = await self.db.fetchall("SELECT guild_id FROM guilds ORDER BY guild_id")
         return [int(r[0]) for r in rows]
 
+    async def all_configs(self) -> list[tuple[int, str, dict[str, Any]]]:
+        """(guild, timezone, config) of every guild, for the scheduled slots."""
+        rows = await self.db.fetchall("SELECT guild_id, settings, config FROM guilds")
+        return [
+            (int(r[0]), str(json.loads(r[1]).get("timezone", "UTC")), dict(json.loads(r[2])))
+            for r in rows
+        ]
+
     async def get_config(self, guild_id: int) -> dict[str, Any]:
         row = await self.db.fetchone("SELECT config FROM guilds WHERE guild_id = ?", (guild_id,))
         return dict(json.loads(row[0])) if row else {}

@@ -277,6 +277,14 @@ class StatsRepository:
             (guild, user, int(value)),
         )
 
+    async def record_nudge(self, guild: int, a: int, b: int, day: date, by: int) -> bool:
+        """False when this member already nudged this pair today."""
+        count = await self.db.execute(
+            "INSERT OR IGNORE INTO nudges (guild_id, a, b, day, by_user) VALUES (?, ?, ?, ?, ?)",
+            (guild, a, b, day.isoformat(), by),
+        )
+        return count > 0
+
     async def prune_interactions(self, before: datetime) -> int:
         """Retention: raw interactions and remembered messages older than `before` go."""
         async with self.db.transaction():

@@ -1,0 +1,262 @@
+"""Scheduled work (SPEC §6). Job bodies take `now` and talk to Discord only through a
+`Poster`, so they are tested without waiting and without Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain.challenges import Challenge, Progress
+from bot.domain.guild_config import WEEKDAYS, GuildConfig
+from bot.reads import BoardPage, PairView, Reads
+from bot.storage.stats import StatsRepository
+from bot.tracking.pipeline import TrackingPipeline
+
+log = logging.getLogger(__name__)
+
+SLOT_MINUTES = 15
+MESSAGE_LIMIT = 1900  # under Discord's 2,000 characters, with room for a header
+ENTRIES_PER_MESSAGE = 5  # one Nudge button per entry, one row each
+GUILD_BATCH = 50  # guilds handled between yields to the event loop
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderEntry:
+    a: int
+    b: int
+    current: int
+    freezes: int
+    day_ends: datetime
+    ping: tuple[int, ...]  # members of the pair to ping (the others are named, not pinged)
+
+
+@dataclass(slots=True)
+class ReminderMessage:
+    entries: list[ReminderEntry] = field(default_factory=list)
+
+    @property
+    def pings(self) -> list[int]:
+        return sorted({u for e in self.entries for u in e.ping})
+
+
+class Poster(Protocol):
+    """What scheduled jobs need from Discord."""
+
+    async def post_reminders(
+        self, guild: int, channel: int, messages: Sequence[ReminderMessage]
+    ) -> None: ...
+
+    async def dm_reminder(self, guild: int, user: int, entries: Sequence[ReminderEntry]) -> bool:
+        """False when the member's DMs are closed."""
+        ...
+
+    async def post_board(
+        self, guild: int, channel: int, page: BoardPage, message_id: int | None
+    ) -> int | None:
+        """Edit `message_id` in place if it still exists, else post (and pin) a new one;
+        returns the message id, None when posting failed."""
+        ...
+
+    async def announce_challenge(
+        self,
+        guild: int,
+        channel: int,
+        challenge: Challenge,
+        phase: str,
+        progress: Progress | None,
+        board: BoardPage | None,
+    ) -> None: ...
+
+
+def reminder_line_length(entry: ReminderEntry) -> int:
+    return 90  # mentions, emoji and a relative timestamp: a generous fixed estimate
+
+
+def split_digest(entries: Sequence[ReminderEntry]) -> list[ReminderMessage]:
+    """Group digest entries into messages under the length limit, ENTRIES_PER_MESSAGE each."""
+    out: list[ReminderMessage] = []
+    current = ReminderMessage()
+    size = 0
+    for entry in entries:
+        length = reminder_line_length(entry)
+        if current.entries and (
+            len(current.entries) >= ENTRIES_PER_MESSAGE or size + length > MESSAGE_LIMIT
+        ):
+            out.append(current)
+            current, size = ReminderMessage(), 0
+        current.entries.append(entry)
+        size += length
+    if current.entries:
+        out.append(current)
+    return out
+
+
+def slot_matches(local: datetime, hour: int) -> bool:
+    """Is `local` inside the 15-minute slot that starts at `hour`:00?"""
+    return local.hour == hour and local.minute < SLOT_MINUTES
+
+
+class Jobs:
+    def __init__(
+        self,
+        pipeline: TrackingPipeline,
+        stats: StatsRepository,
+        reads: Reads,
+        poster: Poster,
+        dm_interval: float = 0.25,
+    ) -> None:
+        self.pipeline = pipeline
+        self.stats = stats
+        self.reads = reads
+        self.poster = poster
+        self.dm_interval = dm_interval
+
+    # -- the 15-minute slot ---------------------------------------------------------------
+    async def run_slot(self, now: datetime) -> dict[str, int]:
+        """Reminders and leaderboard posts of every guild whose local time is in this slot.
+        A guild already served today is skipped, so a restart never posts twice."""
+        done = {"reminders": 0, "boards": 0}
+        configs = await self.pipeline.guild_repo.all_configs()
+        for index, (guild, tz, raw) in enumerate(configs):
+            if index and index % GUILD_BATCH == 0:
+                await asyncio.sleep(0)  # keep the event loop responsive in a large slot
+            try:
+                config = GuildConfig.from_dict(raw)
+                local = now.astimezone(ZoneInfo(tz))
+                today = local.date().isoformat()
+                if (
+                    config.reminders_enabled
+                    and slot_matches(local, config.reminder_hour)
+                    and raw.get("last_reminder_day") != today
+                ):
+                    await self._mark(guild, "last_reminder_day", today)
+                    await self.remind_guild(guild, config, now)
+                    done["reminders"] += 1
+                day_ok = (
+                    config.leaderboard_day == "daily"
+                    or WEEKDAYS[local.weekday()] == config.leaderboard_day
+                )
+                if (
+                    config.leaderboard_enabled
+                    and config.leaderboard_channel is not None
+                    and day_ok
+                    and slot_matches(local, config.leaderboard_hour)
+                    and raw.get("last_board_day") != today
+                ):
+                    await self._mark(guild, "last_board_day", today)
+                    await self.post_board(guild, config, now)
+                    done["boards"] += 1
+            except Exception:
+                log.exception("scheduled slot failed for guild %s", guild)
+        return done
+
+    async def _mark(self, guild: int, key: str, value: Any) -> None:
+        raw = await self.pipeline.guild_repo.get_config(guild)
+        raw[key] = value
+        await self.pipeline.guild_repo.save_config(guild, raw)
+
+    # -- reminders ------------------------------------------------------------------------
+    async def at_risk(self, guild: int, config: GuildConfig, now: datetime) -> list[PairView]:
+        pairs = await self.reads.alive_pairs(guild, now)
+        return [p for p in pairs if p.view.at_risk and p.view.current >= config.reminder_min_streak]
+
+    async def remind_guild(self, guild: int, config: GuildConfig, now: datetime) -> int:
+        """Post the digest and send DMs; returns the number of pairs reminded."""
+        await self.pipeline.flush()
+        pairs = await self.at_risk(guild, config, now)
+        if not pairs:
+            return 0
+        settings = await self.pipeline.settings(guild)
+        zone = settings.zone
+        today = now.astimezone(zone).date()
+        day_ends = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+        users = sorted({u for p in pairs for u in (p.a, p.b)})
+        prefs = await self.stats.members_with(guild, users)
+
+        def pref(user: int) -> str:
+            row = prefs.get(user)
+            if row is None:
+                return "channel"
+            if row.opted_out or row.excluded:
+                return "off"
+            return row.notify
+
+        dm_entries: dict[int, list[ReminderEntry]] = {}
+        for p in pairs:
+            entry = ReminderEntry(p.a, p.b, p.view.current, p.view.freezes, day_ends, ())
+            for u in (p.a, p.b):
+                if pref(u) == "dm":
+                    dm_entries.setdefault(u, []).append(entry)
+        fallback: set[int] = set()
+        for count, (user, entries) in enumerate(dm_entries.items()):
+            if count:
+                await asyncio.sleep(self.dm_interval)  # paced: never a burst of DMs
+            if not await self.poster.dm_reminder(guild, user, entries):
+                fallback.add(user)
+        digest = []
+        for p in pairs:
+            ping = tuple(u for u in (p.a, p.b) if pref(u) == "channel" or u in fallback)
+            if ping:
+                digest.append(
+                    ReminderEntry(p.a, p.b, p.view.current, p.view.freezes, day_ends, ping)
+                )
+        if digest and config.reminder_channel is not None:
+            await self.poster.post_reminders(guild, config.reminder_channel, split_digest(digest))
+        return len(pairs)
+
+    # -- leaderboard ----------------------------------------------------------------------
+    async def post_board(self, guild: int, config: GuildConfig, now: datetime) -> int | None:
+        if config.leaderboard_channel is None:
+            return None
+        challenge = None
+        if config.leaderboard_board == "challenge":
+            state = await self.pipeline.state(guild)
+            live = [c for c in state.challenges.values() if c.state_at(now) == "active"]
+            challenge = live[0] if live else None
+        page = await self.reads.board(guild, config.leaderboard_board, 0, now, challenge)
+        message = await self.poster.post_board(
+            guild, config.leaderboard_channel, page, config.leaderboard_message
+        )
+        if message is not None and message != config.leaderboard_message:
+            await self._mark(guild, "leaderboard_message", message)
+        return message
+
+    # -- challenges -----------------------------------------------------------------------
+    async def run_challenges(self, now: datetime) -> list[tuple[int, int, str]]:
+        """Announce starts and close ends that are due; a missed end is executed once."""
+        handled = []
+        for guild, challenge_id, phase in await self.pipeline.challenge_repo.due(now):
+            try:
+                state = await self.pipeline.state(guild)
+                ch = state.challenges.get(challenge_id)
+                if ch is None:
+                    continue
+                raw = await self.pipeline.guild_repo.get_config(guild)
+                channel = GuildConfig.from_dict(raw).announcement_channel
+                if phase == "start":
+                    await self.pipeline.challenge_repo.mark_announced(guild, challenge_id)
+                    if channel is not None:
+                        await self.poster.announce_challenge(
+                            guild, channel, ch, "start", None, None
+                        )
+                else:
+                    result = await self.pipeline.close_challenge(ch, now)
+                    if result is not None and channel is not None:
+                        board = await self.reads.board(guild, "challenge", 0, now, ch)
+                        await self.poster.announce_challenge(
+                            guild, channel, ch, "end", result, board
+                        )
+                handled.append((guild, challenge_id, phase))
+            except Exception:
+                log.exception("challenge %s/%s %s failed", guild, challenge_id, phase)
+        return handled
+
+    # -- retention ------------------------------------------------------------------------
+    async def prune(self, now: datetime, retention_days: int) -> int:
+        await self.pipeline.flush()
+        return await self.stats.prune_interactions(now - timedelta(days=retention_days))

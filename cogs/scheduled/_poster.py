@@ -1,0 +1,133 @@
+"""The scheduled jobs' Poster, speaking Discord through REST (works before the gateway is up)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.domain.challenges import Challenge, Progress
+from bot.reads import BoardPage
+from bot.scheduling.jobs import ReminderEntry, ReminderMessage
+from cogs._common import BRAND, relative, user_tag
+from cogs.challenges._embeds import challenge_embed
+from cogs.leaderboard._embeds import board_embed
+from cogs.scheduled._views import NudgeButton
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+
+log = logging.getLogger(__name__)
+
+
+def reminder_text(entries: Sequence[ReminderEntry], start: int) -> str:
+    lines = ["⏳ **Streaks at risk today** — talk to each other before the day ends:"]
+    for number, e in enumerate(entries, start=start):
+        freeze = " · " + "❄️" * e.freezes if e.freezes else ""
+        lines.append(
+            f"`{number}.` 🔥 **{e.current}** {user_tag(e.a)} & {user_tag(e.b)}"
+            f"{freeze} · ends {relative(e.day_ends)}"
+        )
+    return "\n".join(lines)
+
+
+class DiscordPoster:
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+
+    async def post_reminders(
+        self, guild: int, channel: int, messages: Sequence[ReminderMessage]
+    ) -> None:
+        target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        number = 1
+        for message in messages:
+            view = discord.ui.View(timeout=None)
+            for offset, e in enumerate(message.entries):
+                view.add_item(NudgeButton(e.a, e.b, f"👋 Nudge {number + offset}"))
+            mentions = discord.AllowedMentions(
+                everyone=False, roles=False, users=[discord.Object(id=u) for u in message.pings]
+            )
+            try:
+                await target.send(
+                    reminder_text(message.entries, number), view=view, allowed_mentions=mentions
+                )
+            except discord.HTTPException as exc:
+                log.warning("could not post reminders in %s/%s: %s", guild, channel, exc)
+                return
+            number += len(message.entries)
+
+    async def dm_reminder(self, guild: int, user: int, entries: Sequence[ReminderEntry]) -> bool:
+        name = getattr(self.bot.get_guild(guild), "name", "your server")
+        lines = [f"⏳ Your streaks in **{name}** end today unless you talk:"]
+        for e in entries:
+            other = e.b if e.a == user else e.a
+            lines.append(f"🔥 **{e.current}** with {user_tag(other)} · ends {relative(e.day_ends)}")
+        try:
+            target = self.bot.get_user(user) or await self.bot.fetch_user(user)
+            await target.send("\n".join(lines), allowed_mentions=discord.AllowedMentions.none())
+        except (discord.Forbidden, discord.NotFound):
+            return False
+        except discord.HTTPException as exc:
+            log.warning("DM to %s failed: %s", user, exc)
+            return False
+        return True
+
+    async def post_board(
+        self, guild: int, channel: int, page: BoardPage, message_id: int | None
+    ) -> int | None:
+        target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        embed = board_embed(page)
+        none = discord.AllowedMentions.none()
+        if message_id is not None:
+            try:
+                await target.get_partial_message(message_id).edit(
+                    embed=embed, allowed_mentions=none
+                )
+                return message_id
+            except discord.NotFound:
+                log.info("leaderboard message %s is gone; posting a new one", message_id)
+            except discord.HTTPException as exc:
+                log.warning("could not edit the leaderboard in %s: %s", guild, exc)
+                return message_id
+        try:
+            message = await target.send(embed=embed, allowed_mentions=none)
+        except discord.HTTPException as exc:
+            log.warning("could not post the leaderboard in %s: %s", guild, exc)
+            return None
+        try:
+            await message.pin(reason="Kindling leaderboard")
+        except discord.HTTPException:
+            log.info("could not pin the leaderboard in %s (needs Manage Messages)", guild)
+        return message.id
+
+    async def announce_challenge(
+        self,
+        guild: int,
+        channel: int,
+        challenge: Challenge,
+        phase: str,
+        progress: Progress | None,
+        board: BoardPage | None,
+    ) -> None:
+        target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        now = self.bot.clock.now()
+        embeds = [challenge_embed(challenge, now, progress)]
+        if phase == "start":
+            content = f"🏁 **{challenge.name}** has started! Use `/challenge join` to take part."
+        else:
+            count = len(progress.completed) if progress else 0
+            content = (
+                f"🏆 **{challenge.name}** is over: {count} member(s) completed it and "
+                "earned its badge."
+            )
+            if board is not None:
+                embeds.append(board_embed(board))
+        embeds[0].colour = BRAND
+        try:
+            await target.send(
+                content, embeds=embeds, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not announce challenge %s in %s: %s", challenge.id, guild, exc)

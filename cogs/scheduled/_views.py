@@ -1,0 +1,61 @@
+"""The Nudge button under each reminder entry: one member pings the other, once a day.
+A DynamicItem, so buttons posted before a restart keep working."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.domain.streaks import local_day
+from cogs._common import kbot
+
+
+class NudgeButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"kindling:nudge:(?P<a>\d+):(?P<b>\d+)",
+):
+    def __init__(self, a: int, b: int, label: str = "👋 Nudge") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"kindling:nudge:{a}:{b}",
+            )
+        )
+        self.a = a
+        self.b = b
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[discord.ui.View],
+        match: re.Match[str],
+    ) -> NudgeButton:
+        return cls(int(match["a"]), int(match["b"]), item.label or "👋 Nudge")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        user = interaction.user.id
+        if user not in (self.a, self.b) or interaction.guild_id is None:
+            await interaction.response.send_message(
+                f"Only <@{self.a}> or <@{self.b}> can nudge this streak.",
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+        other = self.b if user == self.a else self.a
+        bot = kbot(interaction)
+        settings = await bot.pipeline.settings(interaction.guild_id)
+        today = local_day(bot.clock.now(), settings.zone)
+        if not await bot.stats.record_nudge(interaction.guild_id, self.a, self.b, today, user):
+            await interaction.response.send_message(
+                "You already nudged this streak today. Say hi to them instead! 👋", ephemeral=True
+            )
+            return
+        await interaction.response.send_message(
+            f"👋 <@{user}> nudges <@{other}>: keep your 🔥 streak alive today!",
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, roles=False, users=[discord.Object(id=other)]
+            ),
+        )
