@@ -159,13 +159,11 @@ class StatsRepository:
         return _streak(guild, r) if r else None
 
     async def activity(self, guild: int, user: int, since: datetime) -> dict[str, int]:
-        """Interactions per local day (as stored) in which the member took part."""
+        """Points earned per local day since `since` (the member's recent activity)."""
         rows = await self.db.fetchall(
-            "SELECT day, COUNT(*) FROM ("
-            "SELECT day FROM interactions WHERE guild_id = ? AND actor_id = ? AND ts >= ? "
-            "UNION ALL SELECT day FROM interactions WHERE guild_id = ? AND target_id = ? "
-            "AND ts >= ?) GROUP BY day",
-            (guild, user, to_us(since), guild, user, to_us(since)),
+            "SELECT day, SUM(delta) FROM ledger WHERE guild_id = ? AND user_id = ? AND ts >= ? "
+            "GROUP BY day",
+            (guild, user, to_us(since)),
         )
         return {str(r[0]): int(r[1]) for r in rows}
 

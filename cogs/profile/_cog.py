@@ -86,7 +86,7 @@ class ProfileCog(commands.Cog):
             )
         embed.add_field(
             name=f"Last {ACTIVITY_DAYS} days",
-            value=f"`{sparkline(counts)}` {sum(counts)} interactions",
+            value=f"`{sparkline(counts)}` {sum(counts)} points",
             inline=False,
         )
         await interaction.response.send_message(embed=embed)
