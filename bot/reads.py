@@ -3,6 +3,7 @@ domain rules at `now`. No discord here."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -39,7 +40,7 @@ class BoardPage:
     board: str
     entries: list[BoardEntry]
     page: int
-    pages: int
+    has_next: bool
     title: str
 
 
@@ -47,10 +48,16 @@ def week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
+WEEKLY_CACHE_SECONDS = 60.0
+
+
 class Reads:
     def __init__(self, pipeline: TrackingPipeline, stats: StatsRepository) -> None:
         self.pipeline = pipeline
         self.stats = stats
+        # weekly sums are an aggregate over the week's ledger: served from a cache at most
+        # a minute old, keyed by guild and week
+        self._weekly: dict[tuple[int, date], tuple[float, list[tuple[int, int]]]] = {}
 
     async def today(self, guild: int, now: datetime) -> date:
         settings = await self.pipeline.settings(guild)
@@ -74,13 +81,29 @@ class Reads:
             return None
         return PairView(lo, hi, view_at(row.run, await self.today(guild, now)))
 
-    async def alive_pairs(self, guild: int, now: datetime) -> list[PairView]:
-        """Every pair whose streak is alive today, longest first."""
+    async def alive_pairs(
+        self, guild: int, now: datetime, limit: int = 1_000_000, offset: int = 0
+    ) -> list[PairView]:
+        """Pairs whose streak is alive today, longest first."""
         settings = await self.pipeline.settings(guild)
         today = local_day(now, settings.zone)
-        since = today - timedelta(days=1 + settings.limits.max_freezes)
-        rows = await self.stats.streak_candidates(guild, since)
+        rows = await self.stats.alive_streaks(
+            guild, today, settings.limits.max_freezes, limit, offset
+        )
         return [p for p in self._views(rows, today) if p.view.current > 0]
+
+    async def weekly(self, guild: int, now: datetime) -> list[tuple[int, int]]:
+        settings = await self.pipeline.settings(guild)
+        start = week_start(local_day(now, settings.zone))
+        key = (guild, start)
+        cached = self._weekly.get(key)
+        clock = time.monotonic()
+        if cached is not None and clock - cached[0] < WEEKLY_CACHE_SECONDS:
+            return cached[1]
+        since = datetime.combine(start, datetime.min.time(), tzinfo=settings.zone)
+        rows = await self.stats.points_since(guild, since, 1_000_000, 0)
+        self._weekly[key] = (clock, rows)
+        return rows
 
     async def board(
         self,
@@ -92,53 +115,46 @@ class Reads:
     ) -> BoardPage:
         await self.pipeline.flush()
         offset = page * PAGE_SIZE
-        entries: list[BoardEntry] = []
+        want = PAGE_SIZE + 1  # one more row tells whether there is a next page
+        ranked: list[tuple[tuple[int, ...], int, str]] = []
         if board == "streaks":
-            alive = await self.alive_pairs(guild, now)
-            hidden = await self._private(guild, {u for p in alive for u in (p.a, p.b)})
-            alive = [p for p in alive if p.a not in hidden and p.b not in hidden]
-            total = len(alive)
-            for i, p in enumerate(alive[offset : offset + PAGE_SIZE], start=offset + 1):
-                entries.append(BoardEntry(i, (p.a, p.b), p.view.current))
+            alive = await self.alive_pairs(guild, now, want, offset)
+            ranked = [((p.a, p.b), p.view.current, "") for p in alive]
             title = "Longest running streaks"
         elif board == "best":
-            total = await self.stats.count_pairs(guild)
-            rows = await self.stats.top_best(guild, PAGE_SIZE, offset)
-            for i, r in enumerate(rows, start=offset + 1):
-                entries.append(BoardEntry(i, (r.a, r.b), r.run.best))
+            rows = await self.stats.top_best(guild, want, offset)
+            ranked = [((r.a, r.b), r.run.best, "") for r in rows]
             title = "Best streaks ever"
         elif board == "reputation":
-            total = await self.stats.count_reputation(guild)
-            for i, (user, rep) in enumerate(
-                await self.stats.top_reputation(guild, PAGE_SIZE, offset), start=offset + 1
-            ):
-                entries.append(BoardEntry(i, (user,), rep))
+            ranked = [
+                ((u,), rep, "") for u, rep in await self.stats.top_reputation(guild, want, offset)
+            ]
             title = "Reputation"
         elif board == "weekly":
+            weekly = await self.weekly(guild, now)
+            ranked = [((u,), pts, "") for u, pts in weekly[offset : offset + want]]
             settings = await self.pipeline.settings(guild)
-            start = week_start(local_day(now, settings.zone))
-            since = datetime.combine(start, datetime.min.time(), tzinfo=settings.zone)
-            weekly = await self.stats.points_since(guild, since, 10_000, 0)
-            total = len(weekly)
-            for i, (user, pts) in enumerate(weekly[offset : offset + PAGE_SIZE], start=offset + 1):
-                entries.append(BoardEntry(i, (user,), pts))
-            title = f"This week (since {start.isoformat()})"
+            title = f"This week (since {week_start(local_day(now, settings.zone)).isoformat()})"
         elif board == "challenge":
             if challenge is None:
-                return BoardPage(board, [], 0, 1, "No challenge running")
+                return BoardPage(board, [], 0, False, "No challenge running")
             progress = await self.pipeline.progress(challenge, now)
-            ranked = sorted(progress.per_member.items(), key=lambda kv: (-kv[1], kv[0]))
-            total = len(ranked)
-            for i, (user, value) in enumerate(
-                ranked[offset : offset + PAGE_SIZE], start=offset + 1
-            ):
-                done = "✅" if user in progress.completed else ""
-                entries.append(BoardEntry(i, (user,), value, done))
+            order = sorted(progress.per_member.items(), key=lambda kv: (-kv[1], kv[0]))
+            ranked = [
+                ((u,), v, "✅" if u in progress.completed else "")
+                for u, v in order[offset : offset + want]
+            ]
             title = f"Challenge: {challenge.name}"
         else:
             raise ValueError(board)
-        pages = max(1, -(-total // PAGE_SIZE))
-        return BoardPage(board, entries, page, pages, title)
+        if board in ("streaks", "best"):
+            hidden = await self._private(guild, {u for users, _, _ in ranked for u in users})
+            ranked = [r for r in ranked if not hidden.intersection(r[0])]
+        entries = [
+            BoardEntry(offset + i + 1, users, value, detail)
+            for i, (users, value, detail) in enumerate(ranked[:PAGE_SIZE])
+        ]
+        return BoardPage(board, entries, page, len(ranked) > PAGE_SIZE, title)
 
     async def rank_of(
         self, guild: int, board: str, user: int, now: datetime, challenge: Challenge | None = None
@@ -150,25 +166,24 @@ class Reads:
                 return None
             return await self.stats.reputation_rank(guild, member.reputation), member.reputation
         if board in ("streaks", "best"):
-            if board == "streaks":
-                pairs = await self.alive_pairs(guild, now)
-                values = [p.view.current for p in pairs]
-                mine = [p.view.current for p in pairs if user in (p.a, p.b)]
-            else:
-                mine_rows = await self.stats.pairs_of(guild, user)
-                mine = [r.run.best for r in mine_rows]
-                rows = await self.stats.top_best(guild, 100_000, 0)
-                values = [r.run.best for r in rows]
-            if not mine:
-                return None
-            best = max(mine)
-            return 1 + sum(1 for v in values if v > best), best
-        if board == "weekly":
             settings = await self.pipeline.settings(guild)
-            start = week_start(local_day(now, settings.zone))
-            since = datetime.combine(start, datetime.min.time(), tzinfo=settings.zone)
-            weekly = await self.stats.points_since(guild, since, 100_000, 0)
-            for i, (u, pts) in enumerate(weekly, start=1):
+            today = local_day(now, settings.zone)
+            mine = self._views(await self.stats.pairs_of(guild, user), today)
+            if board == "streaks":
+                values = [p.view.current for p in mine if p.view.current > 0]
+                if not values:
+                    return None
+                above = await self.stats.count_alive_longer(
+                    guild, today, settings.limits.max_freezes, max(values)
+                )
+            else:
+                values = [p.view.best for p in mine]
+                if not values:
+                    return None
+                above = await self.stats.count_best_above(guild, max(values))
+            return above + 1, max(values)
+        if board == "weekly":
+            for i, (u, pts) in enumerate(await self.weekly(guild, now), start=1):
                 if u == user:
                     return i, pts
             return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.streaks import StreakRun
@@ -83,9 +83,9 @@ class StatsRepository:
         )
 
     async def reputation_rank(self, guild: int, reputation: int) -> int:
+        """1 + members with more reputation (an index-only count)."""
         r = await self.db.fetchone(
-            "SELECT COUNT(*) FROM members WHERE guild_id = ? AND reputation > ? AND bot = 0 "
-            "AND opted_out = 0 AND visibility != 'private'",
+            "SELECT COUNT(*) FROM members WHERE guild_id = ? AND reputation > ?",
             (guild, reputation),
         )
         return int(r[0]) + 1 if r else 1
@@ -100,14 +100,6 @@ class StatsRepository:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    async def count_reputation(self, guild: int) -> int:
-        r = await self.db.fetchone(
-            "SELECT COUNT(*) FROM members WHERE guild_id = ? AND reputation > 0 AND bot = 0 "
-            "AND opted_out = 0 AND excluded = 0 AND visibility != 'private'",
-            (guild,),
-        )
-        return int(r[0]) if r else 0
-
     async def points_since(
         self, guild: int, since: datetime, limit: int, offset: int
     ) -> list[tuple[int, int]]:
@@ -121,14 +113,35 @@ class StatsRepository:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    async def streak_candidates(self, guild: int, since_day: date) -> list[PairStreakRow]:
-        """Pairs whose last qualifying day is recent enough to be alive (filtered by the caller)."""
+    _ALIVE = "guild_id = ? AND last_day >= ? AND julianday(?) - julianday(last_day) - 1 <= freezes"
+
+    async def alive_streaks(
+        self, guild: int, today: date, max_freezes: int, limit: int, offset: int
+    ) -> list[PairStreakRow]:
+        """Pairs whose streak is alive on `today`, longest first (SQL-side paging)."""
+        since = (today - timedelta(days=1 + max_freezes)).isoformat()
         rows = await self.db.fetchall(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND last_day >= ? "  # noqa: S608
-            "ORDER BY current DESC, a, b",
-            (guild, since_day.isoformat()),
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE {self._ALIVE} "  # noqa: S608
+            "ORDER BY current DESC, a, b LIMIT ? OFFSET ?",
+            (guild, since, today.isoformat(), limit, offset),
         )
         return [_streak(guild, r) for r in rows]
+
+    async def count_alive_longer(
+        self, guild: int, today: date, max_freezes: int, current: int
+    ) -> int:
+        since = (today - timedelta(days=1 + max_freezes)).isoformat()
+        r = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM pair_streaks WHERE {self._ALIVE} AND current > ?",  # noqa: S608
+            (guild, since, today.isoformat(), current),
+        )
+        return int(r[0]) if r else 0
+
+    async def count_best_above(self, guild: int, best: int) -> int:
+        r = await self.db.fetchone(
+            "SELECT COUNT(*) FROM pair_streaks WHERE guild_id = ? AND best > ?", (guild, best)
+        )
+        return int(r[0]) if r else 0
 
     async def top_best(self, guild: int, limit: int, offset: int) -> list[PairStreakRow]:
         rows = await self.db.fetchall(
@@ -138,11 +151,6 @@ class StatsRepository:
         )
         return [_streak(guild, r) for r in rows]
 
-    async def count_pairs(self, guild: int) -> int:
-        r = await self.db.fetchone("SELECT COUNT(*) FROM pair_streaks WHERE guild_id = ?", (guild,))
-        return int(r[0]) if r else 0
-
-    # -- one member -----------------------------------------------------------------------
     async def pairs_of(self, guild: int, user: int) -> list[PairStreakRow]:
         rows = await self.db.fetchall(
             f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND a = ? "  # noqa: S608

@@ -123,7 +123,11 @@ class TrackingPipeline:
         return st
 
     async def settings(self, guild: int) -> GuildSettings:
-        return (await self.state(guild)).settings
+        """A guild's settings without loading its whole rule state (cheap for reads)."""
+        st = self.states.get(guild)
+        if st is not None:
+            return st.settings
+        return await self.guild_repo.get_settings(guild) or GuildSettings()
 
     async def update_settings(self, guild: int, changes: dict[str, Any]) -> GuildSettings:
         """Change only the given settings (InvalidSetting on a bad name or value)."""

@@ -45,15 +45,15 @@ class LeaderboardCog(commands.Cog):
         user = interaction.user.id
         challenge = await current_challenge(bot, guild) if board == "challenge" else None
 
-        async def render(page: int) -> tuple[discord.Embed, int]:
+        async def render(page: int) -> tuple[discord.Embed, bool]:
             now = bot.clock.now()
             data = await bot.reads.board(guild, board, page, now, challenge)
             own = await bot.reads.rank_of(guild, board, user, now, challenge)
-            return board_embed(data, own), data.pages
+            return board_embed(data, own), data.has_next
 
-        embed, pages = await render(0)
-        view = PagerView(user, 0, pages, render)
-        if pages <= 1:
+        embed, has_next = await render(0)
+        view = PagerView(user, 0, has_next, render)
+        if not has_next:
             await interaction.response.send_message(embed=embed)
             return
         await interaction.response.send_message(embed=embed, view=view)

@@ -21,7 +21,7 @@ def board_embed(page: BoardPage, own: tuple[int, int] | None = None) -> discord.
         flame = "🔥 " if page.board in ("streaks", "best") else ""
         lines.append(f"{marker} {who} — {flame}**{entry.value}** {unit} {entry.detail}".rstrip())
     embed.description = "\n".join(lines) if lines else "Nobody on this board yet."
-    footer = f"Page {page.page + 1}/{page.pages}"
+    footer = f"Page {page.page + 1}"
     if own is not None:
         footer += f" · You: #{own[0]} ({own[1]} {unit})".rstrip()
     embed.set_footer(text=footer)

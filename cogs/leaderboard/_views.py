@@ -6,24 +6,25 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
+PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
+"""Renders page n; returns the embed and whether a next page exists."""
 
 
 class PagerView(discord.ui.View):
     def __init__(
-        self, owner: int, page: int, pages: int, render: PageRenderer, timeout: float = 180
+        self, owner: int, page: int, has_next: bool, render: PageRenderer, timeout: float = 180
     ) -> None:
         super().__init__(timeout=timeout)
         self.owner = owner
         self.page = page
-        self.pages = pages
+        self.has_next = has_next
         self.render = render
         self.message: discord.Message | discord.InteractionMessage | None = None
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
         self.prev_page.disabled = self.page <= 0
-        self.next_page.disabled = self.page >= self.pages - 1
+        self.next_page.disabled = not self.has_next
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner:
@@ -36,8 +37,8 @@ class PagerView(discord.ui.View):
         return True
 
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        embed, pages = await self.render(page)
-        self.page, self.pages = page, pages
+        embed, has_next = await self.render(page)
+        self.page, self.has_next = page, has_next
         self._sync_buttons()
         await interaction.response.edit_message(embed=embed, view=self)
 
@@ -51,7 +52,7 @@ class PagerView(discord.ui.View):
     async def next_page(
         self, interaction: discord.Interaction, button: discord.ui.Button[PagerView]
     ) -> None:
-        await self._show(interaction, min(self.pages - 1, self.page + 1))
+        await self._show(interaction, self.page + 1 if self.has_next else self.page)
 
     async def on_timeout(self) -> None:
         for item in self.children:

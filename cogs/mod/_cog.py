@@ -163,7 +163,7 @@ class ModCog(
         guild = guild_of(interaction)
         bot = self.bot
 
-        async def render(page: int) -> tuple[discord.Embed, int]:
+        async def render(page: int) -> tuple[discord.Embed, bool]:
             total = await bot.audit.count(guild)
             pages = max(1, -(-total // AUDIT_PAGE))
             rows = await bot.audit.page(guild, AUDIT_PAGE, page * AUDIT_PAGE)
@@ -175,9 +175,9 @@ class ModCog(
             ]
             embed.description = "\n".join(lines) or "No moderator actions yet."
             embed.set_footer(text=f"Page {page + 1}/{pages}")
-            return embed, pages
+            return embed, page + 1 < pages
 
-        embed, pages = await render(0)
-        view = PagerView(interaction.user.id, 0, pages, render)
+        embed, has_next = await render(0)
+        view = PagerView(interaction.user.id, 0, has_next, render)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
         view.message = await interaction.original_response()
