@@ -32,9 +32,14 @@ def test_invalid_setting_names_itself(
 
 def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(tmp_path / "k.db")}
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)}, timeout=60, check=False,
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     assert "DISCORD_TOKEN" in result.stderr
@@ -44,9 +49,14 @@ def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
 
 def test_run_with_bad_setting_exits_naming_it(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "LOG_LEVEL": "LOUD", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, cwd=tmp_path,
-        env=env, timeout=60, check=False,
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0 and "LOG_LEVEL" in result.stderr
     assert "Traceback" not in result.stderr

@@ -74,6 +74,7 @@ class TrackingPipeline:
         self.batch = Batch()
         self._apply_lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
+        self._load_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._writing: asyncio.Task[None] | None = None
         self._badge_listeners: list[BadgeListener] = []
@@ -105,22 +106,28 @@ class TrackingPipeline:
 
     # -- state ----------------------------------------------------------------------------
     async def state(self, guild: int) -> GuildState:
+        """The guild's rule state, loaded from the database once (concurrent callers wait
+        for the same load, so no update is ever applied to a state that is then replaced)."""
         st = self.states.get(guild)
         if st is not None:
             return st
-        await self.guild_repo.ensure(guild)
-        settings = await self.guild_repo.get_settings(guild) or GuildSettings()
-        st = GuildState(guild, settings)
-        config = await self.guild_repo.get_config(guild)
-        allow = config.get("channel_allow")
-        st.channel_allow = {int(c) for c in allow} if allow else None
-        st.channel_deny = {int(c) for c in config.get("channel_deny", [])}
-        await self.store.load_state(st)
-        for ch in await self.challenge_repo.for_guild(guild):
-            st.challenges[ch.id] = ch
-        self._lookup_db[guild] = await self.store.has_messages(guild)
-        self.states[guild] = st
-        return st
+        async with self._load_lock:
+            st = self.states.get(guild)
+            if st is not None:
+                return st
+            await self.guild_repo.ensure(guild)
+            settings = await self.guild_repo.get_settings(guild) or GuildSettings()
+            st = GuildState(guild, settings)
+            config = await self.guild_repo.get_config(guild)
+            allow = config.get("channel_allow")
+            st.channel_allow = {int(c) for c in allow} if allow else None
+            st.channel_deny = {int(c) for c in config.get("channel_deny") or []}
+            await self.store.load_state(st)
+            for ch in await self.challenge_repo.for_guild(guild):
+                st.challenges[ch.id] = ch
+            self._lookup_db[guild] = await self.store.has_messages(guild)
+            self.states[guild] = st
+            return st
 
     async def settings(self, guild: int) -> GuildSettings:
         """A guild's settings without loading its whole rule state (cheap for reads)."""

@@ -10,21 +10,51 @@ from bot.app import KindlingBot
 from bot.config import Settings
 
 MEMBER = {
-    "streaks", "streak", "profile", "leaderboard", "thanks", "badges",
-    "challenge list", "challenge info", "challenge join", "challenge leave",
-    "notify channel", "notify dm", "notify off",
-    "privacy export", "privacy optout", "privacy optin", "privacy visibility",
+    "streaks",
+    "streak",
+    "profile",
+    "leaderboard",
+    "thanks",
+    "badges",
+    "challenge list",
+    "challenge info",
+    "challenge join",
+    "challenge leave",
+    "notify channel",
+    "notify dm",
+    "notify off",
+    "privacy export",
+    "privacy optout",
+    "privacy optin",
+    "privacy visibility",
 }
 MODERATOR = {
-    "settings show", "settings timezone", "settings channels", "settings reminders",
-    "settings points", "settings limits", "settings leaderboard",
-    "challenge create", "challenge edit", "challenge end", "challenge cancel",
-    "badge create", "badge grant", "badge revoke", "badge link-role",
-    "mod restore-streak", "mod adjust-rep", "mod exclude", "mod include", "mod audit",
+    "settings show",
+    "settings timezone",
+    "settings channels",
+    "settings reminders",
+    "settings points",
+    "settings limits",
+    "settings leaderboard",
+    "challenge create",
+    "challenge edit",
+    "challenge end",
+    "challenge cancel",
+    "badge create",
+    "badge grant",
+    "badge revoke",
+    "badge link-role",
+    "mod restore-streak",
+    "mod adjust-rep",
+    "mod exclude",
+    "mod include",
+    "mod audit",
 }
 
 
-def walk(commands: list[app_commands.Command | app_commands.Group]) -> dict[str, app_commands.Command]:
+def walk(
+    commands: list[app_commands.Command | app_commands.Group],
+) -> dict[str, app_commands.Command]:
     out: dict[str, app_commands.Command] = {}
     for cmd in commands:
         if isinstance(cmd, app_commands.Group):

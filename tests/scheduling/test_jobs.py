@@ -37,8 +37,9 @@ class RecordingPoster:
     announcements: list[tuple[int, str, list[int]]] = field(default_factory=list)
     next_id: int = 500
 
-    async def post_reminders(self, guild: int, channel: int,
-                             messages: Sequence[ReminderMessage]) -> None:
+    async def post_reminders(
+        self, guild: int, channel: int, messages: Sequence[ReminderMessage]
+    ) -> None:
         self.digests.append((channel, list(messages)))
 
     async def dm_reminder(self, guild: int, user: int, entries: Sequence[ReminderEntry]) -> bool:
@@ -47,23 +48,31 @@ class RecordingPoster:
         self.dms.append((user, list(entries)))
         return True
 
-    async def post_board(self, guild: int, channel: int, page: BoardPage,
-                         message_id: int | None) -> int | None:
+    async def post_board(
+        self, guild: int, channel: int, page: BoardPage, message_id: int | None
+    ) -> int | None:
         self.boards.append((message_id, page))
         if message_id is not None and message_id not in self.deleted:
             return message_id
         self.next_id += 1
         return self.next_id
 
-    async def announce_challenge(self, guild: int, channel: int, challenge: Challenge,
-                                 phase: str, progress: Progress | None,
-                                 board: BoardPage | None) -> None:
+    async def announce_challenge(
+        self,
+        guild: int,
+        channel: int,
+        challenge: Challenge,
+        phase: str,
+        progress: Progress | None,
+        board: BoardPage | None,
+    ) -> None:
         self.announcements.append((challenge.id, phase, progress.completed if progress else []))
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[Database, TrackingPipeline, Jobs,
-                                                       RecordingPoster]]:
+async def world(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[Database, TrackingPipeline, Jobs, RecordingPoster]]:
     db = await Database.open(tmp_path / "k.db")
     pipeline = TrackingPipeline(db)
     stats = StatsRepository(db)
@@ -74,15 +83,18 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[Database, TrackingPipelin
     await db.close()
 
 
-async def talk(pipeline: TrackingPipeline, a: int, b: int, days: int, base: int,
-               start: int = 0) -> None:
+async def talk(
+    pipeline: TrackingPipeline, a: int, b: int, days: int, base: int, start: int = 0
+) -> None:
     for d in range(start, start + days):
         at = DAY0 + timedelta(days=d)
         mid = base + d * 2
-        await pipeline.submit_message(MessageRecord(G, 5, mid, at, a, f"hi there {d} <@{b}>",
-                                                    None, (b,)))
-        await pipeline.submit_message(MessageRecord(G, 5, mid + 1, at + timedelta(minutes=5), b,
-                                                    f"hello back {d}", mid))
+        await pipeline.submit_message(
+            MessageRecord(G, 5, mid, at, a, f"hi there {d} <@{b}>", None, (b,))
+        )
+        await pipeline.submit_message(
+            MessageRecord(G, 5, mid + 1, at + timedelta(minutes=5), b, f"hello back {d}", mid)
+        )
 
 
 async def configure(pipeline: TrackingPipeline, **config: object) -> None:
@@ -104,7 +116,7 @@ async def test_digest_dm_off_and_fallback(world) -> None:  # type: ignore[no-unt
     slot = datetime(2026, 6, 5, 18, 0, 30, tzinfo=UTC)  # day 5, 18:00 UTC
     assert (await jobs.run_slot(slot))["reminders"] == 1
     assert [u for u, _ in poster.dms] == [11]
-    (channel, messages), = poster.digests
+    ((channel, messages),) = poster.digests
     assert channel == 77
     entries = [e for m in messages for e in m.entries]
     assert [(e.a, e.b, e.current) for e in entries] == [(10, 11, 4), (12, 13, 3)]
@@ -130,8 +142,13 @@ async def test_reminders_only_in_the_guild_local_slot(world) -> None:  # type: i
 async def test_leaderboard_is_edited_in_place_and_recreated_when_deleted(world) -> None:  # type: ignore[no-untyped-def]
     _, pipeline, jobs, poster = world
     await talk(pipeline, 10, 11, 2, 1000)
-    await configure(pipeline, leaderboard_channel=88, leaderboard_day="daily",
-                    leaderboard_hour=12, leaderboard_board="reputation")
+    await configure(
+        pipeline,
+        leaderboard_channel=88,
+        leaderboard_day="daily",
+        leaderboard_hour=12,
+        leaderboard_board="reputation",
+    )
     await jobs.run_slot(datetime(2026, 6, 3, 12, 0, tzinfo=UTC))
     await jobs.run_slot(datetime(2026, 6, 4, 12, 0, tzinfo=UTC))
     assert [mid for mid, _ in poster.boards] == [None, 501]
@@ -147,8 +164,17 @@ async def test_leaderboard_is_edited_in_place_and_recreated_when_deleted(world) 
 async def test_challenge_lifecycle_with_a_restart(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, pipeline, jobs, poster = world
     await configure(pipeline, announcement_channel=99)
-    ch = Challenge(G, 1, "June", "distinct_partners", 1, DAY0 - timedelta(hours=1),
-                   DAY0 + timedelta(days=3), multiplier=2.0, join_required=True)
+    ch = Challenge(
+        G,
+        1,
+        "June",
+        "distinct_partners",
+        1,
+        DAY0 - timedelta(hours=1),
+        DAY0 + timedelta(days=3),
+        multiplier=2.0,
+        join_required=True,
+    )
     await pipeline.save_challenge(ch)
     await pipeline.join_challenge(G, 1, 10, DAY0 - timedelta(minutes=30))
     assert await jobs.run_challenges(DAY0) == [(G, 1, "start")]
