@@ -58,6 +58,15 @@ def moderator_only() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
+def sentence(text: str) -> str:
+    """First letter upper-cased (unlike str.capitalize, the rest is left alone), full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def user_tag(user_id: int) -> str:
     return f"<@{user_id}>"
 

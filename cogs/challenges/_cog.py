@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.domain.challenges import Challenge, validate_challenge_fields
 from bot.domain.errors import DomainError
 from bot.domain.timeparse import parse_duration, parse_when
-from cogs._common import BRAND, OK, guild_of, kbot, moderator_only, relative
+from cogs._common import BRAND, OK, guild_of, kbot, moderator_only, relative, sentence
 from cogs.challenges._embeds import challenge_embed
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class ChallengeCog(
         clean = discord.utils.escape_mentions(name.strip())
         problems = validate_challenge_fields(clean, goal, target, start, end, multiplier)
         if problems:
-            raise DomainError("; ".join(problems).capitalize() + ".")
+            raise DomainError(sentence("; ".join(problems)))
         ch = Challenge(
             guild=guild,
             id=await bot.pipeline.challenge_repo.next_id(guild),
@@ -246,7 +246,7 @@ class ChallengeCog(
             new.name, new.goal, new.target, new.starts, new.ends, new.multiplier
         )
         if problems:
-            raise DomainError("; ".join(problems).capitalize() + ".")
+            raise DomainError(sentence("; ".join(problems)))
         await bot.pipeline.save_challenge(new)
         await bot.audit.record(
             guild, interaction.user.id, "challenge.edit", {"challenge": ch.id}, now

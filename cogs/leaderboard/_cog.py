@@ -34,6 +34,9 @@ class LeaderboardCog(commands.Cog):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
 
+    async def cog_unload(self) -> None:
+        PagerView.stop_all()
+
     @app_commands.command(name="leaderboard", description="Top members and pairs, 10 a page")
     @app_commands.describe(board="Which board (default: reputation)")
     @app_commands.guild_only()

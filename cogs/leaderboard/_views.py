@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
+from typing import ClassVar
 
 import discord
 
@@ -11,11 +13,20 @@ PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
 
 
 class PagerView(discord.ui.View):
+    live: ClassVar[weakref.WeakSet[PagerView]] = weakref.WeakSet()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Stop every pager still waiting for presses (on cog unload / bot close)."""
+        for view in list(cls.live):
+            view.stop()
+
     def __init__(
         self, owner: int, page: int, has_next: bool, render: PageRenderer, timeout: float = 180
     ) -> None:
         super().__init__(timeout=timeout)
         self.owner = owner
+        PagerView.live.add(self)
         self.page = page
         self.has_next = has_next
         self.render = render

@@ -29,6 +29,9 @@ class ModCog(
         self.bot = bot
         super().__init__()
 
+    async def cog_unload(self) -> None:
+        PagerView.stop_all()
+
     @app_commands.command(
         name="restore-streak", description="Fill the missed days of a pair's broken streak"
     )

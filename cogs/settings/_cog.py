@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.domain.errors import DomainError, InvalidSetting
 from bot.domain.guild_config import GuildConfig
 from bot.domain.guild_settings import all_timezones, check_timezone
-from cogs._common import BRAND, guild_config, guild_of, moderator_only, save_guild_config
+from cogs._common import BRAND, guild_config, guild_of, moderator_only, save_guild_config, sentence
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -154,7 +154,7 @@ class SettingsCog(
         try:
             check_timezone(timezone)
         except ValueError as exc:
-            raise DomainError(str(exc).capitalize() + ".") from None
+            raise DomainError(sentence(str(exc))) from None
         await self._change(interaction, {"timezone": timezone})
         await self._reply(interaction, f"Time zone is now {timezone}.")
 
