@@ -87,6 +87,7 @@ def _demo(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _fail(str(exc), 78)
     configure_logging(logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.ERROR)  # e.g. "voice not supported"
     from bot.demo import run_demo
 
     return int(run_demo(settings, wall_seconds=args.seconds))

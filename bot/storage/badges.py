@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.badges import BUILTIN_BADGES, BadgeInfo
+from bot.domain.badges import BUILTIN_BADGES, BadgeInfo, challenge_badge
 from bot.storage.database import Database, from_us, to_us
 
 
@@ -36,6 +36,13 @@ class BadgeRepository:
     async def definitions(self, guild: int) -> dict[str, BadgeDef]:
         """Built-ins (with the guild's overrides) and the guild's custom badges."""
         out = {key: _from_info(info) for key, info in BUILTIN_BADGES.items()}
+        for r in await self.db.fetchall(
+            "SELECT challenge_id, name FROM challenges WHERE guild_id = ?", (guild,)
+        ):
+            key = challenge_badge(int(r[0]))
+            out[key] = BadgeDef(
+                key, str(r[1]), "🏁", f"Completed the challenge {r[1]}", None, False
+            )
         for r in await self.db.fetchall(
             "SELECT badge, name, emoji, description, role_id, custom FROM badges "
             "WHERE guild_id = ?",

@@ -1,0 +1,426 @@
+"""`python -m bot demo`: the real bot, unchanged, against the local sandbox with a simulated
+community, on an accelerated clock. A week passes in well under a minute; the transcript shows
+members' messages in brief and everything the bot posts in full."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.app import KindlingBot
+from bot.config import Settings
+from bot.sandbox import Control, ManualClock, Message, Sandbox, sandbox_endpoints
+
+log = logging.getLogger(__name__)
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
+DAYS = 7
+
+
+class DemoClock:
+    """The bot reads the sandbox's clock: one time for the whole simulated world."""
+
+    def __init__(self, manual: ManualClock) -> None:
+        self.manual = manual
+
+    def now(self) -> datetime:
+        return self.manual()
+
+
+class DemoBot(KindlingBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # no 5 s identify pause against the local sandbox
+
+
+class Transcript:
+    """Readable, coloured output: members in brief, the bot in full."""
+
+    def __init__(self, ctl: Control, clock: ManualClock, colour: bool) -> None:
+        self.ctl = ctl
+        self.clock = clock
+        self.colour = colour
+        self.seen: dict[int, int] = {}  # message id → number of edits shown
+
+    def _c(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.colour else text
+
+    def write(self, text: str = "") -> None:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    def names(self, text: str) -> str:
+        def user(match: re.Match[str]) -> str:
+            uid = int(match.group(1))
+            try:
+                return "@" + self.ctl.user(uid).username
+            except Exception:
+                return "@someone"
+
+        def stamp(match: re.Match[str]) -> str:
+            when = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
+            delta = when - self.clock()
+            hours = abs(delta.total_seconds()) / 3600
+            span = f"{hours:.0f} h" if hours >= 1 else f"{abs(delta.total_seconds()) / 60:.0f} min"
+            if match.group(2) in ("R", None):
+                return f"in {span}" if delta.total_seconds() >= 0 else f"{span} ago"
+            return when.strftime("%a %d %b %H:%M")
+
+        text = re.sub(r"<@!?(\d+)>", user, text)
+        text = re.sub(r"<#(\d+)>", lambda m: f"#{self.ctl.channel(int(m.group(1))).name}", text)
+        return re.sub(r"<t:(\d+)(?::([a-zA-Z]))?>", stamp, text)
+
+    def day(self, title: str) -> None:
+        self.write()
+        self.write(self._c("1;33", f"══ {title} ══"))
+
+    def member(self, who: str, text: str) -> None:
+        stamp = self.clock().strftime("%H:%M")
+        self.write(self._c("2", f"  {stamp} {who}: {self.names(text)[:70]}"))
+
+    def note(self, text: str) -> None:
+        self.write(self._c("36", f"  · {text}"))
+
+    def _render(
+        self,
+        payload_content: str | None,
+        embeds: list[dict[str, Any]],
+        components: list[dict[str, Any]],
+    ) -> list[str]:
+        lines: list[str] = []
+        if payload_content:
+            lines += self.names(payload_content).splitlines()
+        for embed in embeds:
+            if embed.get("title"):
+                lines.append(self._c("1", self.names(str(embed["title"]))))
+            if embed.get("description"):
+                lines += self.names(str(embed["description"])).splitlines()
+            for f in embed.get("fields", []):
+                lines.append(
+                    f"{self._c('1', self.names(str(f['name'])))}: {self.names(str(f['value']))}"
+                )
+            footer = (embed.get("footer") or {}).get("text")
+            if footer:
+                lines.append(self._c("2", self.names(str(footer))))
+        buttons = [
+            c.get("label") or c.get("custom_id")
+            for row in components
+            for c in row.get("components", [])
+            if c.get("type") == 2
+        ]
+        if buttons:
+            lines.append(self._c("2", "[" + "] [".join(str(b) for b in buttons) + "]"))
+        return lines
+
+    def bot_says(
+        self,
+        where: str,
+        content: str | None,
+        embeds: list[dict[str, Any]],
+        components: list[dict[str, Any]],
+        edited: bool = False,
+    ) -> None:
+        label = "Kindling (edited)" if edited else "Kindling"
+        self.write(self._c("1;35", f"  ▶ {label} in {where}:"))
+        for line in self._render(content, embeds, components):
+            self.write("    " + line)
+
+    def new_bot_messages(self, users: Iterable[Any]) -> list[Message]:
+        """Print what the bot posted or edited since last time (channels and DMs)."""
+        shown: list[Message] = []
+        messages = list(self.ctl.bot_messages(all_channels=True))
+        for user in users:
+            messages += self.ctl.dms(user)
+        for msg in sorted(messages, key=lambda m: m.id):
+            if msg.ephemeral:
+                continue
+            edits = len(msg.edits)
+            if msg.id in self.seen and self.seen[msg.id] == edits:
+                continue
+            edited = msg.id in self.seen
+            self.seen[msg.id] = edits
+            if msg.guild_id is None:
+                where = "a DM"
+            else:
+                where = f"#{self.ctl.channel(msg.channel_id).name}"
+            self.bot_says(where, msg.content, msg.embeds, msg.components, edited)
+            shown.append(msg)
+        return shown
+
+
+class Demo:
+    def __init__(
+        self, sandbox: Sandbox, clock: ManualClock, db_path: Path, transcript: Transcript
+    ) -> None:
+        self.sandbox = sandbox
+        self.ctl = sandbox.control
+        self.clock = clock
+        self.db_path = db_path
+        self.t = transcript
+        self.people: dict[str, Any] = {}
+        self.bot: DemoBot | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.day_seconds = 0.0
+
+    async def start_bot(self) -> DemoBot:
+        settings = Settings(
+            database_path=self.db_path,
+            dev_guild_id=self.ctl.guild.id,
+            discord_token=self.sandbox.token,
+            flush_interval_seconds=0.05,
+        )
+        bot = DemoBot(settings, DemoClock(self.clock), guild_ready_timeout=0.05)
+        await bot.login(self.sandbox.token)
+        self._task = asyncio.create_task(bot.connect(reconnect=True), name="kindling-demo")
+        await asyncio.wait_for(bot.wait_until_ready(), timeout=15)
+        await self.ctl.wait_for_commands(self.ctl.guild.id, names=("streak",), timeout=15)
+        self.bot = bot
+        return bot
+
+    async def stop_bot(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, timeout=15)
+        self.bot, self._task = None, None
+
+    async def settle(self) -> None:
+        await self.sandbox.flush()
+        await asyncio.sleep(0.03)
+        if self.bot is not None:
+            await self.bot.pipeline.flush()
+
+    async def say(
+        self, who: str, text: str, reply_to: Message | None = None, channel: str = "general"
+    ) -> Message:
+        msg = await self.ctl.send_message(
+            self.people[who], text, reply_to=reply_to, channel=channel
+        )
+        self.t.member(who, text if reply_to is None else f"↪ {text}")
+        return msg
+
+    async def chat(self, a: str, b: str, topic: str) -> None:
+        first = await self.say(a, f"<@{self.people[b].id}> {topic}?")
+        self.clock.advance(minutes=3)
+        await self.say(b, f"sure, {topic} sounds good", reply_to=first)
+        self.clock.advance(minutes=7)
+
+    async def command(
+        self,
+        who: Any,
+        name: str,
+        options: dict[str, Any] | None = None,
+        label: str | None = None,
+        show: bool = True,
+    ) -> Any:
+        inter = await self.ctl.invoke(who, name, options or {})
+        response = await self.ctl.wait_for_response(inter, timeout=15)
+        if response.type == 5:
+            await self.ctl.wait_for_reply(inter, timeout=15)
+            response = await self.ctl.wait_for_response(inter, timeout=15)
+        opts = " ".join(f"{k}:{self.label(v)}" for k, v in (options or {}).items())
+        self.t.member(label or self.label(who), f"/{name} {opts}")
+        if show:
+            where = "reply (only they see it)" if response.ephemeral else "reply"
+            self.t.bot_says(where, response.content, response.embeds, response.components)
+        if response.message is not None:
+            self.t.seen[response.message.id] = len(response.message.edits)
+        await self.settle()
+        return response
+
+    def label(self, value: Any) -> str:
+        if hasattr(value, "user_id"):
+            return str(self.ctl.user(value.user_id).username)
+        return str(getattr(value, "username", value))
+
+    def at(self, day: int, hour: int, minute: int = 0) -> None:
+        self.clock.set(START.replace(hour=hour, minute=minute) + timedelta(days=day))
+
+    async def slot(self) -> None:
+        """What the 15-minute scheduler job does at this (simulated) moment."""
+        if self.bot is None or self.bot.jobs is None:
+            raise RuntimeError("the demo bot is not running")
+        await self.settle()
+        await self.bot.jobs.run_slot(self.clock())
+        await self.bot.jobs.run_challenges(self.clock())
+        await self.settle()
+        self.t.new_bot_messages(self.people.values())
+
+    async def run(self) -> None:
+        ctl, t = self.ctl, self.t
+        for name in (
+            "ana",
+            "ben",
+            "cleo",
+            "dev",
+            "eli",
+            "fay",
+            "gus",
+            "hana",
+            "ivo",
+            "jun",
+            "kai",
+            "lea",
+        ):
+            self.people[name] = await ctl.add_member(name, joined_at=START - timedelta(days=90))
+        self.people["spammy"] = await ctl.add_member("spammy", joined_at=START - timedelta(days=30))
+        await ctl.add_channel("announcements")
+        await ctl.add_channel("leaderboard")
+        mod = ctl.owner
+        t.day("Setting up (the moderator configures Kindling)")
+        await self.start_bot()
+        await self.command(
+            mod,
+            "settings channels",
+            {
+                "reminders": "#general",
+                "announcements": "#announcements",
+                "leaderboard": "#leaderboard",
+            },
+            label="moderator",
+            show=False,
+        )
+        await self.command(
+            mod,
+            "settings leaderboard",
+            {"day": "daily", "hour": 12, "board": "reputation"},
+            label="moderator",
+            show=False,
+        )
+        t.note(
+            "reminders → #general at 18:00, badges and challenges → #announcements, "
+            "a daily reputation board in #leaderboard"
+        )
+        for day in range(DAYS):
+            began = time.monotonic()
+            await self.simulate_day(day, mod)
+            # pace the week over the wall time asked for, so a person can follow along
+            await asyncio.sleep(max(0.0, self.day_seconds - (time.monotonic() - began)))
+        t.day("The end of the week")
+        await self.command(self.people["ana"], "leaderboard", {"board": "streaks"})
+        await self.command(self.people["ana"], "profile")
+        await self.command(self.people["gus"], "streak", {"member": self.people["hana"]})
+
+    async def simulate_day(self, day: int, mod: Any) -> None:
+        t = self.t
+        t.day((START + timedelta(days=day)).strftime("%A %d %B"))
+        self.at(day, 9)
+        await self.chat("ana", "ben", "pair on the parser")
+        await self.chat("cleo", "dev", "review my pull request")
+        if day < 3:
+            await self.chat("gus", "hana", "coffee chat")  # they lapse after three days
+        if day != 3:
+            await self.chat("ivo", "jun", "plan the meetup")  # they miss Thursday
+        if day == 0:
+            t.note(
+                "spammy floods the channel: cooldown, duplicates and the daily allowance "
+                "keep the points small"
+            )
+            for _ in range(6):
+                await self.say("spammy", f"<@{self.people['ana'].id}> check my stuff!!!")
+                self.clock.advance(seconds=20)
+        if day in (1, 2, 4):
+            self.at(day, 10)
+            msg = await self.say("kai", "wrote up the onboarding notes")
+            await self.ctl.react(self.people["lea"], msg, "⭐")
+            t.member("lea", "reacts ⭐ (kudos)")
+            await self.chat("kai", "lea", "thanks for the notes")
+            await self.chat("lea", "ana", "can you look at the notes too")
+        if day == 1:
+            self.at(day, 11)
+            await self.command(
+                mod,
+                "challenge create",
+                {
+                    "name": "Helping hands",
+                    "goal": "distinct_partners",
+                    "target": 2,
+                    "duration": "4d",
+                    "multiplier": 2.0,
+                    "description": "Talk both ways with two different people: double points!",
+                },
+                label="moderator",
+            )
+            self.clock.advance(minutes=1)
+            await self.slot()
+            for name in ("ana", "kai", "lea", "ben"):
+                await self.command(self.people[name], "challenge join", {}, show=False)
+            t.note("ana, ben, kai and lea join the challenge")
+        if day == 2:
+            self.at(day, 10, 30)
+            await self.command(
+                self.people["ben"],
+                "thanks",
+                {"member": self.people["ana"], "reason": "unblocked my build"},
+            )
+        self.at(day, 12)
+        await self.slot()  # the leaderboard: posted on day one, then edited in place
+        self.at(day, 18)
+        await self.slot()  # reminders for streaks at risk
+        digest = [
+            m
+            for m in self.ctl.bot_messages("general")
+            if "at risk" in (m.content or "") and m.timestamp >= self.clock()
+        ]
+        if digest and day == 3:
+            message = digest[-1]
+            buttons = message.custom_ids()
+            if buttons:
+                hana = self.people["hana"]
+                target = next((b for b in buttons if str(hana.id) in b), buttons[0])
+                inter = await self.ctl.press_button(hana, message, target)
+                response = await self.ctl.wait_for_response(inter, timeout=15)
+                t.member("hana", "presses 👋 Nudge")
+                t.bot_says("#general", response.content, response.embeds, response.components)
+                if response.message is not None:
+                    t.seen[response.message.id] = len(response.message.edits)
+                await self.settle()
+        self.at(day, 20)
+        await self.chat("eli", "fay", "evening sync")
+        await self.settle()
+        self.t.new_bot_messages(self.people.values())
+
+
+def run_demo(settings: Settings, wall_seconds: float = 45.0) -> int:
+    """Run the demo; returns the exit code."""
+    colour = sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+    return asyncio.run(_main(colour, wall_seconds))
+
+
+async def _main(colour: bool, wall_seconds: float) -> int:
+    started = time.monotonic()
+    clock = ManualClock(START)
+    sandbox = Sandbox(now=clock)
+    await sandbox.start()
+    transcript = Transcript(sandbox.control, clock, colour)
+    transcript.write(
+        transcript._c(
+            "1",
+            "Kindling demo: the real bot against a local Discord sandbox on " + sandbox.base_url,
+        )
+    )
+    transcript.write("A simulated week of a small community; no token, no network.")
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="kindling-demo-") as tmp,
+            sandbox_endpoints(sandbox),
+        ):
+            demo = Demo(sandbox, clock, Path(tmp) / "demo.db", transcript)
+            demo.day_seconds = max(0.0, min(wall_seconds, 55.0)) / (DAYS + 1)
+            try:
+                await asyncio.wait_for(demo.run(), timeout=max(wall_seconds, 10) + 30)
+            finally:
+                await demo.stop_bot()
+    finally:
+        await sandbox.stop()
+    transcript.write()
+    transcript.write(f"Demo finished in {time.monotonic() - started:.1f} s of wall time.")
+    return 0

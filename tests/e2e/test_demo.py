@@ -1,0 +1,30 @@
+"""`python -m bot demo` end to end: a simulated week with everything the bot does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_demo_shows_a_week_of_kindling() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--seconds", "0"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    assert "Streaks at risk today" in out  # reminder digest
+    assert "nudges" in out  # a member pressed Nudge
+    assert "🎉 New badges" in out and "3-day streak" in out  # badge announcements
+    assert "has started" in out and "is over" in out  # a challenge from start to results
+    assert "Kindling (edited) in #leaderboard" in out  # the board is edited, not re-posted
+    assert out.count("Kindling in #leaderboard") == 1
+    assert "Demo finished" in out
