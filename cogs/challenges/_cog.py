@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -37,6 +39,19 @@ async def challenge_autocomplete(
         if needle in c.name.lower() or needle == str(c.id)
     ]
     return [app_commands.Choice(name=f"#{c.id} {c.name}"[:100], value=c.id) for c in hits[:25]]
+
+
+def challenge_end(
+    begins: datetime, end: str | None, duration: str | None, zone: ZoneInfo, now: datetime
+) -> datetime:
+    """The end from either an end time or a duration (exactly one of them)."""
+    if end and duration:
+        raise DomainError("Give either an end or a duration, not both.")
+    if end:
+        return parse_when(end, zone, now)
+    if duration:
+        return begins + parse_duration(duration)
+    raise DomainError("Give an end (e.g. 2026-12-08) or a duration (e.g. 7d).")
 
 
 class ChallengeCog(
@@ -136,8 +151,9 @@ class ChallengeCog(
         name="Name (at most 80 characters)",
         goal="What counts",
         target="How much completes it",
-        duration="How long, e.g. 7d or 36h",
-        starts="When: now, 2026-12-01 or 2026-12-01 18:00",
+        start="When it starts: now, 2026-12-01 or 2026-12-01 18:00 (server time)",
+        end="When it ends (or give a duration)",
+        duration="How long, e.g. 7d or 36h (or give an end)",
         multiplier="Points multiplier while it runs, 1.0-5.0",
         join_required="Must members join to take part?",
         description="Shown in /challenge info",
@@ -150,8 +166,9 @@ class ChallengeCog(
         name: str,
         goal: Goal,
         target: app_commands.Range[int, 1, 1_000_000],
-        duration: str,
-        starts: str = "now",
+        start: str = "now",
+        end: str | None = None,
+        duration: str | None = None,
         multiplier: app_commands.Range[float, 1.0, 5.0] = 1.0,
         join_required: bool = True,
         description: app_commands.Range[str, 0, 500] = "",
@@ -160,13 +177,13 @@ class ChallengeCog(
         bot = self.bot
         now = bot.clock.now()
         settings = await bot.pipeline.settings(guild)
-        start = parse_when(starts, settings.zone, now)
-        if start < now - parse_duration("1m"):
+        begins = parse_when(start, settings.zone, now)
+        if begins < now - parse_duration("1m"):
             raise DomainError("The start must be now or in the future.")
-        start = max(start, now)
-        end = start + parse_duration(duration)
+        begins = max(begins, now)
+        ends = challenge_end(begins, end, duration, settings.zone, now)
         clean = discord.utils.escape_mentions(name.strip())
-        problems = validate_challenge_fields(clean, goal, target, start, end, multiplier)
+        problems = validate_challenge_fields(clean, goal, target, begins, ends, multiplier)
         if problems:
             raise DomainError(sentence("; ".join(problems)))
         ch = Challenge(
@@ -175,8 +192,8 @@ class ChallengeCog(
             name=clean,
             goal=goal,
             target=target,
-            starts=start,
-            ends=end,
+            starts=begins,
+            ends=ends,
             multiplier=float(multiplier),
             join_required=join_required,
             description=discord.utils.escape_mentions(description),
@@ -198,8 +215,9 @@ class ChallengeCog(
         challenge="Which challenge",
         name="New name",
         target="New target",
+        start="New start",
+        end="New end",
         duration="New length, e.g. 7d",
-        starts="New start",
         multiplier="New multiplier 1.0-5.0",
         description="New description",
     )
@@ -212,8 +230,9 @@ class ChallengeCog(
         challenge: int,
         name: str | None = None,
         target: app_commands.Range[int, 1, 1_000_000] | None = None,
+        start: str | None = None,
+        end: str | None = None,
         duration: str | None = None,
-        starts: str | None = None,
         multiplier: app_commands.Range[float, 1.0, 5.0] | None = None,
         description: app_commands.Range[str, 0, 500] | None = None,
     ) -> None:
@@ -226,16 +245,19 @@ class ChallengeCog(
                 f"**{ch.name}** has started; it can be ended or cancelled, not edited."
             )
         settings = await bot.pipeline.settings(guild)
-        start = parse_when(starts, settings.zone, now) if starts else ch.starts
-        if start < now:
+        begins = parse_when(start, settings.zone, now) if start else ch.starts
+        if begins < now:
             raise DomainError("The start must be now or in the future.")
-        length = parse_duration(duration) if duration else ch.ends - ch.starts
+        if end or duration:
+            ends = challenge_end(begins, end, duration, settings.zone, now)
+        else:
+            ends = begins + (ch.ends - ch.starts)
         new = replace(
             ch,
             name=discord.utils.escape_mentions(name.strip()) if name else ch.name,
             target=target or ch.target,
-            starts=start,
-            ends=start + length,
+            starts=begins,
+            ends=ends,
             multiplier=float(multiplier) if multiplier is not None else ch.multiplier,
             description=discord.utils.escape_mentions(description)
             if description is not None
