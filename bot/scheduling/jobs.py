@@ -7,13 +7,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.challenges import Challenge, Progress
 from bot.domain.guild_config import WEEKDAYS, GuildConfig
-from bot.reads import BoardPage, PairView, Reads
+from bot.reads import BoardPage, Reads
 from bot.storage.stats import StatsRepository
 from bot.tracking.pipeline import TrackingPipeline
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SLOT_MINUTES = 15
 MESSAGE_LIMIT = 1900  # under Discord's 2,000 characters, with room for a header
 ENTRIES_PER_MESSAGE = 5  # one Nudge button per entry, one row each
-GUILD_BATCH = 50  # guilds handled between yields to the event loop
+GUILD_BATCH = 200  # guilds whose reminders are read with one query
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,37 @@ def slot_matches(local: datetime, hour: int) -> bool:
     return local.hour == hour and local.minute < SLOT_MINUTES
 
 
+@dataclass(frozen=True, slots=True)
+class DueGuild:
+    """A guild as the slot sees it: its configuration and local time."""
+
+    guild: int
+    config: GuildConfig
+    raw: dict[str, Any]
+    zone: ZoneInfo
+    local: datetime
+    max_freezes: int
+
+    @property
+    def today(self) -> date:
+        return self.local.date()
+
+    @classmethod
+    def build(
+        cls, guild: int, settings: dict[str, Any], raw: dict[str, Any], now: datetime
+    ) -> DueGuild:
+        zone = ZoneInfo(str(settings.get("timezone", "UTC")))
+        limits = settings.get("limits") or {}
+        return cls(
+            guild,
+            GuildConfig.from_dict(raw),
+            raw,
+            zone,
+            now.astimezone(zone),
+            int(limits.get("max_freezes", 2)),
+        )
+
+
 class Jobs:
     def __init__(
         self,
@@ -119,40 +150,58 @@ class Jobs:
     # -- the 15-minute slot ---------------------------------------------------------------
     async def run_slot(self, now: datetime) -> dict[str, int]:
         """Reminders and leaderboard posts of every guild whose local time is in this slot.
-        A guild already served today is skipped, so a restart never posts twice."""
+        A guild is marked served before anything is posted, so a restart never posts twice."""
         done = {"reminders": 0, "boards": 0}
-        configs = await self.pipeline.guild_repo.all_configs()
-        for index, (guild, tz, raw) in enumerate(configs):
-            if index and index % GUILD_BATCH == 0:
+        reminders: list[DueGuild] = []
+        boards: list[DueGuild] = []
+        for index, (guild, settings, raw) in enumerate(
+            await self.pipeline.guild_repo.all_configs()
+        ):
+            if index and index % 1000 == 0:
                 await asyncio.sleep(0)  # keep the event loop responsive in a large slot
             try:
-                config = GuildConfig.from_dict(raw)
-                local = now.astimezone(ZoneInfo(tz))
-                today = local.date().isoformat()
-                if (
-                    config.reminders_enabled
-                    and slot_matches(local, config.reminder_hour)
-                    and raw.get("last_reminder_day") != today
-                ):
-                    await self._mark(guild, "last_reminder_day", today)
-                    await self.remind_guild(guild, config, now)
-                    done["reminders"] += 1
-                day_ok = (
-                    config.leaderboard_day == "daily"
-                    or WEEKDAYS[local.weekday()] == config.leaderboard_day
-                )
-                if (
-                    config.leaderboard_enabled
-                    and config.leaderboard_channel is not None
-                    and day_ok
-                    and slot_matches(local, config.leaderboard_hour)
-                    and raw.get("last_board_day") != today
-                ):
-                    await self._mark(guild, "last_board_day", today)
-                    await self.post_board(guild, config, now)
-                    done["boards"] += 1
+                due = DueGuild.build(guild, settings, raw, now)
             except Exception:
-                log.exception("scheduled slot failed for guild %s", guild)
+                log.exception("guild %s has unreadable settings; skipped this slot", guild)
+                continue
+            config, local, today = due.config, due.local, due.today.isoformat()
+            if (
+                config.reminders_enabled
+                and slot_matches(local, config.reminder_hour)
+                and raw.get("last_reminder_day") != today
+            ):
+                raw["last_reminder_day"] = today
+                reminders.append(due)
+            day_ok = (
+                config.leaderboard_day == "daily"
+                or WEEKDAYS[local.weekday()] == config.leaderboard_day
+            )
+            if (
+                config.leaderboard_enabled
+                and config.leaderboard_channel is not None
+                and day_ok
+                and slot_matches(local, config.leaderboard_hour)
+                and raw.get("last_board_day") != today
+            ):
+                raw["last_board_day"] = today
+                boards.append(due)
+        marked = {d.guild: d.raw for d in (*reminders, *boards)}
+        if marked:
+            await self.pipeline.guild_repo.save_configs(list(marked.items()))
+        for start in range(0, len(reminders), GUILD_BATCH):
+            chunk = reminders[start : start + GUILD_BATCH]
+            try:
+                await self.remind_guilds(chunk, now)
+                done["reminders"] += len(chunk)
+            except Exception:
+                log.exception("reminders failed for guilds %s", [d.guild for d in chunk])
+            await asyncio.sleep(0)
+        for due in boards:
+            try:
+                await self.post_board(due.guild, due.config, now)
+                done["boards"] += 1
+            except Exception:
+                log.exception("leaderboard post failed for guild %s", due.guild)
         return done
 
     async def _mark(self, guild: int, key: str, value: Any) -> None:
@@ -161,53 +210,73 @@ class Jobs:
         await self.pipeline.guild_repo.save_config(guild, raw)
 
     # -- reminders ------------------------------------------------------------------------
-    async def at_risk(self, guild: int, config: GuildConfig, now: datetime) -> list[PairView]:
-        pairs = await self.reads.alive_pairs(guild, now)
-        return [p for p in pairs if p.view.at_risk and p.view.current >= config.reminder_min_streak]
-
     async def remind_guild(self, guild: int, config: GuildConfig, now: datetime) -> int:
-        """Post the digest and send DMs; returns the number of pairs reminded."""
-        await self.pipeline.flush()
-        pairs = await self.at_risk(guild, config, now)
-        if not pairs:
-            return 0
+        """Remind one guild now; returns the number of pairs reminded."""
         settings = await self.pipeline.settings(guild)
-        zone = settings.zone
-        today = now.astimezone(zone).date()
-        day_ends = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-        users = sorted({u for p in pairs for u in (p.a, p.b)})
-        prefs = await self.stats.members_with(guild, users)
+        due = DueGuild.build(guild, settings.to_json_dict(), config.model_dump(), now)
+        return await self.remind_guilds([due], now)
 
-        def pref(user: int) -> str:
-            row = prefs.get(user)
-            if row is None:
-                return "channel"
-            if row.opted_out or row.excluded:
-                return "off"
-            return row.notify
+    async def remind_guilds(self, due: Sequence[DueGuild], now: datetime) -> int:
+        """Post the digests and send the DMs of several guilds: two queries for all of them."""
+        await self.pipeline.flush()
+        pairs_by_guild = await self.stats.at_risk_pairs(
+            [(d.guild, d.today, d.max_freezes, d.config.reminder_min_streak) for d in due]
+        )
+        prefs = await self.stats.reminder_prefs(sorted(pairs_by_guild))
+        reminded = 0
+        for d in due:
+            pairs = pairs_by_guild.get(d.guild)
+            if not pairs:
+                continue
+            reminded += len(pairs)
+            await self._remind(d, pairs, prefs)
+        return reminded
 
+    async def _remind(
+        self, d: DueGuild, pairs: list[tuple[int, int, int, int]], prefs: dict[tuple[int, int], str]
+    ) -> None:
+        day_ends = datetime.combine(d.today + timedelta(days=1), datetime.min.time(), tzinfo=d.zone)
+
+        guild_prefs = {u: v for (g, u), v in prefs.items() if g == d.guild}
+        if not guild_prefs:  # the common case: everyone takes the channel digest
+            digest = [
+                ReminderEntry(a, b, current, freezes, day_ends, (a, b))
+                for a, b, current, freezes in pairs
+            ]
+        else:
+            digest = await self._with_preferences(d, pairs, guild_prefs, day_ends)
+        if digest and d.config.reminder_channel is not None:
+            await self.poster.post_reminders(
+                d.guild, d.config.reminder_channel, split_digest(digest)
+            )
+
+    async def _with_preferences(
+        self,
+        d: DueGuild,
+        pairs: list[tuple[int, int, int, int]],
+        prefs: dict[int, str],
+        day_ends: datetime,
+    ) -> list[ReminderEntry]:
+        """DMs for members who chose them (falling back to the digest when DMs are closed),
+        nothing for `off`; returns the channel digest entries."""
         dm_entries: dict[int, list[ReminderEntry]] = {}
-        for p in pairs:
-            entry = ReminderEntry(p.a, p.b, p.view.current, p.view.freezes, day_ends, ())
-            for u in (p.a, p.b):
-                if pref(u) == "dm":
+        for a, b, current, freezes in pairs:
+            for u in (a, b):
+                if prefs.get(u) == "dm":
+                    entry = ReminderEntry(a, b, current, freezes, day_ends, ())
                     dm_entries.setdefault(u, []).append(entry)
         fallback: set[int] = set()
         for count, (user, entries) in enumerate(dm_entries.items()):
             if count:
                 await asyncio.sleep(self.dm_interval)  # paced: never a burst of DMs
-            if not await self.poster.dm_reminder(guild, user, entries):
+            if not await self.poster.dm_reminder(d.guild, user, entries):
                 fallback.add(user)
         digest = []
-        for p in pairs:
-            ping = tuple(u for u in (p.a, p.b) if pref(u) == "channel" or u in fallback)
+        for a, b, current, freezes in pairs:
+            ping = tuple(u for u in (a, b) if prefs.get(u, "channel") == "channel" or u in fallback)
             if ping:
-                digest.append(
-                    ReminderEntry(p.a, p.b, p.view.current, p.view.freezes, day_ends, ping)
-                )
-        if digest and config.reminder_channel is not None:
-            await self.poster.post_reminders(guild, config.reminder_channel, split_digest(digest))
-        return len(pairs)
+                digest.append(ReminderEntry(a, b, current, freezes, day_ends, ping))
+        return digest
 
     # -- leaderboard ----------------------------------------------------------------------
     async def post_board(self, guild: int, config: GuildConfig, now: datetime) -> int | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from bot.domain.guild_settings import GuildSettings, settings_from_dict
 from bot.storage.database import Database
+
+_CHUNK = 1000
 
 
 class GuildRepository:
@@ -34,13 +37,23 @@ class GuildRepository:
         rows = await self.db.fetchall("SELECT guild_id FROM guilds ORDER BY guild_id")
         return [int(r[0]) for r in rows]
 
-    async def all_configs(self) -> list[tuple[int, str, dict[str, Any]]]:
-        """(guild, timezone, config) of every guild, for the scheduled slots."""
+    async def all_configs(self) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+        """(guild, settings dict, config dict) of every guild, for the scheduled slots."""
         rows = await self.db.fetchall("SELECT guild_id, settings, config FROM guilds")
-        return [
-            (int(r[0]), str(json.loads(r[1]).get("timezone", "UTC")), dict(json.loads(r[2])))
-            for r in rows
-        ]
+        out: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        for start in range(0, len(rows), _CHUNK):
+            if start:
+                await asyncio.sleep(0)  # parsing many guilds must not stall the event loop
+            out.extend(
+                (int(r[0]), dict(json.loads(r[1])), dict(json.loads(r[2])))
+                for r in rows[start : start + _CHUNK]
+            )
+        return out
+
+    async def save_configs(self, configs: list[tuple[int, dict[str, Any]]]) -> None:
+        for start in range(0, len(configs), _CHUNK):
+            rows = [(json.dumps(c, sort_keys=True), g) for g, c in configs[start : start + _CHUNK]]
+            await self.db.executemany("UPDATE guilds SET config = ? WHERE guild_id = ?", rows)
 
     async def get_config(self, guild_id: int) -> dict[str, Any]:
         row = await self.db.fetchone("SELECT config FROM guilds WHERE guild_id = ?", (guild_id,))

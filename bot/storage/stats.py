@@ -127,6 +127,53 @@ class StatsRepository:
         )
         return [_streak(guild, r) for r in rows]
 
+    async def at_risk_pairs(
+        self, due: list[tuple[int, date, int, int]]
+    ) -> dict[int, list[tuple[int, int, int, int]]]:
+        """For each (guild, today, max_freezes, min_streak): the pairs alive but not yet
+        talked today with a streak at least min_streak long, as (a, b, current, freezes
+        left). One query for many guilds."""
+        if not due:
+            return {}
+        values = ", ".join("(?, ?, ?, ?, ?)" for _ in due)
+        params: list[object] = []
+        for guild, today, max_freezes, min_streak in due:
+            since = (today - timedelta(days=1 + max_freezes)).isoformat()
+            yesterday = (today - timedelta(days=1)).isoformat()
+            params += [guild, today.isoformat(), yesterday, since, min_streak]
+        # a pair last seen yesterday is always alive and at risk; only older ones (covered by
+        # freezes) need date arithmetic, so most rows are decided by string comparisons
+        rows = await self.db.fetchall(
+            f"WITH due(g, today, yesterday, since, least) AS (VALUES {values}) "  # noqa: S608
+            "SELECT p.guild_id, p.a, p.b, p.current, CASE WHEN p.last_day = due.yesterday "
+            "THEN p.freezes ELSE p.freezes - CAST(julianday(due.today) - julianday(p.last_day) "
+            "- 1 AS INTEGER) END "
+            "FROM due JOIN pair_streaks p ON p.guild_id = due.g "
+            "WHERE p.last_day >= due.since AND p.last_day < due.today AND p.current >= due.least "
+            "AND (p.last_day = due.yesterday "
+            "OR julianday(due.today) - julianday(p.last_day) - 1 <= p.freezes) "
+            "ORDER BY p.guild_id, p.current DESC, p.a, p.b",
+            params,
+        )
+        out: dict[int, list[tuple[int, int, int, int]]] = {}
+        for r in rows:
+            out.setdefault(int(r[0]), []).append((int(r[1]), int(r[2]), int(r[3]), int(r[4])))
+        return out
+
+    async def reminder_prefs(self, guilds: list[int]) -> dict[tuple[int, int], str]:
+        """(guild, user) → 'dm' or 'off' for members who do not take the default channel
+        reminder (opted-out and excluded members count as 'off')."""
+        if not guilds:
+            return {}
+        marks = ",".join("?" * len(guilds))
+        rows = await self.db.fetchall(
+            "SELECT guild_id, user_id, notify, opted_out, excluded FROM members "  # noqa: S608
+            f"WHERE guild_id IN ({marks}) AND (notify != 'channel' OR opted_out = 1 "
+            "OR excluded = 1)",
+            guilds,
+        )
+        return {(int(r[0]), int(r[1])): "off" if (r[3] or r[4]) else str(r[2]) for r in rows}
+
     async def count_alive_longer(
         self, guild: int, today: date, max_freezes: int, current: int
     ) -> int:
