@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     flush_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     flush_max_batch: int = Field(default=5000, ge=1, le=1_000_000)
     retention_days: int = Field(default=90, ge=1, le=3650)
+    badge_announce_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     @field_validator("log_level")
     @classmethod

@@ -176,6 +176,7 @@ class Demo:
             dev_guild_id=self.ctl.guild.id,
             discord_token=self.sandbox.token,
             flush_interval_seconds=0.05,
+            badge_announce_seconds=0,
         )
         bot = DemoBot(settings, DemoClock(self.clock), guild_ready_timeout=0.05)
         await bot.login(self.sandbox.token)
@@ -197,6 +198,10 @@ class Demo:
         await asyncio.sleep(0.03)
         if self.bot is not None:
             await self.bot.pipeline.flush()
+            badges = self.bot.get_cog("BadgesCog")
+            drain = getattr(badges, "drain", None)
+            if drain is not None:
+                await drain()
 
     async def say(
         self, who: str, text: str, reply_to: Message | None = None, channel: str = "general"

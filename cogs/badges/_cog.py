@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -44,34 +45,64 @@ class BadgesCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
+        self._pending: dict[int, list[BadgeAward]] = {}
+        self._timers: dict[int, asyncio.Task[None]] = {}
         self.bot.pipeline.add_badge_listener(self.on_badges)
 
-    async def on_badges(self, awards: list[BadgeAward]) -> None:
-        """Give linked roles and announce new badges: one message per guild per batch."""
-        by_guild: dict[int, list[BadgeAward]] = {}
+    async def cog_unload(self) -> None:
+        """Deliver what is still waiting (the gateway is still open when cogs unload)."""
+        for task in self._timers.values():
+            task.cancel()
+        self._timers.clear()
+        for guild_id in list(self._pending):
+            try:
+                await asyncio.wait_for(self._deliver(guild_id), timeout=5)
+            except (TimeoutError, discord.HTTPException) as exc:
+                log.warning(
+                    "badge announcements of %s not delivered at shutdown: %s", guild_id, exc
+                )
+
+    def on_badges(self, awards: list[BadgeAward]) -> None:
+        """New badges are gathered per guild and delivered `badge_announce_seconds` after the
+        first one, so a burst of fifty awards becomes one message, not fifty."""
         for award in awards:
-            by_guild.setdefault(award.guild, []).append(award)
-        for guild_id, items in by_guild.items():
-            guild = self.bot.get_guild(guild_id)
-            if guild is None:
-                continue
-            defs = await self.bot.badge_repo.definitions(guild_id)
-            for award in items:
-                definition = defs.get(award.badge)
-                if definition is not None and definition.role_id is not None:
-                    try:
-                        await set_role(
-                            guild,
-                            award.user,
-                            definition.role_id,
-                            True,
-                            f"earned badge {award.badge}",
-                        )
-                    except (DomainError, discord.HTTPException) as exc:
-                        log.warning(
-                            "could not give role for %s in %s: %s", award.badge, guild_id, exc
-                        )
-            await self._announce(guild, items, defs)
+            self._pending.setdefault(award.guild, []).append(award)
+            if award.guild not in self._timers:
+                self._timers[award.guild] = asyncio.create_task(
+                    self._deliver_later(award.guild), name=f"kindling-badges-{award.guild}"
+                )
+
+    async def drain(self) -> None:
+        """Wait for every gathered announcement to be delivered (tests and the demo)."""
+        while self._timers:
+            await asyncio.gather(*self._timers.values(), return_exceptions=True)
+
+    async def _deliver_later(self, guild_id: int) -> None:
+        try:
+            await asyncio.sleep(self.bot.settings.badge_announce_seconds)
+            await self._deliver(guild_id)
+        except Exception:
+            log.exception("delivering badges in guild %s failed", guild_id)
+        finally:
+            self._timers.pop(guild_id, None)
+
+    async def _deliver(self, guild_id: int) -> None:
+        """Give linked roles and post one announcement for everything gathered."""
+        items = self._pending.pop(guild_id, [])
+        guild = self.bot.get_guild(guild_id)
+        if guild is None or not items:
+            return
+        defs = await self.bot.badge_repo.definitions(guild_id)
+        for award in items:
+            definition = defs.get(award.badge)
+            if definition is not None and definition.role_id is not None:
+                try:
+                    await set_role(
+                        guild, award.user, definition.role_id, True, f"earned badge {award.badge}"
+                    )
+                except (DomainError, discord.HTTPException) as exc:
+                    log.warning("could not give role for %s in %s: %s", award.badge, guild_id, exc)
+        await self._announce(guild, items, defs)
 
     async def _announce(
         self, guild: discord.Guild, items: list[BadgeAward], defs: dict[str, BadgeDef]

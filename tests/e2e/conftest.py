@@ -57,6 +57,7 @@ class Harness:
             dev_guild_id=self.guild_id,
             flush_interval_seconds=0.05,
             discord_token=self.sandbox.token,
+            badge_announce_seconds=0.05,
         )
         bot = TestBot(settings, SandboxClock(self.clock), guild_ready_timeout=0.05)
         await bot.login(self.sandbox.token)
@@ -86,6 +87,9 @@ class Harness:
         if task is not None:
             await asyncio.wait_for(asyncio.shield(task), timeout=10)
         await self.bot.pipeline.flush()
+        badges = self.bot.get_cog("BadgesCog")
+        if badges is not None:
+            await badges.drain()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
