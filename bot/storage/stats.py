@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.domain.streaks import StreakRun
 from bot.storage.database import Database, from_us, to_us
-from bot.storage.tracking import PairStreakRow
+from bot.storage.tracking import STREAK_COLUMNS, PairStreakRow, streak_from_row
 
 NOTIFY_CHOICES = ("channel", "dm", "off")
 VISIBILITY_CHOICES = ("public", "server", "private")
@@ -25,22 +24,8 @@ class MemberRow:
     bot: bool
 
 
-def _streak(guild: int, r: Any) -> PairStreakRow:
-    return PairStreakRow(
-        guild,
-        int(r[0]),
-        int(r[1]),
-        StreakRun(
-            int(r[2]),
-            int(r[3]),
-            int(r[4]),
-            date.fromisoformat(r[5]) if r[5] else None,
-            date.fromisoformat(r[6]) if r[6] else None,
-        ),
-    )
-
-
-_STREAK_COLS = "a, b, current, best, freezes, last_day, run_start"
+_STREAK_COLS = STREAK_COLUMNS
+_streak = streak_from_row
 
 
 class StatsRepository:

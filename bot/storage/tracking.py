@@ -77,6 +77,39 @@ def _iso_day(value: str) -> date:
     return date.fromisoformat(value)
 
 
+STREAK_COLUMNS = "a, b, current, best, freezes, last_day, run_start"
+
+
+def streak_params(guild: int, a: int, b: int, run: StreakRun) -> tuple[Any, ...]:
+    """A pair streak as the parameters of _UPSERT_STREAK."""
+    return (
+        guild,
+        a,
+        b,
+        run.current,
+        run.best,
+        run.freezes,
+        run.last.isoformat() if run.last else "",
+        run.run_start.isoformat() if run.run_start else "",
+    )
+
+
+def streak_from_row(guild: int, r: Any) -> PairStreakRow:
+    """A row selected as STREAK_COLUMNS → PairStreakRow."""
+    return PairStreakRow(
+        guild,
+        int(r[0]),
+        int(r[1]),
+        StreakRun(
+            int(r[2]),
+            int(r[3]),
+            int(r[4]),
+            _iso_day(r[5]) if r[5] else None,
+            _iso_day(r[6]) if r[6] else None,
+        ),
+    )
+
+
 class TrackingStore:
     """Writes pipeline batches in one transaction and reloads rule state of a guild."""
 
@@ -110,19 +143,7 @@ class TrackingStore:
             (_INSERT_PAIR_DAY, batch.pair_days),
             (
                 _UPSERT_STREAK,
-                [
-                    (
-                        g,
-                        a,
-                        b,
-                        r.current,
-                        r.best,
-                        r.freezes,
-                        r.last.isoformat() if r.last else "",
-                        r.run_start.isoformat() if r.run_start else "",
-                    )
-                    for (g, a, b), r in batch.streaks.items()
-                ],
+                [streak_params(g, a, b, r) for (g, a, b), r in batch.streaks.items()],
             ),
             (_UPSERT_REPUTATION, [(g, u, rep) for (g, u), rep in batch.reputation.items()]),
             (_MARK_ACTIVE, touched),
@@ -163,19 +184,7 @@ class TrackingStore:
         return [_iso_day(r[0]) for r in rows]
 
     async def save_streak(self, guild: int, a: int, b: int, run: StreakRun) -> None:
-        await self.db.execute(
-            _UPSERT_STREAK,
-            (
-                guild,
-                a,
-                b,
-                run.current,
-                run.best,
-                run.freezes,
-                run.last.isoformat() if run.last else "",
-                run.run_start.isoformat() if run.run_start else "",
-            ),
-        )
+        await self.db.execute(_UPSERT_STREAK, streak_params(guild, a, b, run))
 
     async def messages_by_ids(self, guild: int, ids: list[int]) -> dict[int, StoredMessage]:
         if not ids:
@@ -297,25 +306,10 @@ class TrackingStore:
     # -- read models --------------------------------------------------------------------
     async def all_pair_streaks(self, guild: int) -> list[PairStreakRow]:
         rows = await self.db.fetchall(
-            "SELECT a, b, current, best, freezes, last_day, run_start FROM pair_streaks "
-            "WHERE guild_id = ? ORDER BY a, b",
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? ORDER BY a, b",  # noqa: S608
             (guild,),
         )
-        return [
-            PairStreakRow(
-                guild,
-                int(r[0]),
-                int(r[1]),
-                StreakRun(
-                    int(r[2]),
-                    int(r[3]),
-                    int(r[4]),
-                    _iso_day(r[5]) if r[5] else None,
-                    _iso_day(r[6]) if r[6] else None,
-                ),
-            )
-            for r in rows
-        ]
+        return [streak_from_row(guild, r) for r in rows]
 
     async def window_interactions(
         self, guild: int, start: datetime, end: datetime
