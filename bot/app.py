@@ -88,6 +88,7 @@ class KindlingBot(commands.Bot):
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._closed = False
         self.jobs: Jobs | None = None
+        self._sync_task: asyncio.Task[None] | None = None
 
     # typed accessors: set in setup_hook, before any cog runs
     @property
@@ -116,7 +117,13 @@ class KindlingBot(commands.Bot):
         for name in self.cog_names:
             await self.load_extension(name)
         if self.sync_commands:
-            await self._sync_commands()
+            # synced once the gateway is ready, so that commands appearing means the bot is
+            # listening (a one-shot start-up task, not on_ready work repeated on reconnect)
+            self._sync_task = asyncio.create_task(self._sync_when_ready(), name="kindling-sync")
+
+    async def _sync_when_ready(self) -> None:
+        await self.wait_until_ready()
+        await self._sync_commands()
 
     async def _sync_commands(self) -> None:
         try:
@@ -143,6 +150,8 @@ class KindlingBot(commands.Bot):
             return
         self._closed = True
         log.info("shutting down: closing the gateway, flushing writes")
+        if self._sync_task is not None and not self._sync_task.done():
+            self._sync_task.cancel()
         await super().close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
