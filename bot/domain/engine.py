@@ -144,6 +144,8 @@ class GuildState:
         self.channel_allow: set[int] | None = None  # None: every text channel is tracked
         self.channel_deny: set[int] = set()
         self._iso_cache: dict[date, str] = {}
+        self._last_at: datetime | None = None
+        self._last_us = 0
 
     def tracks(self, channel: int, parent: int | None = None) -> bool:
         """A deny-list always wins; an allow-list (if any) must name the channel or its parent."""
@@ -153,6 +155,13 @@ class GuildState:
             return True
         allow = self.channel_allow
         return channel in allow or (parent is not None and parent in allow)
+
+    def _us(self, at: datetime) -> int:
+        """epoch_us of the record being applied, computed once for all its rows."""
+        if at is not self._last_at:
+            self._last_at = at
+            self._last_us = epoch_us(at)
+        return self._last_us
 
     def _iso(self, day: date) -> str:
         text = self._iso_cache.get(day)
@@ -229,7 +238,7 @@ class GuildState:
                 points,
                 reason,
                 source,
-                epoch_us(at),
+                self._us(at),
                 self._iso(day),
                 partner,
                 int(capped),
@@ -249,7 +258,7 @@ class GuildState:
         if badge in held:
             return False
         held.add(badge)
-        out.badges.append((self.guild, user, badge, epoch_us(at)))
+        out.badges.append((self.guild, user, badge, self._us(at)))
         self.new_badges.append(BadgeAward(self.guild, user, badge, at))
         return True
 
@@ -314,7 +323,7 @@ class GuildState:
                 actor,
                 target,
                 kind,
-                epoch_us(at),
+                self._us(at),
                 self._iso(day),
                 channel,
                 points,
@@ -343,7 +352,7 @@ class GuildState:
         if self.settings.streak_mode == "mutual" and flags != 3:
             return
         self.qualified.add((a, b, day))
-        out.pair_days.append((self.guild, a, b, self._iso(day), epoch_us(at)))
+        out.pair_days.append((self.guild, a, b, self._iso(day), self._us(at)))
         run = self.streaks.get((a, b))
         if run is None:
             run = StreakRun()
@@ -381,7 +390,7 @@ class GuildState:
         """A moderator's reputation adjustment: exempt from every rule; returns the new total."""
         day = local_day(at, self.settings.zone)
         out.ledger.append(
-            (self.guild, user, delta, "adjust", source, epoch_us(at), self._iso(day), None, 0)
+            (self.guild, user, delta, "adjust", source, self._us(at), self._iso(day), None, 0)
         )
         total = self.reputation[user] + delta
         self.reputation[user] = total
@@ -397,7 +406,7 @@ class GuildState:
         for day in days:
             if (a, b, day) not in self.qualified:
                 self.qualified.add((a, b, day))
-                out.pair_days.append((self.guild, a, b, self._iso(day), epoch_us(at)))
+                out.pair_days.append((self.guild, a, b, self._iso(day), self._us(at)))
         out.recompute.add((self.guild, a, b))
 
     def forget_member(self, user: int) -> None:
@@ -430,7 +439,7 @@ class GuildState:
         out.count += 1
         self.messages[msg.id] = StoredMessage(msg.author, msg.ts)
         norm = normalise_content(msg.content)
-        out.messages.append((self.guild, msg.id, msg.channel, msg.author, epoch_us(msg.ts), norm))
+        out.messages.append((self.guild, msg.id, msg.channel, msg.author, self._us(msg.ts), norm))
         if msg.author_bot:
             self.member(msg.author).bot = True
         if msg.reply_author is not None and msg.reply_author_bot:

@@ -101,6 +101,8 @@ def normalise_content(content: str) -> str:
 
 def meaningful_length(content: str) -> int:
     """Code points left after removing whitespace, mentions and custom emoji."""
+    if "<" not in content:  # no mention or custom emoji tokens: only whitespace to drop
+        return len("".join(content.split()))
     return len(_STRIP.sub("", content))
 
 

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.interactions import (
     Candidate,
@@ -74,3 +76,10 @@ def test_self_reply_and_excluded_targets() -> None:
     bots = {99}
     out = extract_message_candidates(msg(mentions=(99, 11)), 99, lambda u: u not in bots, 3)
     assert out == [Candidate("mention", 11)]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_fast_length_path_matches_the_token_stripping_rule(text: str) -> None:
+    from bot.domain.interactions import _STRIP
+
+    assert meaningful_length(text) == len(_STRIP.sub("", text))

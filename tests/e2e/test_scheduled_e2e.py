@@ -31,7 +31,8 @@ async def test_reminder_digest_dm_nudge_once_and_role_on_award(harness: Harness)
     dm = await ctl.wait_for_dm(bob, timeout=10)
     assert "Your streaks" in dm.content and f"<@{alice.id}>" in dm.content
     digest = await ctl.wait_for_message(
-        "general", predicate=lambda m: "at risk" in (m.content or ""), timeout=10)
+        "general", predicate=lambda m: "at risk" in (m.content or ""), timeout=10
+    )
     assert f"<@{alice.id}>" in digest.content and f"<@{bob.id}>" in digest.content
     button = digest.custom_ids()[0]
     refused = await ctl.wait_for_response(await ctl.press_button(carol, digest, button))
