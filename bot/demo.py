@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -420,9 +421,18 @@ async def _main(colour: bool, wall_seconds: float) -> int:
         ):
             demo = Demo(sandbox, clock, Path(tmp) / "demo.db", transcript)
             demo.day_seconds = max(0.0, min(wall_seconds, 55.0)) / (DAYS + 1)
+            runner = asyncio.create_task(demo.run(), name="kindling-demo-run")
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, runner.cancel)
             try:
-                await asyncio.wait_for(demo.run(), timeout=max(wall_seconds, 10) + 30)
+                await asyncio.wait_for(runner, timeout=max(wall_seconds, 10) + 30)
+            except asyncio.CancelledError:
+                transcript.write()
+                transcript.write("Demo stopped.")
             finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
                 await demo.stop_bot()
     finally:
         await sandbox.stop()
