@@ -58,8 +58,9 @@ async def seed(db: Database, members: int, pairs: int, rnd: random.Random) -> No
         best = rnd.randint(1, 60)
         current = rnd.randint(1, best)
         last = TODAY - timedelta(days=rnd.choice((0, 0, 1, 1, 2, 5, 30)))
-        batch.streaks[(GUILD, *key)] = StreakRun(current, best, rnd.randint(0, 2), last,
-                                                 last - timedelta(days=current - 1))
+        batch.streaks[(GUILD, *key)] = StreakRun(
+            current, best, rnd.randint(0, 2), last, last - timedelta(days=current - 1)
+        )
         if len(batch.streaks) >= 50_000:
             await store.write_batch(batch)
             batch = Batch()
@@ -67,8 +68,19 @@ async def seed(db: Database, members: int, pairs: int, rnd: random.Random) -> No
     for i in range(200_000):
         user = rnd.randint(1, members)
         at = NOW - timedelta(minutes=rnd.randint(0, 60 * 24 * 10))
-        batch.ledger.append((GUILD, user, 3, "reply", f"s{i}", int(at.timestamp() * 1e6),
-                             at.date().isoformat(), None, 1))
+        batch.ledger.append(
+            (
+                GUILD,
+                user,
+                3,
+                "reply",
+                f"s{i}",
+                int(at.timestamp() * 1e6),
+                at.date().isoformat(),
+                None,
+                1,
+            )
+        )
     await store.write_batch(batch)
     await db.execute("ANALYZE")
 
@@ -79,10 +91,11 @@ async def timed(results: dict[str, list[float]], name: str, coro: object) -> Non
     results.setdefault(name, []).append((time.perf_counter() - start) * 1000)
 
 
-async def profile_reads(stats: StatsRepository, badges: BadgeRepository, reads: Reads,
-                        user: int) -> None:
+async def profile_reads(
+    stats: StatsRepository, badges: BadgeRepository, reads: Reads, user: int
+) -> None:
     row = await stats.member(GUILD, user)
-    await stats.reputation_rank(GUILD, row.reputation)
+    await reads.reputation_rank(GUILD, row.reputation)
     await badges.held(GUILD, user)
     await reads.member_streaks(GUILD, user, NOW)
     await stats.activity(GUILD, user, NOW - timedelta(days=15))
@@ -107,20 +120,27 @@ async def run(members: int, pairs: int, samples: int) -> None:
         for board in ("reputation", "best", "weekly", "streaks"):
             for page in (0, 499):
                 for _ in range(max(3, samples // 20)):
-                    await timed(results, f"leaderboard-{board}-p{page + 1}",
-                                reads.board(GUILD, board, page, NOW))
+                    await timed(
+                        results,
+                        f"leaderboard-{board}-p{page + 1}",
+                        reads.board(GUILD, board, page, NOW),
+                    )
         await pipeline.close()
         await db.close()
     everything = [v for values in results.values() for v in values]
     for name, values in sorted(results.items()):
         q = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99
         print(f"{name:28s} p50 {statistics.median(values):8.2f} ms  p99 {q[98]:8.2f} ms")
-    p99s = {name: (statistics.quantiles(v, n=100)[98] if len(v) > 1 else v[0])
-            for name, v in results.items()}
+    p99s = {
+        name: (statistics.quantiles(v, n=100)[98] if len(v) > 1 else v[0])
+        for name, v in results.items()
+    }
     worst = max(p99s, key=lambda k: p99s[k])
     overall = statistics.quantiles(everything, n=100)
-    print(f"commands p50_ms={statistics.median(everything):.2f} p99_ms={overall[98]:.2f} "
-          f"worst={worst}")
+    print(
+        f"commands p50_ms={statistics.median(everything):.2f} p99_ms={overall[98]:.2f} "
+        f"worst={worst}"
+    )
 
 
 def main() -> None:
@@ -134,4 +154,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

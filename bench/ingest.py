@@ -182,16 +182,29 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="kindling-bench-") as tmp:
         child = subprocess.run(  # noqa: S603
-            [sys.executable, __file__, "--child", f"{tmp}/pipeline.db",
-             "--interactions", str(args.interactions), "--members", str(args.members)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                f"{tmp}/pipeline.db",
+                "--interactions",
+                str(args.interactions),
+                "--members",
+                str(args.members),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         pipe = json.loads(child.stdout.strip().splitlines()[-1])
         rate = pipe["interactions"] / pipe["seconds"]
-        print(f"pipeline: {pipe['interactions']:.0f} interactions in {pipe['seconds']:.2f}s "
-              f"= {rate:,.0f}/s, {pipe['rows']:.0f} rows, peak RSS {pipe['peak_rss_mb']:.0f} MB")
-        naive = asyncio.run(run_naive(f"{tmp}/naive.db", args.interactions, args.members,
-                                      args.naive_sample))
+        print(
+            f"pipeline: {pipe['interactions']:.0f} interactions in {pipe['seconds']:.2f}s "
+            f"= {rate:,.0f}/s, {pipe['rows']:.0f} rows, peak RSS {pipe['peak_rss_mb']:.0f} MB"
+        )
+        naive = asyncio.run(
+            run_naive(f"{tmp}/naive.db", args.interactions, args.members, args.naive_sample)
+        )
         print(f"naive (execute + commit per row, {args.naive_sample} sample): {naive:,.0f}/s")
         raw_seconds, raw_rows = run_raw(f"{tmp}/raw.db", args.interactions, args.members)
         raw_rate = pipe["interactions"] / raw_seconds

@@ -52,8 +52,9 @@ class RecordingPoster:
         self.entries = 0
         self.dms = 0
 
-    async def post_reminders(self, guild: int, channel: int,
-                             messages: Sequence[ReminderMessage]) -> None:
+    async def post_reminders(
+        self, guild: int, channel: int, messages: Sequence[ReminderMessage]
+    ) -> None:
         self.messages += len(messages)
         self.entries += sum(len(m.entries) for m in messages)
 
@@ -61,13 +62,20 @@ class RecordingPoster:
         self.dms += 1
         return True
 
-    async def post_board(self, guild: int, channel: int, page: BoardPage,
-                         message_id: int | None) -> int | None:
+    async def post_board(
+        self, guild: int, channel: int, page: BoardPage, message_id: int | None
+    ) -> int | None:
         return message_id
 
-    async def announce_challenge(self, guild: int, channel: int, challenge: Challenge,
-                                 phase: str, progress: Progress | None,
-                                 board: BoardPage | None) -> None:
+    async def announce_challenge(
+        self,
+        guild: int,
+        channel: int,
+        challenge: Challenge,
+        phase: str,
+        progress: Progress | None,
+        board: BoardPage | None,
+    ) -> None:
         return None
 
 
@@ -87,8 +95,10 @@ async def bench_one_guild(members: int, pairs: int) -> float:
         start = time.perf_counter()
         reminded = await jobs.remind_guild(1, config, NOW)
         elapsed = (time.perf_counter() - start) * 1000
-        print(f"(a) one guild: {reminded} at-risk pairs → {poster.messages} digest messages "
-              f"in {elapsed:.0f} ms")
+        print(
+            f"(a) one guild: {reminded} at-risk pairs → {poster.messages} digest messages "
+            f"in {elapsed:.0f} ms"
+        )
         await jobs.pipeline.close()
         await db.close()
         return elapsed
@@ -146,9 +156,11 @@ async def bench_slot(guilds: int) -> tuple[float, float, int]:
         elapsed = (time.perf_counter() - start) * 1000
         running = False
         await tick
-        print(f"(b) slot: {done['reminders']} guilds reminded, {poster.entries} entries in "
-              f"{poster.messages} messages, {elapsed:.0f} ms, longest loop stall "
-              f"{stall * 1000:.0f} ms")
+        print(
+            f"(b) slot: {done['reminders']} guilds reminded, {poster.entries} entries in "
+            f"{poster.messages} messages, {elapsed:.0f} ms, longest loop stall "
+            f"{stall * 1000:.0f} ms"
+        )
         await jobs.pipeline.close()
         await db.close()
         return elapsed, stall * 1000, done["reminders"]
@@ -162,8 +174,10 @@ def main() -> None:
     args = parser.parse_args()
     at_risk = asyncio.run(bench_one_guild(args.members, args.pairs))
     slot, stall, _ = asyncio.run(bench_slot(args.guilds))
-    print(f"reminders at_risk_ms={at_risk:.0f} slot_10k_guilds_ms={slot:.0f} "
-          f"max_loop_stall_ms={stall:.0f}")
+    print(
+        f"reminders at_risk_ms={at_risk:.0f} slot_10k_guilds_ms={slot:.0f} "
+        f"max_loop_stall_ms={stall:.0f}"
+    )
 
 
 if __name__ == "__main__":

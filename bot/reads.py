@@ -3,6 +3,7 @@ domain rules at `now`. No discord here."""
 
 from __future__ import annotations
 
+import bisect
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -58,6 +59,8 @@ class Reads:
         # weekly sums are an aggregate over the week's ledger: served from a cache at most
         # a minute old, keyed by guild and week
         self._weekly: dict[tuple[int, date], tuple[float, list[tuple[int, int]]]] = {}
+        # reputations in descending order per guild, for ranks by bisection (same staleness)
+        self._reputations: dict[int, tuple[float, list[int]]] = {}
 
     async def today(self, guild: int, now: datetime) -> date:
         settings = await self.pipeline.settings(guild)
@@ -104,6 +107,17 @@ class Reads:
         rows = await self.stats.points_since(guild, since, 1_000_000, 0)
         self._weekly[key] = (clock, rows)
         return rows
+
+    async def reputation_rank(self, guild: int, reputation: int) -> int:
+        """1 + members with more reputation, from a per-guild list at most a minute old."""
+        cached = self._reputations.get(guild)
+        clock = time.monotonic()
+        if cached is None or clock - cached[0] >= WEEKLY_CACHE_SECONDS:
+            ascending = await self.stats.reputations_ascending(guild)
+            cached = (clock, ascending)
+            self._reputations[guild] = cached
+        values = cached[1]
+        return len(values) - bisect.bisect_right(values, reputation) + 1
 
     async def board(
         self,
@@ -164,7 +178,7 @@ class Reads:
             member = await self.stats.member(guild, user)
             if member.reputation <= 0:
                 return None
-            return await self.stats.reputation_rank(guild, member.reputation), member.reputation
+            return await self.reputation_rank(guild, member.reputation), member.reputation
         if board in ("streaks", "best"):
             settings = await self.pipeline.settings(guild)
             today = local_day(now, settings.zone)

@@ -67,13 +67,14 @@ class StatsRepository:
             (guild, user, value),
         )
 
-    async def reputation_rank(self, guild: int, reputation: int) -> int:
-        """1 + members with more reputation (an index-only count)."""
-        r = await self.db.fetchone(
-            "SELECT COUNT(*) FROM members WHERE guild_id = ? AND reputation > ?",
-            (guild, reputation),
+    async def reputations_ascending(self, guild: int) -> list[int]:
+        """Every positive reputation in the guild, ascending (index-only)."""
+        rows = await self.db.fetchall(
+            "SELECT reputation FROM members WHERE guild_id = ? AND reputation > 0 "
+            "ORDER BY reputation",
+            (guild,),
         )
-        return int(r[0]) + 1 if r else 1
+        return [int(r[0]) for r in rows]
 
     # -- boards ---------------------------------------------------------------------------
     async def top_reputation(self, guild: int, limit: int, offset: int) -> list[tuple[int, int]]:
@@ -98,17 +99,26 @@ class StatsRepository:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    _ALIVE = "guild_id = ? AND last_day >= ? AND julianday(?) - julianday(last_day) - 1 <= freezes"
+    @staticmethod
+    def _alive(guild: int, today: date, max_freezes: int) -> tuple[str, list[object]]:
+        """WHERE clause: the pair's streak is alive on `today`, i.e. its last qualifying day is
+        no older than 1 + its freezes days. Plain string comparisons of ISO dates (one
+        threshold per possible freeze count), so the covering index answers it."""
+        since = (today - timedelta(days=1 + max_freezes)).isoformat()
+        cases = " ".join(f"WHEN {k} THEN ?" for k in range(max_freezes + 1))
+        thresholds = [(today - timedelta(days=1 + k)).isoformat() for k in range(max_freezes + 1)]
+        sql = f"guild_id = ? AND last_day >= ? AND last_day >= CASE freezes {cases} ELSE ? END"
+        return sql, [guild, since, *thresholds, since]
 
     async def alive_streaks(
         self, guild: int, today: date, max_freezes: int, limit: int, offset: int
     ) -> list[PairStreakRow]:
         """Pairs whose streak is alive on `today`, longest first (SQL-side paging)."""
-        since = (today - timedelta(days=1 + max_freezes)).isoformat()
+        alive, params = self._alive(guild, today, max_freezes)
         rows = await self.db.fetchall(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE {self._ALIVE} "  # noqa: S608
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE {alive} "  # noqa: S608
             "ORDER BY current DESC, a, b LIMIT ? OFFSET ?",
-            (guild, since, today.isoformat(), limit, offset),
+            (*params, limit, offset),
         )
         return [_streak(guild, r) for r in rows]
 
@@ -162,10 +172,10 @@ class StatsRepository:
     async def count_alive_longer(
         self, guild: int, today: date, max_freezes: int, current: int
     ) -> int:
-        since = (today - timedelta(days=1 + max_freezes)).isoformat()
+        alive, params = self._alive(guild, today, max_freezes)
         r = await self.db.fetchone(
-            f"SELECT COUNT(*) FROM pair_streaks WHERE {self._ALIVE} AND current > ?",  # noqa: S608
-            (guild, since, today.isoformat(), current),
+            f"SELECT COUNT(*) FROM pair_streaks WHERE {alive} AND current > ?",  # noqa: S608
+            (*params, current),
         )
         return int(r[0]) if r else 0
 

@@ -35,7 +35,7 @@ class ProfileCog(commands.Cog):
         now = bot.clock.now()
         await bot.pipeline.flush()
         row = await bot.stats.member(guild, target.id)
-        rank = await bot.stats.reputation_rank(guild, row.reputation) if row.reputation else None
+        rank = await bot.reads.reputation_rank(guild, row.reputation) if row.reputation else None
         held = await bot.badge_repo.held(guild, target.id)
         defs = await bot.badge_repo.definitions(guild)
         pairs = await bot.reads.member_streaks(guild, target.id, now)
