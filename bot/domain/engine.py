@@ -45,6 +45,8 @@ FLAG_COOLDOWN_PASSED = 1
 FLAG_UNIT_USED = 2
 FLAG_STREAK = 4
 
+DAYS_IN_MEMORY = 7
+
 
 @dataclass(slots=True)
 class MemberInfo:
@@ -141,6 +143,10 @@ class GuildState:
         self.challenges: dict[int, Challenge] = {}
         self.new_badges: list[BadgeAward] = []
         self.latest_day: date | None = None
+        # days >= window_start have all their counters in memory; older days only when
+        # listed in loaded_days
+        self.window_start: date = date.min
+        self.loaded_days: set[date] = set()
         self.channel_allow: set[int] | None = None  # None: every text channel is tracked
         self.channel_deny: set[int] = set()
         self._iso_cache: dict[date, str] = {}
@@ -184,11 +190,23 @@ class GuildState:
         return info is None or info.counts
 
     # -- housekeeping --------------------------------------------------------------------
+    def needs_day(self, day: date) -> bool:
+        """Are the counters of `day` not in memory (older than the window, not loaded)?
+        The pipeline then flushes and loads them from the database before applying."""
+        return day < self.window_start and day not in self.loaded_days
+
     def _advance_day(self, day: date) -> None:
+        """Keep the counters of the last DAYS_IN_MEMORY local days; older ones are dropped
+        (they are in the database and reloaded on demand)."""
         if self.latest_day is not None and day <= self.latest_day:
             return
         self.latest_day = day
-        cutoff = day.toordinal() - 2
+        cutoff = day.toordinal() - DAYS_IN_MEMORY
+        cutoff_day = date.fromordinal(cutoff)
+        if cutoff_day <= self.window_start:
+            return
+        self.window_start = cutoff_day
+        self.loaded_days = {d for d in self.loaded_days if d >= cutoff_day}
         for store in (self.allowance, self.pair_cap, self.directions):
             for key in [k for k in store if k[2].toordinal() < cutoff]:
                 del store[key]
@@ -293,8 +311,16 @@ class GuildState:
             )
         else:
             last = self.cooldown.get((actor, target))
-            if cooldown_passes(last, at, settings.limits.cooldown_seconds):
-                self.cooldown[(actor, target)] = at
+            cooldown = settings.limits.cooldown_seconds
+            if last is not None and at < last:
+                # arrived late (backfill): it passes only far enough from the newest pass,
+                # and does not move the clock
+                passed = (last - at).total_seconds() >= cooldown
+            else:
+                passed = cooldown_passes(last, at, cooldown)
+                if passed:
+                    self.cooldown[(actor, target)] = at
+            if passed:
                 flags |= FLAG_COOLDOWN_PASSED
                 if not duplicate:
                     key = (earner, partner, day)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.domain.challenges import WindowInteraction
 from bot.domain.engine import (
+    DAYS_IN_MEMORY,
     FLAG_COOLDOWN_PASSED,
     FLAG_STREAK,
     FLAG_UNIT_USED,
@@ -17,7 +18,7 @@ from bot.domain.engine import (
     StoredMessage,
 )
 from bot.domain.points import DUPLICATE_WINDOW_SECONDS
-from bot.domain.streaks import StreakRun, pair_key
+from bot.domain.streaks import StreakRun, local_day, pair_key
 from bot.storage.database import Database, from_us, to_us
 
 _INSERT_MESSAGE = (
@@ -207,8 +208,13 @@ class TrackingStore:
         )
         return row is not None
 
-    async def has_messages(self, guild: int) -> bool:
-        row = await self.db.fetchone("SELECT 1 FROM messages WHERE guild_id = ? LIMIT 1", (guild,))
+    async def has_data(self, guild: int) -> bool:
+        """Has anything been tracked in this guild (so keys must be checked in the store)?"""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM messages WHERE guild_id = ? UNION ALL "
+            "SELECT 1 FROM interactions WHERE guild_id = ? LIMIT 1",
+            (guild, guild),
+        )
         return row is not None
 
     async def load_state(self, state: GuildState) -> None:
@@ -256,22 +262,54 @@ class TrackingStore:
             state.badges[int(row[0])].add(str(row[1]))
         latest = await self.db.fetchone("SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,))
         if latest is None or latest[0] is None:
+            state.window_start = date.min  # nothing stored: every day is complete in memory
             return
         newest = from_us(latest[0])
-        since = to_us(newest - timedelta(days=3))
-        latest_day: date | None = None
+        zone = state.settings.zone
+        first = local_day(newest, zone) - timedelta(days=DAYS_IN_MEMORY - 1)
+        state.window_start = first
+        state.latest_day = await self._load_days(state, first, None)
+        recent_since = to_us(newest - timedelta(seconds=DUPLICATE_WINDOW_SECONDS + 1))
+        for row in await self.db.fetchall(
+            "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? ORDER BY ts",
+            (g, recent_since),
+        ):
+            state.recent_by_author[int(row[0])].append((from_us(row[1]), str(row[2])))
+
+    async def load_day(self, state: GuildState, day: date) -> None:
+        """Bring one older local day's counters into memory (a late or re-applied event)."""
+        await self._load_days(state, day, day)
+        state.loaded_days.add(day)
+
+    async def _load_days(self, state: GuildState, first: date, last: date | None) -> date | None:
+        """Rebuild the rule counters of local days first..last (open-ended when last is None)
+        from stored interactions, qualifying days and capped ledger rows; returns the newest
+        day seen."""
+        g = state.guild
+        zone = state.settings.zone
+        # a day's rows lie within a day either side of its local midnight, whatever the zone
+        ts_from = to_us(datetime.combine(first, time.min, tzinfo=zone) - timedelta(days=1))
+        ts_to = (
+            to_us(datetime.combine(last, time.min, tzinfo=zone) + timedelta(days=2))
+            if last is not None
+            else 2**62
+        )
+        lo, hi = first.isoformat(), (last.isoformat() if last is not None else "9999-12-31")
+        newest: date | None = None
         for row in await self.db.fetchall(
             "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
-            "WHERE guild_id = ? AND ts >= ? ORDER BY ts",
-            (g, since),
+            "WHERE guild_id = ? AND ts >= ? AND ts < ? AND day >= ? AND day <= ? ORDER BY ts",
+            (g, ts_from, ts_to, lo, hi),
         ):
             source, actor, target, kind = str(row[0]), int(row[1]), int(row[2]), str(row[3])
             ts, day, flags = from_us(row[4]), _iso_day(row[5]), int(row[6])
-            latest_day = day if latest_day is None or day > latest_day else latest_day
+            newest = day if newest is None or day > newest else newest
             if kind in ("reaction", "kudos"):
                 state.seen_keys.add((source, actor, target, kind))
             if flags & FLAG_COOLDOWN_PASSED:
-                state.cooldown[(actor, target)] = ts
+                known = state.cooldown.get((actor, target))
+                if known is None or ts > known:
+                    state.cooldown[(actor, target)] = ts
             if flags & FLAG_UNIT_USED:
                 earner, partner = (
                     (actor, target) if kind in ("reply", "mention") else (target, actor)
@@ -283,25 +321,21 @@ class TrackingStore:
             if flags & FLAG_STREAK:
                 a, b = pair_key(actor, target)
                 state.directions[(a, b, day)] |= 1 if actor == a else 2
-        state.latest_day = latest_day
         for row in await self.db.fetchall(
-            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ?", (g, since)
+            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ? "
+            "AND day >= ? AND day <= ?",
+            (g, ts_from, ts_to, lo, hi),
         ):
             state.qualified.add((int(row[0]), int(row[1]), _iso_day(row[2])))
         for row in await self.db.fetchall(
-            "SELECT user_id, partner_id, day, delta FROM ledger "
-            "WHERE guild_id = ? AND ts >= ? AND capped = 1",
-            (g, since),
+            "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? AND ts >= ? "
+            "AND ts < ? AND day >= ? AND day <= ? AND capped = 1",
+            (g, ts_from, ts_to, lo, hi),
         ):
             user, partner, day, delta = int(row[0]), int(row[1]), _iso_day(row[2]), int(row[3])
             state.pair_cap[(user, partner, day)] += delta
             state.member_cap[(user, day)] += delta
-        recent_since = to_us(newest - timedelta(seconds=DUPLICATE_WINDOW_SECONDS + 1))
-        for row in await self.db.fetchall(
-            "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? ORDER BY ts",
-            (g, recent_since),
-        ):
-            state.recent_by_author[int(row[0])].append((from_us(row[1]), str(row[2])))
+        return newest
 
     # -- read models --------------------------------------------------------------------
     async def all_pair_streaks(self, guild: int) -> list[PairStreakRow]:

@@ -26,7 +26,7 @@ from bot.domain.interactions import (
     MessageRecord,
     ReactionRecord,
 )
-from bot.domain.streaks import run_days
+from bot.domain.streaks import local_day, run_days
 from bot.storage.badges import BadgeRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
@@ -125,7 +125,7 @@ class TrackingPipeline:
             await self.store.load_state(st)
             for ch in await self.challenge_repo.for_guild(guild):
                 st.challenges[ch.id] = ch
-            self._lookup_db[guild] = await self.store.has_messages(guild)
+            self._lookup_db[guild] = await self.store.has_data(guild)
             self.states[guild] = st
             return st
 
@@ -169,6 +169,7 @@ class TrackingPipeline:
                     need.append(rec.reply_to)
                 if need:
                     st.messages.update(await self.store.messages_by_ids(rec.guild, need))
+            await self._ensure_day(st, rec.ts)
             produced = st.apply_message(self.batch, rec)
             self._trim_cache(st)
         await self._after_apply()
@@ -186,6 +187,7 @@ class TrackingPipeline:
                 if author is not None:
                     kind = "kudos" if rec.emoji == st.settings.kudos_emoji else "reaction"
                     await self._check_key(st, str(rec.message), rec.user, author, kind)
+            await self._ensure_day(st, rec.ts)
             accepted = st.apply_reaction(self.batch, rec)
         await self._after_apply()
         return accepted
@@ -195,6 +197,7 @@ class TrackingPipeline:
             st = await self.state(rec.guild)
             if self._lookup_db[rec.guild]:
                 await self._check_key(st, rec.key_source, rec.giver, rec.receiver, "kudos")
+            await self._ensure_day(st, rec.ts)
             outcome = st.apply_kudos(self.batch, rec)
         await self._after_apply()
         return outcome
@@ -268,6 +271,14 @@ class TrackingPipeline:
     async def cursors(self, guild: int) -> dict[int, int]:
         await self.flush()
         return await self.store.cursors(guild)
+
+    async def _ensure_day(self, st: GuildState, at: datetime) -> None:
+        """Before applying an event of an older local day, bring that day's counters
+        (allowances, caps, kudos counts, pair-day directions) into memory from the store."""
+        day = local_day(at, st.settings.zone)
+        if st.needs_day(day):
+            await self.flush()
+            await self.store.load_day(st, day)
 
     async def _check_key(
         self, st: GuildState, source: str, actor: int, target: int, kind: str
