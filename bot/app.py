@@ -152,6 +152,13 @@ class KindlingBot(commands.Bot):
         log.info("shutting down: closing the gateway, flushing writes")
         if self._sync_task is not None and not self._sync_task.done():
             self._sync_task.cancel()
+        if self._pipeline is not None:
+            # write what is pending while the gateway and HTTP still work, so the badges it
+            # awards are announced (cogs deliver their pending work as they unload)
+            try:
+                await self._pipeline.flush()
+            except Exception:
+                log.exception("flush before shutdown failed")
         await super().close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)

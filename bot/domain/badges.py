@@ -42,12 +42,3 @@ def challenge_badge(challenge_id: int) -> str:
 def streak_badge(length: int) -> str | None:
     """The badge a pair streak reaching exactly `length` earns, if any."""
     return f"streak-{length}" if length in STREAK_LENGTHS else None
-
-
-def rep_badges_for(total: int) -> list[str]:
-    """Every reputation badge a member with `total` reputation holds."""
-    return [f"rep-{n}" for n in REP_THRESHOLDS if total >= n]
-
-
-def connector_badges_for(distinct_partners: int) -> list[str]:
-    return [f"connector-{n}" for n in CONNECTOR_THRESHOLDS if distinct_partners >= n]

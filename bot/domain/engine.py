@@ -14,9 +14,8 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from bot.domain.badges import (
+    CONNECTOR_THRESHOLDS,
     REP_THRESHOLDS,
-    connector_badges_for,
-    rep_badges_for,
     streak_badge,
 )
 from bot.domain.challenges import Challenge, best_multiplier
@@ -266,10 +265,16 @@ class GuildState:
         after = before + points
         self.reputation[earner] = after
         out.reputation[(self.guild, earner)] = after
-        if after >= REP_THRESHOLDS[0]:
-            for badge in rep_badges_for(after):
-                self.give_badge(out, earner, badge, at)
+        self._rep_crossed(out, earner, before, after, at)
         return points
+
+    def _rep_crossed(self, out: Batch, user: int, before: int, after: int, at: datetime) -> None:
+        """Reputation badges whose threshold this change reached (a revoked badge is not
+        handed straight back by the next point)."""
+        if after >= REP_THRESHOLDS[0]:
+            for n in REP_THRESHOLDS:
+                if before < n <= after:
+                    self.give_badge(out, user, f"rep-{n}", at)
 
     def give_badge(self, out: Batch, user: int, badge: str, at: datetime) -> bool:
         held = self.badges[user]
@@ -409,8 +414,8 @@ class GuildState:
             partners = self.partners[user]
             if other not in partners:
                 partners.add(other)
-                for cb in connector_badges_for(len(partners)):
-                    self.give_badge(out, user, cb, at)
+                if len(partners) in CONNECTOR_THRESHOLDS:
+                    self.give_badge(out, user, f"connector-{len(partners)}", at)
 
     def adjust(self, out: Batch, user: int, delta: int, source: str, at: datetime) -> int:
         """A moderator's reputation adjustment: exempt from every rule; returns the new total."""
@@ -418,12 +423,11 @@ class GuildState:
         out.ledger.append(
             (self.guild, user, delta, "adjust", source, self._us(at), self._iso(day), None, 0)
         )
-        total = self.reputation[user] + delta
+        before = self.reputation[user]
+        total = before + delta
         self.reputation[user] = total
         out.reputation[(self.guild, user)] = total
-        if total >= REP_THRESHOLDS[0]:
-            for badge in rep_badges_for(total):
-                self.give_badge(out, user, badge, at)
+        self._rep_crossed(out, user, before, total, at)
         return total
 
     def restore_days(self, out: Batch, a: int, b: int, days: list[date], at: datetime) -> None:

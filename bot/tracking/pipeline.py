@@ -77,6 +77,8 @@ class TrackingPipeline:
         self._load_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._writing: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._close_lock = asyncio.Lock()
         self._badge_listeners: list[BadgeListener] = []
         self.rows_written = 0
 
@@ -86,16 +88,17 @@ class TrackingPipeline:
             self._task = asyncio.create_task(self._flush_loop(), name="kindling-flush")
 
     async def close(self) -> None:
+        """Stop the flush loop (never cancelled mid-write) and write what is pending."""
         task, self._task = self._task, None
+        self._stopping.set()
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await task
         await self.flush()
 
     async def _flush_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_interval)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.flush_interval)
             try:
                 await self.flush()
             except Exception:
@@ -103,6 +106,10 @@ class TrackingPipeline:
 
     def add_badge_listener(self, listener: BadgeListener) -> None:
         self._badge_listeners.append(listener)
+
+    def remove_badge_listener(self, listener: BadgeListener) -> None:
+        if listener in self._badge_listeners:
+            self._badge_listeners.remove(listener)
 
     # -- state ----------------------------------------------------------------------------
     async def state(self, guild: int) -> GuildState:
@@ -355,19 +362,24 @@ class TrackingPipeline:
         )
 
     async def close_challenge(self, ch: Challenge, now: datetime) -> Progress | None:
-        """Award the challenge badge to every completer once; None if already closed."""
-        if ch.closed or ch.cancelled or now < ch.ends:
-            return None
-        result = await self.progress(ch, now)
-        async with self._apply_lock:
+        """Award the challenge badge to every completer once; None if already closed.
+        Closings are serialised and judged on the guild's current copy of the challenge,
+        so `/challenge end` racing the scheduled job closes it once."""
+        async with self._close_lock:
             st = await self.state(ch.guild)
-            badge = challenge_badge(ch.id)
-            for user in result.completed:
-                st.give_badge(self.batch, user, badge, ch.ends)
-            ch.closed = True
-            await self.flush()
-            await self.challenge_repo.mark_closed(ch.guild, ch.id)
-        return result
+            current = st.challenges.get(ch.id, ch)
+            if current.closed or current.cancelled or now < current.ends:
+                return None
+            result = await self.progress(current, now)
+            async with self._apply_lock:
+                badge = challenge_badge(current.id)
+                for user in result.completed:
+                    st.give_badge(self.batch, user, badge, current.ends)
+                current.closed = True
+                ch.closed = True
+                await self.flush()
+                await self.challenge_repo.mark_closed(current.guild, current.id)
+            return result
 
     # -- writing --------------------------------------------------------------------------
     async def flush(self) -> None:
@@ -378,8 +390,18 @@ class TrackingPipeline:
             batch, self.batch = self.batch, Batch()
             if batch.empty:
                 return
+            write = asyncio.ensure_future(self.store.write_batch(batch))
             try:
-                self.rows_written += await self.store.write_batch(batch)
+                # shielded: a cancellation never interrupts a transaction half-way, so a
+                # committed batch is never put back and written twice
+                self.rows_written += await asyncio.shield(write)
+            except asyncio.CancelledError:
+                await asyncio.wait({write})
+                if write.cancelled() or write.exception() is not None:
+                    self.batch = _merge(batch, self.batch)
+                else:
+                    self.rows_written += write.result()
+                raise
             except BaseException:
                 self.batch = _merge(batch, self.batch)
                 raise

@@ -51,6 +51,7 @@ class BadgesCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         """Deliver what is still waiting (the gateway is still open when cogs unload)."""
+        self.bot.pipeline.remove_badge_listener(self.on_badges)
         for task in self._timers.values():
             task.cancel()
         self._timers.clear()

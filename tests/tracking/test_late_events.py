@@ -78,20 +78,107 @@ def test_replaying_the_same_file_into_a_db_three_times_changes_nothing(tmp_path:
         {"type": "kudos", "guild": 1, "from": 10, "to": 11, "ts": "2026-03-01T10:00:00Z"},
         {"type": "kudos", "guild": 1, "from": 10, "to": 11, "ts": "2026-03-01T11:00:00Z"},
         {"type": "kudos", "guild": 1, "from": 12, "to": 11, "ts": "2026-03-10T10:00:00Z"},
-        {"type": "message", "guild": 1, "channel": 5, "id": 1, "ts": "2026-03-10T11:00:00Z",
-         "author": 10, "content": "hello <@11>", "mentions": [11]},
+        {
+            "type": "message",
+            "guild": 1,
+            "channel": 5,
+            "id": 1,
+            "ts": "2026-03-10T11:00:00Z",
+            "author": 10,
+            "content": "hello <@11>",
+            "mentions": [11],
+        },
     ]
     events = tmp_path / "events.jsonl"
     events.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     outputs = []
     for _ in range(3):
         result = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "bot", "replay", str(events), "--now",
-             "2026-03-12T00:00:00Z", "--db", str(tmp_path / "k.db")],
-            capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "replay",
+                str(events),
+                "--now",
+                "2026-03-12T00:00:00Z",
+                "--db",
+                str(tmp_path / "k.db"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
         )
         assert result.returncode == 0, result.stderr
         outputs.append(json.loads(result.stdout))
     assert outputs[0] == outputs[1] == outputs[2]
     members = {m["user"]: m["reputation"] for m in outputs[0]["guilds"][0]["members"]}
     assert members[11] == 20
+
+
+async def test_a_revoked_badge_is_not_handed_back_by_the_next_point(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "k.db")
+    pipeline = TrackingPipeline(db)
+    try:
+        await pipeline.adjust_reputation(1, 11, 150, "mod:1", T0)
+        assert "rep-100" in {h.key for h in await pipeline.badges.held(1, 11)}
+        assert await pipeline.revoke_badge(1, 11, "rep-100")
+        assert (
+            await pipeline.submit_kudos(KudosRecord(1, 10, 11, T0 + timedelta(hours=1)))
+        ).accepted
+        await pipeline.flush()
+        assert "rep-100" not in {h.key for h in await pipeline.badges.held(1, 11)}
+        await pipeline.adjust_reputation(1, 11, 400, "mod:2", T0 + timedelta(hours=2))
+        assert {"rep-500"} <= {h.key for h in await pipeline.badges.held(1, 11)}
+    finally:
+        await pipeline.close()
+        await db.close()
+
+
+async def test_concurrent_closings_close_a_challenge_once(tmp_path: Path) -> None:
+    import asyncio
+    from dataclasses import replace
+
+    from bot.domain.challenges import Challenge
+
+    db = await Database.open(tmp_path / "k.db")
+    pipeline = TrackingPipeline(db)
+    try:
+        ch = Challenge(1, 1, "Race", "points", 1, T0 - timedelta(days=1), T0, join_required=False)
+        await pipeline.save_challenge(ch)
+        await pipeline.adjust_reputation(1, 10, 5, "mod:1", T0 - timedelta(hours=1))
+        copy = replace(ch, participants=dict(ch.participants))  # what /challenge end holds
+        results = await asyncio.gather(
+            pipeline.close_challenge(ch, T0 + timedelta(hours=1)),
+            pipeline.close_challenge(copy, T0 + timedelta(hours=1)),
+        )
+        assert sum(r is not None for r in results) == 1
+        assert [h.key for h in await pipeline.badges.held(1, 10)] == ["challenge-1"]
+    finally:
+        await pipeline.close()
+        await db.close()
+
+
+async def test_cancelling_a_flush_mid_write_neither_loses_nor_doubles_rows(tmp_path: Path) -> None:
+    import asyncio
+
+    db = await Database.open(tmp_path / "k.db")
+    pipeline = TrackingPipeline(db)
+    try:
+        await pipeline.submit_message(say(1, 10, 11, T0))
+        flushing = asyncio.create_task(pipeline.flush())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        flushing.cancel()
+        try:
+            await flushing
+        except asyncio.CancelledError:
+            pass
+        await pipeline.flush()
+        export = await pipeline.stats.export(1, 10)
+        assert len(export["ledger"]) == 1 and len(export["interactions"]) == 1
+    finally:
+        await pipeline.close()
+        await db.close()
