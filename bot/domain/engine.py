@@ -476,9 +476,10 @@ class GuildState:
             self.member(msg.reply_author).bot = True
         for bot_user in msg.bots:
             self.member(bot_user).bot = True
-        out.cursors[(self.guild, msg.channel)] = max(
-            msg.id, out.cursors.get((self.guild, msg.channel), 0)
-        )
+        if msg.advance_cursor:
+            out.cursors[(self.guild, msg.channel)] = max(
+                msg.id, out.cursors.get((self.guild, msg.channel), 0)
+            )
         recent = self.recent_by_author[msg.author]
         while recent and (msg.ts - recent[0][0]).total_seconds() > DUPLICATE_WINDOW_SECONDS:
             recent.popleft()

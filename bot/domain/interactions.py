@@ -36,6 +36,9 @@ class MessageRecord:
     parent_channel: int | None = None
     # users of this message the source knows to be bots (mentioned bots, webhooks)
     bots: Sequence[int] = ()
+    # False for live messages in a channel whose backfill has not finished since the last
+    # (re)connect: the channel's cursor must not skip the gap backfill still has to read
+    advance_cursor: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,9 @@ class TrackingCog(commands.Cog):
         self.bot = bot
         self._backfill_lock = asyncio.Lock()
         self._backfill_task: asyncio.Task[int] | None = None
+        # channels whose history was read since the last (re)connect: only their live
+        # messages move the backfill cursor
+        self._caught_up: set[int] = set()
 
     async def cog_unload(self) -> None:
         task, self._backfill_task = self._backfill_task, None
@@ -34,9 +37,21 @@ class TrackingCog(commands.Cog):
     # -- live events ----------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        record = message_record(message)
+        record = message_record(message, message.channel.id in self._caught_up)
         if record is not None:
             await self.bot.pipeline.submit_message(record)
+
+    @commands.Cog.listener()
+    async def on_disconnect(self) -> None:
+        self._caught_up.clear()  # events may be missed until the next backfill
+
+    @commands.Cog.listener()
+    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
+        self._caught_up.add(channel.id)  # new: it has no past to read
+
+    @commands.Cog.listener()
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        self._caught_up.add(thread.id)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -116,15 +131,17 @@ class TrackingCog(commands.Cog):
         fed = 0
         for channel in channels:
             parent = channel.parent_id if isinstance(channel, discord.Thread) else None
-            if not state.tracks(channel.id, parent):
-                continue
-            if me is not None and not channel.permissions_for(me).read_message_history:
+            if not state.tracks(channel.id, parent) or (
+                me is not None and not channel.permissions_for(me).read_message_history
+            ):
+                self._caught_up.add(channel.id)
                 continue
             cursor = cursors.get(channel.id)
             if cursor is None:
                 # never seen: count from now on, not the channel's whole past
                 if channel.last_message_id is not None:
                     await pipeline.set_cursor(guild.id, channel.id, channel.last_message_id)
+                self._caught_up.add(channel.id)
                 continue
             async for message in channel.history(
                 limit=None, after=discord.Object(id=cursor), oldest_first=True
@@ -133,5 +150,6 @@ class TrackingCog(commands.Cog):
                 if record is not None:
                     await pipeline.submit_message(record)
                     fed += 1
+            self._caught_up.add(channel.id)
         await pipeline.flush()
         return fed

@@ -11,7 +11,7 @@ from bot.domain.interactions import MessageRecord, ReactionRecord
 _COUNTED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
-def message_record(message: discord.Message) -> MessageRecord | None:
+def message_record(message: discord.Message, advance_cursor: bool = True) -> MessageRecord | None:
     """None for messages that are never interactions' sources (system messages, DMs)."""
     if message.guild is None or message.type not in _COUNTED_TYPES:
         return None
@@ -42,6 +42,7 @@ def message_record(message: discord.Message) -> MessageRecord | None:
         reply_author_bot=reply_author_bot,
         parent_channel=parent,
         bots=bots,
+        advance_cursor=advance_cursor,
     )
 
 
