@@ -15,7 +15,7 @@ from bot.domain.engine import BadgeAward
 from bot.domain.errors import DomainError
 from bot.storage.badges import BadgeDef
 from cogs._common import BRAND, OK, guild_config, guild_of, kbot, moderator_only, user_tag
-from cogs.badges._roles import role_problem, set_role
+from cogs.badges._roles import invoker_problem, role_problem, set_role
 from cogs.streaks._cog import check_visible
 
 if TYPE_CHECKING:
@@ -223,7 +223,10 @@ class BadgeAdminCog(
         d = await self._definition(guild, badge)
         if d.role_id is not None and interaction.guild is not None:
             role = interaction.guild.get_role(d.role_id)
-            if role is not None and (problem := role_problem(interaction.guild, role)):
+            if role is not None and (
+                problem := role_problem(interaction.guild, role)
+                or invoker_problem(interaction.user, role)
+            ):
                 raise DomainError(problem)
         if not await self.bot.pipeline.grant_badge(guild, member.id, badge, self.bot.clock.now()):
             raise DomainError(f"{member.display_name} already has {d.emoji} {d.name}.")
@@ -286,7 +289,9 @@ class BadgeAdminCog(
         guild = guild_of(interaction)
         d = await self._definition(guild, badge)
         if role is not None and interaction.guild is not None:
-            problem = role_problem(interaction.guild, role)
+            problem = role_problem(interaction.guild, role) or invoker_problem(
+                interaction.user, role
+            )
             if problem:
                 raise DomainError(problem)
         await self.bot.badge_repo.define(

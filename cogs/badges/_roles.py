@@ -27,6 +27,20 @@ def role_problem(guild: discord.Guild, role: discord.Role) -> str | None:
     return None
 
 
+def invoker_problem(invoker: discord.Member | discord.User, role: discord.Role) -> str | None:
+    """A moderator may only link or grant roles they could hand out themselves: Manage Roles
+    and the role below their own highest role (the owner may give any)."""
+    if not isinstance(invoker, discord.Member):
+        return "This works inside a server."
+    if invoker.guild.owner_id == invoker.id:
+        return None
+    if not invoker.guild_permissions.manage_roles:
+        return f"Linking or granting {role.mention} needs the **Manage Roles** permission."
+    if role >= invoker.top_role:
+        return f"{role.mention} is not below your highest role, so you can't give it."
+    return None
+
+
 async def set_role(
     guild: discord.Guild, user_id: int, role_id: int, give: bool, reason: str
 ) -> None:

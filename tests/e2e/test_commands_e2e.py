@@ -239,3 +239,17 @@ async def test_badge_role_given_and_taken(harness: Harness) -> None:
     revoked = await run(h, owner, "badge revoke", {"member": alice, "badge": "custom-helper"})
     assert "Took" in text_of(revoked)
     await h.ctl.wait_for_role_change(alice, role, added=False, timeout=10)
+
+
+async def test_moderator_role_cannot_hand_out_roles_it_could_not_give(harness: Harness) -> None:
+    h = harness
+    owner = h.ctl.owner
+    helpers = await h.ctl.add_role("Helpers", position=1)
+    mod = await h.ctl.add_member("mod", roles=[helpers])
+    admin = await h.ctl.add_role("Admins", permissions=8, position=2)
+    await run(h, owner, "settings channels", {"moderator_role": helpers})
+    # the moderator role counts as moderator: plain moderator commands work
+    shown = await run(h, mod, "settings show")
+    assert "Only moderators" not in text_of(shown)
+    linked = await run(h, mod, "badge link-role", {"badge": "streak-3", "role": admin})
+    assert linked.ephemeral and "needs the **Manage Roles**" in text_of(linked)
