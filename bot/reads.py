@@ -61,6 +61,7 @@ class Reads:
         self._weekly: dict[tuple[int, date], tuple[float, list[tuple[int, int]]]] = {}
         # reputations in descending order per guild, for ranks by bisection (same staleness)
         self._reputations: dict[int, tuple[float, list[int]]] = {}
+        self._hidden: dict[tuple[int, bool], tuple[float, list[int]]] = {}
 
     async def today(self, guild: int, now: datetime) -> date:
         settings = await self.pipeline.settings(guild)
@@ -119,6 +120,24 @@ class Reads:
         values = cached[1]
         return len(values) - bisect.bisect_right(values, reputation) + 1
 
+    async def hidden(self, guild: int, public_only: bool = False) -> list[int]:
+        """Members boards leave out, from a list at most a minute old (see `forget`)."""
+        key = (guild, public_only)
+        cached = self._hidden.get(key)
+        clock = time.monotonic()
+        if cached is None or clock - cached[0] >= WEEKLY_CACHE_SECONDS:
+            cached = (clock, await self.stats.hidden_members(guild, public_only))
+            self._hidden[key] = cached
+        return cached[1]
+
+    def forget(self, guild: int) -> None:
+        """A member changed visibility or was opted out/excluded: rebuild cached lists."""
+        for key in [k for k in self._hidden if k[0] == guild]:
+            del self._hidden[key]
+        self._reputations.pop(guild, None)
+        for key2 in [k for k in self._weekly if k[0] == guild]:
+            del self._weekly[key2]
+
     async def board(
         self,
         guild: int,
@@ -126,26 +145,34 @@ class Reads:
         page: int,
         now: datetime,
         challenge: Challenge | None = None,
+        public_only: bool = False,
     ) -> BoardPage:
+        """A page of a board. Private, opted-out and excluded members are left out; with
+        `public_only` (the bot's own posts) so are members who chose server-only."""
         await self.pipeline.flush()
         offset = page * PAGE_SIZE
         want = PAGE_SIZE + 1  # one more row tells whether there is a next page
+        hidden = await self.hidden(guild, public_only)
+        hidden_set = set(hidden)
         ranked: list[tuple[tuple[int, ...], int, str]] = []
         if board == "streaks":
-            alive = await self.alive_pairs(guild, now, want, offset)
-            ranked = [((p.a, p.b), p.view.current, "") for p in alive]
+            settings = await self.pipeline.settings(guild)
+            today = local_day(now, settings.zone)
+            rows = await self.stats.alive_streaks(
+                guild, today, settings.limits.max_freezes, want, offset, hidden
+            )
+            ranked = [((p.a, p.b), p.view.current, "") for p in self._views(rows, today)]
             title = "Longest running streaks"
         elif board == "best":
-            rows = await self.stats.top_best(guild, want, offset)
+            rows = await self.stats.top_best(guild, want, offset, hidden)
             ranked = [((r.a, r.b), r.run.best, "") for r in rows]
             title = "Best streaks ever"
         elif board == "reputation":
-            ranked = [
-                ((u,), rep, "") for u, rep in await self.stats.top_reputation(guild, want, offset)
-            ]
+            top = await self.stats.top_reputation(guild, want, offset, public_only)
+            ranked = [((u,), rep, "") for u, rep in top]
             title = "Reputation"
         elif board == "weekly":
-            weekly = await self.weekly(guild, now)
+            weekly = [(u, p) for u, p in await self.weekly(guild, now) if u not in hidden_set]
             ranked = [((u,), pts, "") for u, pts in weekly[offset : offset + want]]
             settings = await self.pipeline.settings(guild)
             title = f"This week (since {week_start(local_day(now, settings.zone)).isoformat()})"
@@ -153,7 +180,10 @@ class Reads:
             if challenge is None:
                 return BoardPage(board, [], 0, False, "No challenge running")
             progress = await self.pipeline.progress(challenge, now)
-            order = sorted(progress.per_member.items(), key=lambda kv: (-kv[1], kv[0]))
+            order = sorted(
+                ((u, v) for u, v in progress.per_member.items() if u not in hidden_set),
+                key=lambda kv: (-kv[1], kv[0]),
+            )
             ranked = [
                 ((u,), v, "✅" if u in progress.completed else "")
                 for u, v in order[offset : offset + want]
@@ -161,9 +191,6 @@ class Reads:
             title = f"Challenge: {challenge.name}"
         else:
             raise ValueError(board)
-        if board in ("streaks", "best"):
-            hidden = await self._private(guild, {u for users, _, _ in ranked for u in users})
-            ranked = [r for r in ranked if not hidden.intersection(r[0])]
         entries = [
             BoardEntry(offset + i + 1, users, value, detail)
             for i, (users, value, detail) in enumerate(ranked[:PAGE_SIZE])
@@ -208,9 +235,3 @@ class Reads:
             value = progress.per_member[user]
             return 1 + sum(1 for v in progress.per_member.values() if v > value), value
         return None
-
-    async def _private(self, guild: int, users: set[int]) -> set[int]:
-        rows = await self.stats.members_with(guild, sorted(users))
-        return {
-            u for u, m in rows.items() if m.visibility == "private" or m.opted_out or m.excluded
-        }

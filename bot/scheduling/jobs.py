@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -260,9 +260,16 @@ class Jobs:
         """DMs for members who chose them (falling back to the digest when DMs are closed),
         nothing for `off`; returns the channel digest entries."""
         dm_entries: dict[int, list[ReminderEntry]] = {}
+        hidden_pairs: set[tuple[int, int]] = set()
         for a, b, current, freezes in pairs:
+            hidden = prefs.get(a) == "dm-hidden" or prefs.get(b) == "dm-hidden"
+            if hidden:
+                hidden_pairs.add((a, b))
             for u in (a, b):
-                if prefs.get(u) == "dm":
+                pref = prefs.get(u, "channel")
+                # a pair with a member who is not public is never named in the channel:
+                # both hear about it by DM instead
+                if pref in ("dm", "dm-hidden") or (hidden and pref == "channel"):
                     entry = ReminderEntry(a, b, current, freezes, day_ends, ())
                     dm_entries.setdefault(u, []).append(entry)
         fallback: set[int] = set()
@@ -273,6 +280,8 @@ class Jobs:
                 fallback.add(user)
         digest = []
         for a, b, current, freezes in pairs:
+            if (a, b) in hidden_pairs:
+                continue
             ping = tuple(u for u in (a, b) if prefs.get(u, "channel") == "channel" or u in fallback)
             if ping:
                 digest.append(ReminderEntry(a, b, current, freezes, day_ends, ping))
@@ -287,7 +296,9 @@ class Jobs:
             state = await self.pipeline.state(guild)
             live = [c for c in state.challenges.values() if c.state_at(now) == "active"]
             challenge = live[0] if live else None
-        page = await self.reads.board(guild, config.leaderboard_board, 0, now, challenge)
+        page = await self.reads.board(
+            guild, config.leaderboard_board, 0, now, challenge, public_only=True
+        )
         message = await self.poster.post_board(
             guild, config.leaderboard_channel, page, config.leaderboard_message
         )
@@ -316,7 +327,13 @@ class Jobs:
                 else:
                     result = await self.pipeline.close_challenge(ch, now)
                     if result is not None and channel is not None:
-                        board = await self.reads.board(guild, "challenge", 0, now, ch)
+                        board = await self.reads.board(
+                            guild, "challenge", 0, now, ch, public_only=True
+                        )
+                        shown = set(await self.reads.hidden(guild, public_only=True))
+                        result = replace(
+                            result, completed=[u for u in result.completed if u not in shown]
+                        )
                         await self.poster.announce_challenge(
                             guild, channel, ch, "end", result, board
                         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +27,14 @@ class MemberRow:
 
 _STREAK_COLS = STREAK_COLUMNS
 _streak = streak_from_row
+
+
+def _without(users: Sequence[int]) -> tuple[str, list[int]]:
+    """SQL that leaves out pairs with one of `users` (hidden members), and its parameters."""
+    if not users:
+        return "", []
+    marks = ",".join("?" * len(users))
+    return f" AND a NOT IN ({marks}) AND b NOT IN ({marks})", [*users, *users]
 
 
 class StatsRepository:
@@ -58,6 +67,17 @@ class StatsRepository:
                 )
         return out
 
+    async def hidden_members(self, guild: int, public_only: bool) -> list[int]:
+        """Members left off boards: private, opted out or excluded (and, for the bot's own
+        posts, those who chose server-only visibility)."""
+        shown = "visibility != 'public'" if public_only else "visibility = 'private'"
+        rows = await self.db.fetchall(
+            f"SELECT user_id FROM members WHERE guild_id = ? AND ({shown} "  # noqa: S608
+            "OR opted_out = 1 OR excluded = 1)",
+            (guild,),
+        )
+        return [int(r[0]) for r in rows]
+
     async def set_preference(self, guild: int, user: int, name: str, value: str) -> None:
         if name not in ("notify", "visibility"):
             raise ValueError(name)
@@ -77,10 +97,13 @@ class StatsRepository:
         return [int(r[0]) for r in rows]
 
     # -- boards ---------------------------------------------------------------------------
-    async def top_reputation(self, guild: int, limit: int, offset: int) -> list[tuple[int, int]]:
+    async def top_reputation(
+        self, guild: int, limit: int, offset: int, public_only: bool = False
+    ) -> list[tuple[int, int]]:
+        shown = "visibility = 'public'" if public_only else "visibility != 'private'"
         rows = await self.db.fetchall(
-            "SELECT user_id, reputation FROM members WHERE guild_id = ? AND reputation > 0 "
-            "AND bot = 0 AND opted_out = 0 AND excluded = 0 AND visibility != 'private' "
+            "SELECT user_id, reputation FROM members WHERE guild_id = ? AND reputation > 0 "  # noqa: S608
+            f"AND bot = 0 AND opted_out = 0 AND excluded = 0 AND {shown} "
             "ORDER BY reputation DESC, user_id LIMIT ? OFFSET ?",
             (guild, limit, offset),
         )
@@ -111,14 +134,22 @@ class StatsRepository:
         return sql, [guild, since, *thresholds, since]
 
     async def alive_streaks(
-        self, guild: int, today: date, max_freezes: int, limit: int, offset: int
+        self,
+        guild: int,
+        today: date,
+        max_freezes: int,
+        limit: int,
+        offset: int,
+        exclude: Sequence[int] = (),
     ) -> list[PairStreakRow]:
-        """Pairs whose streak is alive on `today`, longest first (SQL-side paging)."""
+        """Pairs whose streak is alive on `today`, longest first (SQL-side paging), leaving
+        out pairs with an `exclude`d member."""
         alive, params = self._alive(guild, today, max_freezes)
+        without, ids = _without(exclude)
         rows = await self.db.fetchall(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE {alive} "  # noqa: S608
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE {alive}{without} "  # noqa: S608
             "ORDER BY current DESC, a, b LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            (*params, *ids, limit, offset),
         )
         return [_streak(guild, r) for r in rows]
 
@@ -156,18 +187,25 @@ class StatsRepository:
         return out
 
     async def reminder_prefs(self, guilds: list[int]) -> dict[tuple[int, int], str]:
-        """(guild, user) → 'dm' or 'off' for members who do not take the default channel
-        reminder (opted-out and excluded members count as 'off')."""
+        """(guild, user) → 'dm', 'off' or 'dm-hidden' for members who do not take the default
+        channel reminder: opted-out and excluded members are 'off'; members who are not
+        public are never named in the channel digest ('dm-hidden', or 'off')."""
         if not guilds:
             return {}
         marks = ",".join("?" * len(guilds))
         rows = await self.db.fetchall(
-            "SELECT guild_id, user_id, notify, opted_out, excluded FROM members "  # noqa: S608
+            "SELECT guild_id, user_id, notify, opted_out, excluded, visibility FROM members "  # noqa: S608
             f"WHERE guild_id IN ({marks}) AND (notify != 'channel' OR opted_out = 1 "
-            "OR excluded = 1)",
+            "OR excluded = 1 OR visibility != 'public')",
             guilds,
         )
-        return {(int(r[0]), int(r[1])): "off" if (r[3] or r[4]) else str(r[2]) for r in rows}
+        out: dict[tuple[int, int], str] = {}
+        for r in rows:
+            notify = "off" if (r[3] or r[4]) else str(r[2])
+            if r[5] != "public" and notify != "off":
+                notify = "dm-hidden"
+            out[(int(r[0]), int(r[1]))] = notify
+        return out
 
     async def count_alive_longer(
         self, guild: int, today: date, max_freezes: int, current: int
@@ -185,11 +223,14 @@ class StatsRepository:
         )
         return int(r[0]) if r else 0
 
-    async def top_best(self, guild: int, limit: int, offset: int) -> list[PairStreakRow]:
+    async def top_best(
+        self, guild: int, limit: int, offset: int, exclude: Sequence[int] = ()
+    ) -> list[PairStreakRow]:
+        without, ids = _without(exclude)
         rows = await self.db.fetchall(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? "  # noqa: S608
+            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ?{without} "  # noqa: S608
             "ORDER BY best DESC, a, b LIMIT ? OFFSET ?",
-            (guild, limit, offset),
+            (guild, *ids, limit, offset),
         )
         return [_streak(guild, r) for r in rows]
 

@@ -54,10 +54,12 @@ class LeaderboardCog(commands.Cog):
             own = await bot.reads.rank_of(guild, board, user, now, challenge)
             return board_embed(data, own), data.has_next
 
+        # a challenge board computes everyone's progress: answer "thinking…" first so the
+        # 3-second interaction deadline is never missed
+        await interaction.response.defer()
         embed, has_next = await render(0)
-        view = PagerView(user, 0, has_next, render)
         if not has_next:
-            await interaction.response.send_message(embed=embed)
+            await interaction.followup.send(embed=embed)
             return
-        await interaction.response.send_message(embed=embed, view=view)
-        view.message = await interaction.original_response()
+        view = PagerView(user, 0, has_next, render)
+        view.message = await interaction.followup.send(embed=embed, view=view, wait=True)

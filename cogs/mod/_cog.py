@@ -132,6 +132,7 @@ class ModCog(
     ) -> None:
         guild = guild_of(interaction)
         await self.bot.pipeline.set_flag(guild, member.id, "excluded", value)
+        self.bot.reads.forget(guild)
         action = "mod.exclude" if value else "mod.include"
         await self.bot.audit.record(
             guild, interaction.user.id, action, {"member": member.id}, self.bot.clock.now()

@@ -57,6 +57,7 @@ class PrivacyCog(
     async def optout(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         await self.bot.pipeline.opt_out(guild, interaction.user.id)
+        self.bot.reads.forget(guild)
         embed = discord.Embed(
             title="You're opted out",
             description="I deleted your interactions, reputation, badges and streaks here and "
@@ -70,6 +71,7 @@ class PrivacyCog(
     async def optin(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         await self.bot.pipeline.set_flag(guild, interaction.user.id, "opted_out", False)
+        self.bot.reads.forget(guild)
         embed = discord.Embed(
             title="Welcome back",
             colour=OK,
@@ -85,6 +87,7 @@ class PrivacyCog(
     ) -> None:
         guild = guild_of(interaction)
         await self.bot.stats.set_preference(guild, interaction.user.id, "visibility", level)
+        self.bot.reads.forget(guild)
         embed = discord.Embed(
             title=f"Visibility: {level}", description=VISIBILITY_TEXT[level], colour=OK
         )

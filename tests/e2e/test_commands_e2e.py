@@ -118,9 +118,7 @@ async def test_leaderboard_pages_only_for_the_invoker(harness: Harness) -> None:
     for i, giver in enumerate(people):
         await run(h, giver, "thanks", {"member": people[(i + 1) % len(people)]})
     inter = await h.ctl.invoke(people[0], "leaderboard", {"board": "reputation"})
-    await h.ctl.wait_for_response(inter)
-    message = h.ctl.original_message(inter)
-    assert message is not None
+    message = await h.ctl.wait_for_reply(inter, timeout=10)
     next_id = [c for c in message.custom_ids() if c][-1]
     stranger = await h.ctl.press_button(people[1], message, next_id)
     refused = await h.ctl.wait_for_response(stranger)

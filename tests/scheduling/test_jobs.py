@@ -203,3 +203,36 @@ def test_digest_split_respects_limits() -> None:
     messages = split_digest(entries)
     assert all(1 <= len(m.entries) <= ENTRIES_PER_MESSAGE for m in messages)
     assert [e for m in messages for e in m.entries] == entries
+
+
+async def test_members_who_are_not_public_are_never_named_in_posts(world) -> None:  # type: ignore[no-untyped-def]
+    _, pipeline, jobs, poster = world
+    await talk(pipeline, 10, 11, 4, 1000)
+    await talk(pipeline, 12, 13, 4, 2000)
+    await configure(
+        pipeline,
+        reminder_channel=77,
+        leaderboard_channel=88,
+        leaderboard_day="daily",
+        leaderboard_hour=18,
+        leaderboard_board="streaks",
+    )
+    await jobs.stats.set_preference(G, 13, "visibility", "server")
+    await jobs.run_slot(datetime(2026, 6, 5, 18, 0, tzinfo=UTC))
+    entries = [e for _, messages in poster.digests for m in messages for e in m.entries]
+    assert [(e.a, e.b) for e in entries] == [(10, 11)]
+    assert sorted(u for u, _ in poster.dms) == [12, 13]  # told by DM instead
+    board = poster.boards[0][1]
+    assert [e.users for e in board.entries] == [(10, 11)]
+
+
+async def test_board_pages_stay_full_when_some_pairs_are_private(world) -> None:  # type: ignore[no-untyped-def]
+    _, pipeline, jobs, _ = world
+    for i in range(12):
+        await talk(pipeline, 100 + 2 * i, 101 + 2 * i, 1, 10_000 + 10 * i)
+    await jobs.stats.set_preference(G, 100, "visibility", "private")
+    page = await jobs.reads.board(G, "streaks", 0, DAY0 + timedelta(hours=3))
+    assert len(page.entries) == 10 and page.has_next
+    assert all(100 not in e.users for e in page.entries)
+    second = await jobs.reads.board(G, "streaks", 1, DAY0 + timedelta(hours=3))
+    assert len(second.entries) == 1 and not second.has_next
