@@ -83,6 +83,8 @@ class _Line:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"field {field!r} must be an integer")
+        if not -(2**63) <= value < 2**63:
+            raise ValueError(f"field {field!r} is out of range (64-bit integers)")
         return value
 
     def req_int(self, field: str) -> int:
@@ -133,7 +135,8 @@ def _parse_event(data: Any) -> Event:
         if mentions is None:
             mentions = []
         if not isinstance(mentions, list) or any(
-            isinstance(m, bool) or not isinstance(m, int) for m in mentions
+            isinstance(m, bool) or not isinstance(m, int) or not -(2**63) <= m < 2**63
+            for m in mentions
         ):
             raise ValueError("field 'mentions' must be a list of user ids")
         content = line.opt_str("content")

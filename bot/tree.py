@@ -22,7 +22,12 @@ class NotModerator(app_commands.CheckFailure):
         )
 
 
+MAX_ERROR = 1000
+
+
 def error_embed(message: str) -> discord.Embed:
+    if len(message) > MAX_ERROR:
+        message = message[: MAX_ERROR - 1] + "…"
     return discord.Embed(description=f"⚠️ {message}", colour=ERROR_COLOUR)
 
 
@@ -37,7 +42,8 @@ def describe_error(error: app_commands.AppCommandError) -> str | None:
             "Wait a minute and type `/` again to pick it from the list."
         )
     if isinstance(error, app_commands.TransformerError):
-        return f"`{error.value}` is not a valid value for that option. Pick one from the list."
+        value = str(error.value)[:60]
+        return f"`{value}` is not a valid value for that option. Pick one from the list."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works inside a server, not in DMs."
     if isinstance(error, app_commands.CommandOnCooldown):

@@ -65,6 +65,8 @@ BAD = {
     "bad-setting-value": '{"type":"settings","guild":1,"limits":{"cooldown_seconds":-5}}',
     "earlier-than-previous": '{"type":"kudos","guild":1,"from":10,"to":11,'
     '"ts":"2026-03-01T09:00:00Z"}',
+    "huge-id": '{"type":"message","guild":1,"channel":5,"id":18446744073709551616,'
+    '"ts":"2026-03-01T10:01:00Z","author":11,"content":"hello","mentions":[]}',
     "later-than-now": '{"type":"kudos","guild":1,"from":10,"to":11,"ts":"2026-04-01T09:00:00Z"}',
 }
 

@@ -153,7 +153,9 @@ def check_timezone(name: str) -> None:
     if _ZONES is None:
         _ZONES = available_timezones()
     if name not in _ZONES and name != "UTC":
-        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Europe/Amsterdam")
+        raise ValueError(
+            f"unknown timezone {name[:60]!r}; use an IANA name such as Europe/Amsterdam"
+        )
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -15,9 +15,12 @@ def parse_duration(text: str) -> timedelta:
     """'7d', '36h', '1w 2d', '90m' → timedelta."""
     match = _DURATION.match(text.lower())
     if not match or not any(match.groups()):
-        raise DomainError(f"`{text}` is not a duration. Use e.g. `7d`, `36h` or `1w 2d`.")
+        raise DomainError(f"`{text[:40]}` is not a duration. Use e.g. `7d`, `36h` or `1w 2d`.")
     weeks, days, hours, minutes = (int(g) if g else 0 for g in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    try:
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    except OverflowError:
+        raise DomainError(f"`{text[:40]}` is far too long a duration.") from None
 
 
 def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:

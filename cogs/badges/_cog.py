@@ -169,7 +169,7 @@ class BadgeAdminCog(
     async def _definition(self, guild: int, key: str) -> BadgeDef:
         defs = await self.bot.badge_repo.definitions(guild)
         if key not in defs:
-            raise DomainError(f"There is no badge `{key}`. Pick one from the list.")
+            raise DomainError(f"There is no badge `{key[:60]}`. Pick one from the list.")
         return defs[key]
 
     @app_commands.command(name="create", description="Create a custom badge")

@@ -33,6 +33,10 @@ def _channel(value: int | None) -> str:
     return f"<#{value}>" if value else "not set"
 
 
+def _clip(text: str, limit: int = 1024) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def settings_embed(settings: Any, config: GuildConfig) -> discord.Embed:
     embed = discord.Embed(title="⚙️ Kindling settings", colour=BRAND)
     embed.add_field(name="Time zone", value=settings.timezone)
@@ -75,7 +79,7 @@ def settings_embed(settings: Any, config: GuildConfig) -> discord.Embed:
         else " ".join(f"<#{c}>" for c in config.channel_allow)
     )
     ignored = " ".join(f"<#{c}>" for c in config.channel_deny) or "none"
-    embed.add_field(name="Tracking", inline=False, value=f"{tracked} · ignored: {ignored}")
+    embed.add_field(name="Tracking", inline=False, value=_clip(f"{tracked} · ignored: {ignored}"))
     embed.add_field(
         name="Reminders",
         value=(

@@ -39,6 +39,14 @@ class ThanksCog(commands.Cog):
         again = relative(end_of_local_day(local_day(now, settings.zone), settings.zone))
         if member.bot:
             raise DomainError("Bots don't collect kudos: thank a person instead.")
+        giver = await bot.stats.member(guild, interaction.user.id)
+        if giver.opted_out or giver.excluded:
+            raise DomainError(
+                "You're not taking part in Kindling here, so you can't give kudos. "
+                "`/privacy optin` takes part again."
+                if giver.opted_out
+                else "A moderator has excluded you from Kindling here."
+            )
         outcome = await bot.pipeline.submit_kudos(
             KudosRecord(
                 guild=guild,
