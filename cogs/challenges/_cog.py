@@ -110,8 +110,9 @@ class ChallengeCog(
         guild = guild_of(interaction)
         ch = await self._get(guild, challenge)
         now = self.bot.clock.now()
+        await interaction.response.defer()  # progress reads the whole window
         progress = await self.bot.pipeline.progress(ch, now)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             embed=challenge_embed(ch, now, progress, interaction.user.id)
         )
 
