@@ -15,7 +15,6 @@ from bot.storage.tracking import PairStreakRow
 from bot.tracking.pipeline import TrackingPipeline
 
 PAGE_SIZE = 10
-BOARDS: tuple[str, ...] = ("streaks", "best", "reputation", "weekly", "challenge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +85,13 @@ class Reads:
         return PairView(lo, hi, view_at(row.run, await self.today(guild, now)))
 
     async def alive_pairs(
-        self, guild: int, now: datetime, limit: int = 1_000_000, offset: int = 0
+        self, guild: int, now: datetime, limit: int, offset: int, exclude: list[int]
     ) -> list[PairView]:
-        """Pairs whose streak is alive today, longest first."""
+        """Pairs whose streak is alive today, longest first, without `exclude`d members."""
         settings = await self.pipeline.settings(guild)
         today = local_day(now, settings.zone)
         rows = await self.stats.alive_streaks(
-            guild, today, settings.limits.max_freezes, limit, offset
+            guild, today, settings.limits.max_freezes, limit, offset, exclude
         )
         return [p for p in self._views(rows, today) if p.view.current > 0]
 
@@ -156,12 +155,8 @@ class Reads:
         hidden_set = set(hidden)
         ranked: list[tuple[tuple[int, ...], int, str]] = []
         if board == "streaks":
-            settings = await self.pipeline.settings(guild)
-            today = local_day(now, settings.zone)
-            rows = await self.stats.alive_streaks(
-                guild, today, settings.limits.max_freezes, want, offset, hidden
-            )
-            ranked = [((p.a, p.b), p.view.current, "") for p in self._views(rows, today)]
+            alive = await self.alive_pairs(guild, now, want, offset, hidden)
+            ranked = [((p.a, p.b), p.view.current, "") for p in alive]
             title = "Longest running streaks"
         elif board == "best":
             rows = await self.stats.top_best(guild, want, offset, hidden)

@@ -10,7 +10,6 @@ from bot.domain.errors import InvalidSetting
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-BOARDS: tuple[str, ...] = ("streaks", "best", "reputation", "weekly", "challenge")
 
 
 class GuildConfig(BaseModel):

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 DUPLICATE_WINDOW_SECONDS = 600
-INTERACTION_POINT_KINDS = frozenset({"reply", "mention", "reaction"})
 
 
 def earner_of(kind: str, actor: int, target: int) -> tuple[int, int]:

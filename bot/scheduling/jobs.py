@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 SLOT_MINUTES = 15
 MESSAGE_LIMIT = 1900  # under Discord's 2,000 characters, with room for a header
+# mentions, emoji and a relative timestamp: a generous fixed estimate of one digest line
+REMINDER_LINE_ESTIMATE = 90
 ENTRIES_PER_MESSAGE = 5  # one Nudge button per entry, one row each
 GUILD_BATCH = 200  # guilds whose reminders are read with one query
 
@@ -73,17 +75,13 @@ class Poster(Protocol):
     ) -> None: ...
 
 
-def reminder_line_length(entry: ReminderEntry) -> int:
-    return 90  # mentions, emoji and a relative timestamp: a generous fixed estimate
-
-
 def split_digest(entries: Sequence[ReminderEntry]) -> list[ReminderMessage]:
     """Group digest entries into messages under the length limit, ENTRIES_PER_MESSAGE each."""
     out: list[ReminderMessage] = []
     current = ReminderMessage()
     size = 0
     for entry in entries:
-        length = reminder_line_length(entry)
+        length = REMINDER_LINE_ESTIMATE
         if current.entries and (
             len(current.entries) >= ENTRIES_PER_MESSAGE or size + length > MESSAGE_LIMIT
         ):

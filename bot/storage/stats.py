@@ -10,9 +10,6 @@ from typing import Any
 from bot.storage.database import Database, from_us, to_us
 from bot.storage.tracking import STREAK_COLUMNS, PairStreakRow, streak_from_row
 
-NOTIFY_CHOICES = ("channel", "dm", "off")
-VISIBILITY_CHOICES = ("public", "server", "private")
-
 
 @dataclass(frozen=True, slots=True)
 class MemberRow:
@@ -23,10 +20,6 @@ class MemberRow:
     opted_out: bool
     excluded: bool
     bot: bool
-
-
-_STREAK_COLS = STREAK_COLUMNS
-_streak = streak_from_row
 
 
 def _without(users: Sequence[int]) -> tuple[str, list[int]]:
@@ -147,11 +140,11 @@ class StatsRepository:
         alive, params = self._alive(guild, today, max_freezes)
         without, ids = _without(exclude)
         rows = await self.db.fetchall(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE {alive}{without} "  # noqa: S608
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE {alive}{without} "  # noqa: S608
             "ORDER BY current DESC, a, b LIMIT ? OFFSET ?",
             (*params, *ids, limit, offset),
         )
-        return [_streak(guild, r) for r in rows]
+        return [streak_from_row(guild, r) for r in rows]
 
     async def at_risk_pairs(
         self, due: list[tuple[int, date, int, int]]
@@ -228,26 +221,26 @@ class StatsRepository:
     ) -> list[PairStreakRow]:
         without, ids = _without(exclude)
         rows = await self.db.fetchall(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ?{without} "  # noqa: S608
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ?{without} "  # noqa: S608
             "ORDER BY best DESC, a, b LIMIT ? OFFSET ?",
             (guild, *ids, limit, offset),
         )
-        return [_streak(guild, r) for r in rows]
+        return [streak_from_row(guild, r) for r in rows]
 
     async def pairs_of(self, guild: int, user: int) -> list[PairStreakRow]:
         rows = await self.db.fetchall(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND a = ? "  # noqa: S608
-            f"UNION ALL SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND b = ?",
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? AND a = ? "  # noqa: S608
+            f"UNION ALL SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? AND b = ?",
             (guild, user, guild, user),
         )
-        return [_streak(guild, r) for r in rows]
+        return [streak_from_row(guild, r) for r in rows]
 
     async def pair(self, guild: int, a: int, b: int) -> PairStreakRow | None:
         r = await self.db.fetchone(
-            f"SELECT {_STREAK_COLS} FROM pair_streaks WHERE guild_id = ? AND a = ? AND b = ?",  # noqa: S608
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? AND a = ? AND b = ?",  # noqa: S608
             (guild, a, b),
         )
-        return _streak(guild, r) if r else None
+        return streak_from_row(guild, r) if r else None
 
     async def activity(self, guild: int, user: int, since: datetime) -> dict[str, int]:
         """Points earned per local day since `since` (the member's recent activity)."""
