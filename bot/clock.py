@@ -1,4 +1,9 @@
-"""One Clock object is injected wherever time is read, so tests and the demo can move time."""
+"""One Clock object is injected wherever time is read, so tests and the demo can move time.
+
+:class:`ManualClock` is the one movable clock: the bot reads it through :class:`Clock`
+(``clock.now()``), the sandbox through ``now=`` (calling it), and the demo and the e2e
+tests move both at once with :meth:`ManualClock.set` / :meth:`ManualClock.advance`.
+"""
 
 from __future__ import annotations
 
@@ -15,25 +20,29 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class MovableClock:
-    """A clock that starts at `start` and moves only when told (or at `speed` × real time)."""
+class ManualClock:
+    """A clock that stands still until told to move.
 
-    def __init__(self, start: datetime, speed: float = 0.0) -> None:
+    It is a :class:`Clock` for the bot and, being callable, the ``now=`` of the sandbox.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime.now(UTC)
         if start.tzinfo is None:
-            raise ValueError("MovableClock needs an aware start time")
-        self._base = start
-        self._speed = speed
-        self._real_base = datetime.now(UTC)
+            raise ValueError("ManualClock needs a timezone-aware datetime")
+        self._now = start
 
     def now(self) -> datetime:
-        if self._speed:
-            elapsed = (datetime.now(UTC) - self._real_base) * self._speed
-            return self._base + elapsed
-        return self._base
+        return self._now
+
+    def __call__(self) -> datetime:
+        return self._now
 
     def set(self, when: datetime) -> None:
-        self._base = when
-        self._real_base = datetime.now(UTC)
+        if when.tzinfo is None:
+            raise ValueError("ManualClock needs a timezone-aware datetime")
+        self._now = when
 
-    def advance(self, delta: timedelta) -> None:
-        self.set(self.now() + delta)
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        self._now = self._now + (delta or timedelta()) + timedelta(**kwargs)
+        return self._now

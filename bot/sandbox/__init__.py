@@ -12,6 +12,7 @@ Typical use::
     await sandbox.stop()
 """
 
+from bot.clock import ManualClock
 from bot.sandbox.control import Control, ControlError
 from bot.sandbox.server import RequestRecord, Sandbox
 from bot.sandbox.wiring import apply_endpoints, discord_endpoints, running_client, sandbox_endpoints
@@ -21,7 +22,6 @@ from bot.sandbox.world import (
     Guild,
     Interaction,
     InteractionResponse,
-    ManualClock,
     Member,
     Message,
     Overwrite,

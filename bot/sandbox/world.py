@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -162,28 +162,6 @@ def snowflake_time(snowflake: int) -> datetime:
 def snowflake_at(when: datetime) -> int:
     """The lowest snowflake for the millisecond ``when``."""
     return (int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
-
-
-class ManualClock:
-    """A clock tests can move: pass it as ``now=`` to :class:`World` or the sandbox."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        start = start or utcnow()
-        if start.tzinfo is None:
-            raise ValueError("ManualClock needs a timezone-aware datetime")
-        self._now = start
-
-    def __call__(self) -> datetime:
-        return self._now
-
-    def set(self, when: datetime) -> None:
-        if when.tzinfo is None:
-            raise ValueError("ManualClock needs a timezone-aware datetime")
-        self._now = when
-
-    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self._now = self._now + (delta or timedelta()) + timedelta(**kwargs)
-        return self._now
 
 
 class SnowflakeGenerator:
