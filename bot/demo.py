@@ -17,29 +17,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app import KindlingBot
+from bot.clock import ManualClock
 from bot.config import Settings
-from bot.sandbox import Control, ManualClock, Message, Sandbox, sandbox_endpoints
+from bot.harness import KindlingHarness, SandboxBot
+from bot.sandbox import Control, Message
 
 log = logging.getLogger(__name__)
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 DAYS = 7
-
-
-class DemoClock:
-    """The bot reads the sandbox's clock: one time for the whole simulated world."""
-
-    def __init__(self, manual: ManualClock) -> None:
-        self.manual = manual
-
-    def now(self) -> datetime:
-        return self.manual()
-
-
-class DemoBot(KindlingBot):
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        return None  # no 5 s identify pause against the local sandbox
 
 
 class Transcript:
@@ -158,51 +144,29 @@ class Transcript:
 
 
 class Demo:
-    def __init__(
-        self, sandbox: Sandbox, clock: ManualClock, db_path: Path, transcript: Transcript
-    ) -> None:
-        self.sandbox = sandbox
-        self.ctl = sandbox.control
-        self.clock = clock
-        self.db_path = db_path
+    def __init__(self, harness: KindlingHarness, transcript: Transcript) -> None:
+        self.harness = harness
+        self.sandbox = harness.sandbox
+        self.ctl = harness.ctl
+        self.clock = harness.clock
         self.t = transcript
         self.people: dict[str, Any] = {}
-        self.bot: DemoBot | None = None
-        self._task: asyncio.Task[None] | None = None
         self.day_seconds = 0.0
 
-    async def start_bot(self) -> DemoBot:
-        settings = Settings(
-            database_path=self.db_path,
-            dev_guild_id=self.ctl.guild.id,
-            discord_token=self.sandbox.token,
-            flush_interval_seconds=0.05,
-            badge_announce_seconds=0,
-        )
-        bot = DemoBot(settings, DemoClock(self.clock), guild_ready_timeout=0.05)
-        await bot.login(self.sandbox.token)
-        self._task = asyncio.create_task(bot.connect(reconnect=True), name="kindling-demo")
-        await asyncio.wait_for(bot.wait_until_ready(), timeout=15)
-        await self.ctl.wait_for_commands(self.ctl.guild.id, names=("streak",), timeout=15)
-        self.bot = bot
-        return bot
+    @property
+    def bot(self) -> SandboxBot | None:
+        return self.harness.bot
+
+    async def start_bot(self) -> SandboxBot:
+        return await self.harness.start_bot()
 
     async def stop_bot(self) -> None:
-        if self.bot is not None:
-            await self.bot.close()
-        if self._task is not None:
-            await asyncio.wait_for(self._task, timeout=15)
-        self.bot, self._task = None, None
+        await self.harness.stop_bot()
 
     async def settle(self) -> None:
         await self.sandbox.flush()
         await asyncio.sleep(0.03)
-        if self.bot is not None:
-            await self.bot.pipeline.flush()
-            badges = self.bot.get_cog("BadgesCog")
-            drain = getattr(badges, "drain", None)
-            if drain is not None:
-                await drain()
+        await self.harness.drain_bot()
 
     async def say(
         self, who: str, text: str, reply_to: Message | None = None, channel: str = "general"
@@ -403,23 +367,25 @@ def run_demo(settings: Settings, wall_seconds: float = 45.0) -> int:
 
 async def _main(colour: bool, wall_seconds: float) -> int:
     started = time.monotonic()
-    clock = ManualClock(START)
-    sandbox = Sandbox(now=clock)
-    await sandbox.start()
-    transcript = Transcript(sandbox.control, clock, colour)
-    transcript.write(
-        transcript._c(
-            "1",
-            "Kindling demo: the real bot against a local Discord sandbox on " + sandbox.base_url,
+    with tempfile.TemporaryDirectory(prefix="kindling-demo-") as tmp:
+        harness = KindlingHarness(
+            Path(tmp) / "demo.db",
+            start=START,
+            badge_announce_seconds=0,
+            timeout=15,
+            task_name="kindling-demo",
         )
-    )
-    transcript.write("A simulated week of a small community; no token, no network.")
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="kindling-demo-") as tmp,
-            sandbox_endpoints(sandbox),
-        ):
-            demo = Demo(sandbox, clock, Path(tmp) / "demo.db", transcript)
+        async with harness:
+            transcript = Transcript(harness.ctl, harness.clock, colour)
+            transcript.write(
+                transcript._c(
+                    "1",
+                    "Kindling demo: the real bot against a local Discord sandbox on "
+                    + harness.sandbox.base_url,
+                )
+            )
+            transcript.write("A simulated week of a small community; no token, no network.")
+            demo = Demo(harness, transcript)
             demo.day_seconds = max(0.0, min(wall_seconds, 55.0)) / (DAYS + 1)
             runner = asyncio.create_task(demo.run(), name="kindling-demo-run")
             loop = asyncio.get_running_loop()
@@ -434,8 +400,6 @@ async def _main(colour: bool, wall_seconds: float) -> int:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
                 await demo.stop_bot()
-    finally:
-        await sandbox.stop()
     transcript.write()
     transcript.write(f"Demo finished in {time.monotonic() - started:.1f} s of wall time.")
     return 0
