@@ -1,4 +1,4 @@
-"""Python control API over a running :class:`~bot.sandbox.server.Sandbox`.
+"""Python control API over a running sandbox server.
 
 Tests and the demo use it to act as simulated members (messages, replies, reactions,
 slash commands, buttons, modals, joins and leaves) and to read back everything the bot
@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 from bot.sandbox.world import (
     ADMINISTRATOR,
@@ -49,9 +49,6 @@ from bot.sandbox.world import (
     number_components,
 )
 
-if TYPE_CHECKING:
-    from bot.sandbox.server import Sandbox
-
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -68,10 +65,26 @@ class ControlError(Exception):
     """The control API was asked for something a Discord user could not do."""
 
 
+class Server(Protocol):
+    """What :class:`Control` needs from the server it drives (:class:`~bot.sandbox.Sandbox`).
+
+    Control depends on this, never on the server module: the server builds its Control.
+    """
+
+    @property
+    def world(self) -> World: ...
+
+    async def flush(self) -> None: ...
+
+    def announce_guild(self, guild: Guild) -> None: ...
+
+    async def wait_connected(self, *, since: int | None = None, timeout: float = 5.0) -> int: ...
+
+
 class Control:
     """Act as members of the sandbox and read back what the bot did."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Server) -> None:
         self.sandbox = sandbox
 
     # -- basics ----------------------------------------------------------------------------------

@@ -22,10 +22,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from bot.sandbox.control import Control
 from bot.sandbox.world import (
     ADD_REACTIONS,
     ATTACH_FILES,
@@ -54,9 +55,6 @@ from bot.sandbox.world import (
     missing_permissions,
     validate_message_body,
 )
-
-if TYPE_CHECKING:
-    from bot.sandbox.control import Control
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +270,7 @@ class Sandbox:
         self._host = "127.0.0.1"
         self._port = 0
         self._runner: web.AppRunner | None = None
-        self._control: Control | None = None
+        self._control = Control(self)
         self.world.add_listener(self._on_dispatch)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -352,10 +350,6 @@ class Sandbox:
 
     @property
     def control(self) -> Control:
-        if self._control is None:
-            from bot.sandbox.control import Control
-
-            self._control = Control(self)
         return self._control
 
     # -- gateway control ---------------------------------------------------------------------------

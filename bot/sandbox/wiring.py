@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
 
 import discord
 import discord.asset
@@ -18,8 +17,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-if TYPE_CHECKING:
-    from bot.sandbox.server import Sandbox
+from bot.sandbox.server import Sandbox
 
 log = logging.getLogger(__name__)
 
