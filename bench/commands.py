@@ -27,9 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bot.domain.engine import Batch, MemberInfo  # noqa: E402
 from bot.domain.streaks import StreakRun  # noqa: E402
 from bot.reads import Reads  # noqa: E402
-from bot.storage.badges import BadgeRepository  # noqa: E402
+from bot.services import Services  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
-from bot.storage.stats import StatsRepository  # noqa: E402
 from bot.storage.tracking import TrackingStore  # noqa: E402
 from bot.tracking.pipeline import TrackingPipeline  # noqa: E402
 
@@ -91,14 +90,13 @@ async def timed(results: dict[str, list[float]], name: str, coro: object) -> Non
     results.setdefault(name, []).append((time.perf_counter() - start) * 1000)
 
 
-async def profile_reads(
-    stats: StatsRepository, badges: BadgeRepository, reads: Reads, user: int
-) -> None:
-    row = await stats.member(GUILD, user)
+async def profile_reads(services: Services, reads: Reads, user: int) -> None:
+    """What /profile reads."""
+    row = await reads.member(GUILD, user)
     await reads.reputation_rank(GUILD, row.reputation)
-    await badges.held(GUILD, user)
+    await services.badges.held(GUILD, user)
     await reads.member_streaks(GUILD, user, NOW)
-    await stats.activity(GUILD, user, NOW - timedelta(days=15))
+    await reads.activity(GUILD, user, NOW - timedelta(days=15))
 
 
 async def run(members: int, pairs: int, samples: int) -> None:
@@ -109,14 +107,13 @@ async def run(members: int, pairs: int, samples: int) -> None:
         await seed(db, members, pairs, rnd)
         print(f"seeded {members} members and {pairs} pairs in {time.perf_counter() - t:.1f}s")
         pipeline = TrackingPipeline(db)
-        stats = StatsRepository(db)
-        reads = Reads(pipeline, stats)
-        badges = BadgeRepository(db)
+        reads = Reads(db, pipeline)
+        services = Services.create(db, pipeline, reads)
         results: dict[str, list[float]] = {}
         for _ in range(samples):
             user = rnd.randint(1, members)
             await timed(results, "streaks", reads.member_streaks(GUILD, user, NOW))
-            await timed(results, "profile", profile_reads(stats, badges, reads, user))
+            await timed(results, "profile", profile_reads(services, reads, user))
         for board in ("reputation", "best", "weekly", "streaks"):
             for page in (0, 499):
                 for _ in range(max(3, samples // 20)):

@@ -94,7 +94,7 @@ async def run_pipeline(db_path: str, n: int, members: int) -> dict[str, float]:
             break
         started = time.perf_counter()
         for rec in chunk:
-            produced += await pipeline.submit_message(rec)
+            produced += await pipeline.submit(rec)
         elapsed += time.perf_counter() - started
     started = time.perf_counter()
     await pipeline.close()

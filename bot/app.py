@@ -17,10 +17,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.reads import Reads
 from bot.scheduling.jobs import Jobs
-from bot.storage.audit import AuditRepository
-from bot.storage.badges import BadgeRepository
+from bot.services import Services
 from bot.storage.database import Database
-from bot.storage.stats import StatsRepository
 from bot.tracking.pipeline import TrackingPipeline
 from bot.tree import KindlingTree
 
@@ -108,10 +106,8 @@ class KindlingBot(commands.Bot):
             flush_interval=self.settings.flush_interval_seconds,
             max_batch=self.settings.flush_max_batch,
         )
-        self.stats = StatsRepository(self._db)
-        self.audit = AuditRepository(self._db)
-        self.badge_repo = BadgeRepository(self._db)
-        self.reads = Reads(self._pipeline, self.stats)
+        self.reads = Reads(self._db, self._pipeline)
+        self.services = Services.create(self._db, self._pipeline, self.reads)
         await self._pipeline.start()
         self.scheduler.start()
         for name in self.cog_names:
@@ -137,12 +133,12 @@ class KindlingBot(commands.Bot):
         except discord.HTTPException:
             log.exception("could not sync slash commands; existing ones stay")
 
-    def is_moderator(self, member: discord.Member | discord.User, config: dict[str, Any]) -> bool:
+    def is_moderator(self, member: discord.Member | discord.User, role: int | None) -> bool:
+        """Manage Server, or the guild's configured moderator role."""
         if not isinstance(member, discord.Member):
             return False
         if member.guild_permissions.manage_guild:
             return True
-        role = config.get("moderator_role")
         return role is not None and any(r.id == int(role) for r in member.roles)
 
     async def close(self) -> None:

@@ -8,9 +8,12 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.domain.challenges import Challenge
+from bot.domain.challenges import Challenge, Progress, evaluate_progress
 from bot.domain.streaks import StreakView, local_day, view_at
-from bot.storage.stats import StatsRepository
+from bot.storage.database import Database
+from bot.storage.ledger import LedgerRepository
+from bot.storage.members import MemberRepository, MemberRow
+from bot.storage.streaks import StreakRepository
 from bot.storage.tracking import PairStreakRow
 from bot.tracking.pipeline import TrackingPipeline
 
@@ -52,9 +55,15 @@ WEEKLY_CACHE_SECONDS = 60.0
 
 
 class Reads:
-    def __init__(self, pipeline: TrackingPipeline, stats: StatsRepository) -> None:
+    """Read models: what commands and posts show, evaluated at `now`. Cached lists are
+    dropped whenever a service commits a change to the guild."""
+
+    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
         self.pipeline = pipeline
-        self.stats = stats
+        self.members = MemberRepository(db)
+        self.streaks = StreakRepository(db)
+        self.ledger = LedgerRepository(db)
+        pipeline.add_change_listener(self.forget)
         # weekly sums are an aggregate over the week's ledger: served from a cache at most
         # a minute old, keyed by guild and week
         self._weekly: dict[tuple[int, date], tuple[float, list[tuple[int, int]]]] = {}
@@ -72,14 +81,14 @@ class Reads:
     async def member_streaks(self, guild: int, user: int, now: datetime) -> list[PairView]:
         await self.pipeline.flush()
         today = await self.today(guild, now)
-        views = self._views(await self.stats.pairs_of(guild, user), today)
+        views = self._views(await self.streaks.pairs_of(guild, user), today)
         views.sort(key=lambda p: (-p.view.current, -p.view.best, p.partner_of(user)))
         return views
 
     async def pair(self, guild: int, a: int, b: int, now: datetime) -> PairView | None:
         await self.pipeline.flush()
         lo, hi = (a, b) if a < b else (b, a)
-        row = await self.stats.pair(guild, lo, hi)
+        row = await self.streaks.pair(guild, lo, hi)
         if row is None:
             return None
         return PairView(lo, hi, view_at(row.run, await self.today(guild, now)))
@@ -90,7 +99,7 @@ class Reads:
         """Pairs whose streak is alive today, longest first, without `exclude`d members."""
         settings = await self.pipeline.settings(guild)
         today = local_day(now, settings.zone)
-        rows = await self.stats.alive_streaks(
+        rows = await self.streaks.alive_streaks(
             guild, today, settings.limits.max_freezes, limit, offset, exclude
         )
         return [p for p in self._views(rows, today) if p.view.current > 0]
@@ -104,7 +113,7 @@ class Reads:
         if cached is not None and clock - cached[0] < WEEKLY_CACHE_SECONDS:
             return cached[1]
         since = datetime.combine(start, datetime.min.time(), tzinfo=settings.zone)
-        rows = await self.stats.points_since(guild, since, 1_000_000, 0)
+        rows = await self.ledger.points_since(guild, since, 1_000_000, 0)
         self._weekly[key] = (clock, rows)
         return rows
 
@@ -113,7 +122,7 @@ class Reads:
         cached = self._reputations.get(guild)
         clock = time.monotonic()
         if cached is None or clock - cached[0] >= WEEKLY_CACHE_SECONDS:
-            ascending = await self.stats.reputations_ascending(guild)
+            ascending = await self.members.reputations_ascending(guild)
             cached = (clock, ascending)
             self._reputations[guild] = cached
         values = cached[1]
@@ -125,12 +134,13 @@ class Reads:
         cached = self._hidden.get(key)
         clock = time.monotonic()
         if cached is None or clock - cached[0] >= WEEKLY_CACHE_SECONDS:
-            cached = (clock, await self.stats.hidden_members(guild, public_only))
+            cached = (clock, await self.members.hidden_members(guild, public_only))
             self._hidden[key] = cached
         return cached[1]
 
     def forget(self, guild: int) -> None:
-        """A member changed visibility or was opted out/excluded: rebuild cached lists."""
+        """A service changed the guild (visibility, opt-out, exclusion, reputation…):
+        rebuild cached lists."""
         for key in [k for k in self._hidden if k[0] == guild]:
             del self._hidden[key]
         self._reputations.pop(guild, None)
@@ -159,11 +169,11 @@ class Reads:
             ranked = [((p.a, p.b), p.view.current, "") for p in alive]
             title = "Longest running streaks"
         elif board == "best":
-            rows = await self.stats.top_best(guild, want, offset, hidden)
+            rows = await self.streaks.top_best(guild, want, offset, hidden)
             ranked = [((r.a, r.b), r.run.best, "") for r in rows]
             title = "Best streaks ever"
         elif board == "reputation":
-            top = await self.stats.top_reputation(guild, want, offset, public_only)
+            top = await self.members.top_reputation(guild, want, offset, public_only)
             ranked = [((u,), rep, "") for u, rep in top]
             title = "Reputation"
         elif board == "weekly":
@@ -174,7 +184,7 @@ class Reads:
         elif board == "challenge":
             if challenge is None:
                 return BoardPage(board, [], 0, False, "No challenge running")
-            progress = await self.pipeline.progress(challenge, now)
+            progress = await self.progress(challenge, now)
             order = sorted(
                 ((u, v) for u, v in progress.per_member.items() if u not in hidden_set),
                 key=lambda kv: (-kv[1], kv[0]),
@@ -197,26 +207,26 @@ class Reads:
     ) -> tuple[int, int] | None:
         """(rank, value) of a member on a board, None when not on it."""
         if board == "reputation":
-            member = await self.stats.member(guild, user)
+            member = await self.members.member(guild, user)
             if member.reputation <= 0:
                 return None
             return await self.reputation_rank(guild, member.reputation), member.reputation
         if board in ("streaks", "best"):
             settings = await self.pipeline.settings(guild)
             today = local_day(now, settings.zone)
-            mine = self._views(await self.stats.pairs_of(guild, user), today)
+            mine = self._views(await self.streaks.pairs_of(guild, user), today)
             if board == "streaks":
                 values = [p.view.current for p in mine if p.view.current > 0]
                 if not values:
                     return None
-                above = await self.stats.count_alive_longer(
+                above = await self.streaks.count_alive_longer(
                     guild, today, settings.limits.max_freezes, max(values)
                 )
             else:
                 values = [p.view.best for p in mine]
                 if not values:
                     return None
-                above = await self.stats.count_best_above(guild, max(values))
+                above = await self.streaks.count_best_above(guild, max(values))
             return above + 1, max(values)
         if board == "weekly":
             for i, (u, pts) in enumerate(await self.weekly(guild, now), start=1):
@@ -224,9 +234,44 @@ class Reads:
                     return i, pts
             return None
         if board == "challenge" and challenge is not None:
-            progress = await self.pipeline.progress(challenge, now)
+            progress = await self.progress(challenge, now)
             if user not in progress.per_member:
                 return None
             value = progress.per_member[user]
             return 1 + sum(1 for v in progress.per_member.values() if v > value), value
         return None
+
+    # -- members, challenges, activity ----------------------------------------------------
+    async def member(self, guild: int, user: int) -> MemberRow:
+        await self.pipeline.flush()
+        return await self.members.member(guild, user)
+
+    async def members_with(self, guild: int, users: list[int]) -> dict[int, MemberRow]:
+        return await self.members.members_with(guild, users)
+
+    async def activity(self, guild: int, user: int, since: datetime) -> dict[str, int]:
+        """Points earned per local day since `since`."""
+        await self.pipeline.flush()
+        return await self.ledger.activity(guild, user, since)
+
+    async def at_risk_pairs(
+        self, due: list[tuple[int, date, int, int]]
+    ) -> dict[int, list[tuple[int, int, int, int]]]:
+        await self.pipeline.flush()
+        return await self.streaks.at_risk_pairs(due)
+
+    async def reminder_prefs(self, guilds: list[int]) -> dict[tuple[int, int], str]:
+        return await self.members.reminder_prefs(guilds)
+
+    async def progress(self, ch: Challenge, now: datetime) -> Progress:
+        """A challenge's progress at `now` (SPEC §5), from the window's stored facts."""
+        await self.pipeline.flush()
+        store = self.pipeline.store
+        until = min(now, ch.ends)
+        return evaluate_progress(
+            ch,
+            now,
+            await store.window_interactions(ch.guild, ch.starts, until),
+            await store.window_pair_days(ch.guild, ch.starts, until),
+            await store.window_points(ch.guild, ch.starts, until),
+        )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.domain.challenges import Challenge
 from bot.domain.interactions import KudosRecord, MemberRecord, MessageRecord, ReactionRecord
 from bot.domain.streaks import local_day, view_at
+from bot.reads import Reads
 from bot.replay_events import (
     Event,
     JoinEvent,
@@ -24,6 +25,7 @@ from bot.replay_events import (
     parse_lines,
     parse_time,
 )
+from bot.services import Services
 from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 
@@ -42,23 +44,26 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# settings lines carry no time; nobody is audited for them either
+REPLAY_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
-async def apply_events(pipeline: TrackingPipeline, events: list[Event]) -> None:
+
+async def apply_events(
+    pipeline: TrackingPipeline, events: list[Event], services: Services | None = None
+) -> None:
+    """Records go through the one ingest path; settings and challenge lines through the same
+    services a moderator's command uses (with nobody to audit)."""
+    if services is None:
+        services = Services.create(pipeline.db, pipeline, Reads(pipeline.db, pipeline))
     for event in events:
-        if isinstance(event, MessageRecord):
-            await pipeline.submit_message(event)
-        elif isinstance(event, ReactionRecord):
-            await pipeline.submit_reaction(event)
-        elif isinstance(event, KudosRecord):
-            await pipeline.submit_kudos(event)
-        elif isinstance(event, MemberRecord):
-            await pipeline.submit_member(event)
+        if isinstance(event, MessageRecord | ReactionRecord | KudosRecord | MemberRecord):
+            await pipeline.submit(event)
         elif isinstance(event, SettingsEvent):
-            await pipeline.update_settings(event.guild, event.changes)
+            await services.settings.change_settings(event.guild, event.changes, None, REPLAY_AT)
         elif isinstance(event, Challenge):
-            await pipeline.save_challenge(event)
+            await services.challenges.save(event, None, "challenge.create", event.starts)
         elif isinstance(event, JoinEvent):
-            await pipeline.join_challenge(event.guild, event.challenge, event.user, event.ts)
+            await services.challenges.join(event.guild, event.challenge, event.user, event.ts)
         else:  # pragma: no cover - the union is exhaustive
             raise TypeError(f"unexpected event {event!r}")
     await pipeline.flush()
@@ -68,6 +73,7 @@ async def state_json(
     pipeline: TrackingPipeline, guilds: Iterable[int], now: datetime
 ) -> dict[str, Any]:
     """The §9 output for the given guilds at `now`."""
+    reads = Reads(pipeline.db, pipeline)
     out = []
     for guild in sorted(set(guilds)):
         st = await pipeline.state(guild)
@@ -93,7 +99,7 @@ async def state_json(
         entry: dict[str, Any] = {"guild": guild, "pairs": pairs, "members": members}
         challenges = []
         for ch in sorted(st.challenges.values(), key=lambda c: c.id):
-            progress = await pipeline.progress(ch, now)
+            progress = await reads.progress(ch, now)
             challenges.append(
                 {
                     "id": ch.id,
@@ -114,14 +120,14 @@ async def run_replay(path: Path, now: datetime, db_path: str) -> dict[str, Any]:
     db = await Database.open(db_path)
     try:
         pipeline = TrackingPipeline(db)
+        services = Services.create(db, pipeline, Reads(db, pipeline))
         try:
-            await apply_events(pipeline, events)
-            guilds = set(await pipeline.guild_repo.guild_ids())
+            await apply_events(pipeline, events, services)
+            guilds = set(await services.settings.guild_ids())
             guilds |= {event_guild(e) for e in events}
             for guild in sorted(guilds):
-                st = await pipeline.state(guild)
-                for ch in list(st.challenges.values()):
-                    await pipeline.close_challenge(ch, now)
+                for ch in await services.challenges.all(guild):
+                    await services.challenges.close(ch, now)
             return await state_json(pipeline, guilds, now)
         finally:
             await pipeline.close()

@@ -35,18 +35,14 @@ def guild_of(interaction: discord.Interaction) -> int:
 
 
 async def guild_config(bot: KindlingBot, guild: int) -> GuildConfig:
-    return GuildConfig.from_dict(await bot.pipeline.guild_repo.get_config(guild))
-
-
-async def save_guild_config(bot: KindlingBot, guild: int, config: GuildConfig) -> None:
-    await bot.pipeline.save_config(guild, config.model_dump())
+    return await bot.services.settings.config(guild)
 
 
 async def is_moderator(interaction: discord.Interaction) -> bool:
     bot = kbot(interaction)
     guild = guild_of(interaction)
     config = await guild_config(bot, guild)
-    return bot.is_moderator(interaction.user, config.model_dump())
+    return bot.is_moderator(interaction.user, config.moderator_role)
 
 
 def moderator_only() -> Callable[[T], T]:

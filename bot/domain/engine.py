@@ -9,9 +9,11 @@ pipeline persists batches. Nothing here does I/O or reads the clock.
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from bot.domain.badges import (
     CONNECTOR_THRESHOLDS,
@@ -65,17 +67,125 @@ class StoredMessage(NamedTuple):
     ts: datetime
 
 
+# -- rows in their stored form (plain tuples to the database driver) -------------------------
+# times are epoch microseconds, days ISO dates in the guild's zone
+
+
+class MessageRow(NamedTuple):
+    guild: int
+    message: int
+    channel: int
+    author: int
+    ts_us: int
+    norm: str
+
+
+class InteractionRow(NamedTuple):
+    guild: int
+    source: str
+    actor: int
+    target: int
+    kind: str
+    ts_us: int
+    day: str
+    channel: int | None
+    points: int
+    flags: int
+
+
+class LedgerRow(NamedTuple):
+    guild: int
+    user: int
+    delta: int
+    reason: str
+    source: str
+    ts_us: int
+    day: str
+    partner: int | None
+    capped: int
+
+
+class PairDayRow(NamedTuple):
+    guild: int
+    a: int
+    b: int
+    day: str
+    ts_us: int
+
+
+class BadgeRow(NamedTuple):
+    guild: int
+    user: int
+    badge: str
+    at_us: int
+
+
+# -- what the store hands back to rebuild a guild's state (see GuildState.restore) ---------
+
+
+class StoredInteraction(NamedTuple):
+    source: str
+    actor: int
+    target: int
+    kind: str
+    ts: datetime
+    day: date
+    flags: int
+
+
+class CappedAward(NamedTuple):
+    """A ledger row that counted against the daily caps (rule 5)."""
+
+    user: int
+    partner: int
+    day: date
+    delta: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayCounters:
+    """The stored facts of some local days, from which their rule counters are rebuilt."""
+
+    interactions: list[StoredInteraction]
+    qualified: list[tuple[int, int, date]]
+    capped: list[CappedAward]
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSnapshot:
+    """Everything stored about a guild that its rule state is rebuilt from."""
+
+    members: dict[int, MemberInfo]
+    reputation: dict[int, int]
+    active: set[int]
+    streaks: dict[tuple[int, int], StreakRun]
+    partner_pairs: list[tuple[int, int]]
+    badges: list[tuple[int, str]]
+    newest: datetime | None  # the newest stored interaction, None when nothing is stored
+    recent_messages: list[tuple[int, datetime, str]]  # (author, ts, norm), oldest first
+
+
+def memory_window_start(newest: datetime, zone: ZoneInfo) -> date:
+    """The first local day whose counters are kept in memory, given the newest event."""
+    return local_day(newest, zone) - timedelta(days=DAYS_IN_MEMORY - 1)
+
+
+def direction_bit(a: int, actor: int) -> int:
+    """Which way an interaction of pair (a, b) went: 1 when a acted, 2 when b did."""
+    return 1 if actor == a else 2
+
+
 @dataclass(slots=True)
 class Batch:
     """Rows produced since the last flush. Streaks and members are coalesced by key."""
 
-    messages: list[tuple[Any, ...]] = field(default_factory=list)
-    interactions: list[tuple[Any, ...]] = field(default_factory=list)
-    ledger: list[tuple[Any, ...]] = field(default_factory=list)
-    pair_days: list[tuple[Any, ...]] = field(default_factory=list)
+    messages: list[MessageRow] = field(default_factory=list)
+    interactions: list[InteractionRow] = field(default_factory=list)
+    ledger: list[LedgerRow] = field(default_factory=list)
+    pair_days: list[PairDayRow] = field(default_factory=list)
     streaks: dict[tuple[int, int, int], StreakRun] = field(default_factory=dict)
     reputation: dict[tuple[int, int], int] = field(default_factory=dict)
-    badges: list[tuple[Any, ...]] = field(default_factory=list)
+    badges: list[BadgeRow] = field(default_factory=list)
     members: dict[tuple[int, int], MemberInfo] = field(default_factory=dict)
     recompute: set[tuple[int, int, int]] = field(default_factory=set)
     active: set[tuple[int, int]] = field(default_factory=set)
@@ -152,6 +262,13 @@ class GuildState:
         self._last_at: datetime | None = None
         self._last_us = 0
 
+    def set_channels(self, allow: Iterable[int] | None, deny: Iterable[int] | None) -> None:
+        """The tracked channels: an allow-list (None or empty: every text channel) and a
+        deny-list."""
+        allowed = {int(c) for c in allow} if allow else None
+        self.channel_allow = allowed or None
+        self.channel_deny = {int(c) for c in deny or ()}
+
     def tracks(self, channel: int, parent: int | None = None) -> bool:
         """A deny-list always wins; an allow-list (if any) must name the channel or its parent."""
         if channel in self.channel_deny or (parent is not None and parent in self.channel_deny):
@@ -187,6 +304,71 @@ class GuildState:
     def counts(self, user: int) -> bool:
         info = self.members.get(user)
         return info is None or info.counts
+
+    # -- rebuilding after a restart --------------------------------------------------------
+    @classmethod
+    def restore(
+        cls,
+        guild: int,
+        settings: GuildSettings,
+        snapshot: GuildSnapshot,
+        recent: DayCounters | None,
+    ) -> GuildState:
+        """A guild's rule state rebuilt from what the store holds: members, streaks,
+        partners, badges, and the counters of the last DAYS_IN_MEMORY local days (`recent`,
+        the stored facts from `memory_window_start(snapshot.newest, zone)` on)."""
+        st = cls(guild, settings)
+        st.members.update(snapshot.members)
+        st.reputation.update(snapshot.reputation)
+        st.participants_seen |= snapshot.active
+        st.streaks.update(snapshot.streaks)
+        for a, b in snapshot.partner_pairs:
+            st.partners[a].add(b)
+            st.partners[b].add(a)
+        for user, badge in snapshot.badges:
+            st.badges[user].add(badge)
+        if snapshot.newest is None or recent is None:
+            st.window_start = date.min  # nothing stored: every day is complete in memory
+            return st
+        st.window_start = memory_window_start(snapshot.newest, settings.zone)
+        st.latest_day = st.restore_counters(recent)
+        for author, ts, norm in snapshot.recent_messages:
+            st.recent_by_author[author].append((ts, norm))
+        return st
+
+    def restore_counters(self, facts: DayCounters) -> date | None:
+        """Rebuild the rule counters of some local days from their stored interactions,
+        qualifying days and capped ledger rows; returns the newest day seen. The flags the
+        engine stored with each interaction say which rules it passed."""
+        newest: date | None = None
+        for row in facts.interactions:
+            source, actor, target, kind, ts, day, flags = row
+            newest = day if newest is None or day > newest else newest
+            if kind in ("reaction", "kudos"):
+                self.seen_keys.add((source, actor, target, kind))
+            if flags & FLAG_COOLDOWN_PASSED:
+                known = self.cooldown.get((actor, target))
+                if known is None or ts > known:
+                    self.cooldown[(actor, target)] = ts
+            if flags & FLAG_UNIT_USED:
+                earner, partner = earner_of(kind, actor, target)
+                self.allowance[(earner, partner, day)] += 1
+            if kind == "kudos":
+                self.kudos_given[(actor, day)] += 1
+                self.kudos_pairs.add((actor, target, day))
+            if flags & FLAG_STREAK:
+                a, b = pair_key(actor, target)
+                self.directions[(a, b, day)] |= direction_bit(a, actor)
+        self.qualified.update(facts.qualified)
+        for user, partner, day, delta in facts.capped:
+            self.pair_cap[(user, partner, day)] += delta
+            self.member_cap[(user, day)] += delta
+        return newest
+
+    def restore_day(self, day: date, facts: DayCounters) -> None:
+        """Bring one older local day's counters into memory (a late or re-applied event)."""
+        self.restore_counters(facts)
+        self.loaded_days.add(day)
 
     # -- housekeeping --------------------------------------------------------------------
     def needs_day(self, day: date) -> bool:
@@ -249,7 +431,7 @@ class GuildState:
         if points <= 0:
             return 0
         out.ledger.append(
-            (
+            LedgerRow(
                 self.guild,
                 earner,
                 points,
@@ -281,7 +463,7 @@ class GuildState:
         if badge in held:
             return False
         held.add(badge)
-        out.badges.append((self.guild, user, badge, self._us(at)))
+        out.badges.append(BadgeRow(self.guild, user, badge, self._us(at)))
         self.new_badges.append(BadgeAward(self.guild, user, badge, at))
         return True
 
@@ -348,7 +530,7 @@ class GuildState:
         if eligible:
             flags |= FLAG_STREAK
         out.interactions.append(
-            (
+            InteractionRow(
                 self.guild,
                 source,
                 actor,
@@ -377,13 +559,13 @@ class GuildState:
         a, b = pair_key(actor, target)
         if (a, b, day) in self.qualified:
             return
-        bit = 1 if actor == a else 2
+        bit = direction_bit(a, actor)
         flags = self.directions[(a, b, day)] | bit
         self.directions[(a, b, day)] = flags
         if self.settings.streak_mode == "mutual" and flags != 3:
             return
         self.qualified.add((a, b, day))
-        out.pair_days.append((self.guild, a, b, self._iso(day), self._us(at)))
+        out.pair_days.append(PairDayRow(self.guild, a, b, self._iso(day), self._us(at)))
         run = self.streaks.get((a, b))
         if run is None:
             run = StreakRun()
@@ -421,7 +603,9 @@ class GuildState:
         """A moderator's reputation adjustment: exempt from every rule; returns the new total."""
         day = local_day(at, self.settings.zone)
         out.ledger.append(
-            (self.guild, user, delta, "adjust", source, self._us(at), self._iso(day), None, 0)
+            LedgerRow(
+                self.guild, user, delta, "adjust", source, self._us(at), self._iso(day), None, 0
+            )
         )
         before = self.reputation[user]
         total = before + delta
@@ -430,13 +614,13 @@ class GuildState:
         self._rep_crossed(out, user, before, total, at)
         return total
 
-    def restore_days(self, out: Batch, a: int, b: int, days: list[date], at: datetime) -> None:
+    def fill_days(self, out: Batch, a: int, b: int, days: list[date], at: datetime) -> None:
         """Mark days as qualifying for a pair (a moderator restoring a streak); no points."""
         a, b = pair_key(a, b)
         for day in days:
             if (a, b, day) not in self.qualified:
                 self.qualified.add((a, b, day))
-                out.pair_days.append((self.guild, a, b, self._iso(day), self._us(at)))
+                out.pair_days.append(PairDayRow(self.guild, a, b, self._iso(day), self._us(at)))
         out.recompute.add((self.guild, a, b))
 
     def forget_member(self, user: int) -> None:
@@ -469,7 +653,9 @@ class GuildState:
         out.count += 1
         self.messages[msg.id] = StoredMessage(msg.author, msg.ts)
         norm = normalise_content(msg.content)
-        out.messages.append((self.guild, msg.id, msg.channel, msg.author, self._us(msg.ts), norm))
+        out.messages.append(
+            MessageRow(self.guild, msg.id, msg.channel, msg.author, self._us(msg.ts), norm)
+        )
         if msg.author_bot:
             self.member(msg.author).bot = True
         if msg.reply_author is not None and msg.reply_author_bot:

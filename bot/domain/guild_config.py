@@ -26,11 +26,8 @@ class GuildConfig(BaseModel):
     leaderboard_hour: int = Field(default=12, ge=0, le=23)
     leaderboard_board: Literal["streaks", "best", "reputation", "weekly", "challenge"] = "weekly"
     leaderboard_enabled: bool = True
-    leaderboard_message: int | None = None
     channel_allow: list[int] | None = None
     channel_deny: list[int] = Field(default_factory=list)
-    last_reminder_day: str | None = None
-    last_board_day: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GuildConfig:

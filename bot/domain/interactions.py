@@ -82,6 +82,15 @@ class MemberRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CursorRecord:
+    """Backfill read a channel up to `message` (nothing to apply; the cursor moves)."""
+
+    guild: int
+    channel: int
+    message: int
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteRecord:
     guild: int
     channel: int

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from bot.domain.challenges import Challenge, Progress
 from bot.domain.guild_config import WEEKDAYS, GuildConfig
 from bot.reads import BoardPage, Reads
-from bot.storage.stats import StatsRepository
-from bot.tracking.pipeline import TrackingPipeline
+from bot.services import Services
+from bot.services.schedule import JobState
 
 log = logging.getLogger(__name__)
 
+NEVER_SERVED = JobState()
 SLOT_MINUTES = 15
 MESSAGE_LIMIT = 1900  # under Discord's 2,000 characters, with room for a header
 # mentions, emoji and a relative timestamp: a generous fixed estimate of one digest line
@@ -133,14 +134,12 @@ class DueGuild:
 class Jobs:
     def __init__(
         self,
-        pipeline: TrackingPipeline,
-        stats: StatsRepository,
+        services: Services,
         reads: Reads,
         poster: Poster,
         dm_interval: float = 0.25,
     ) -> None:
-        self.pipeline = pipeline
-        self.stats = stats
+        self.services = services
         self.reads = reads
         self.poster = poster
         self.dm_interval = dm_interval
@@ -152,8 +151,9 @@ class Jobs:
         done = {"reminders": 0, "boards": 0}
         reminders: list[DueGuild] = []
         boards: list[DueGuild] = []
+        served = await self.services.schedule.all()
         for index, (guild, settings, raw) in enumerate(
-            await self.pipeline.guild_repo.all_configs()
+            await self.services.settings.all_configs()
         ):
             if index and index % 1000 == 0:
                 await asyncio.sleep(0)  # keep the event loop responsive in a large slot
@@ -163,12 +163,12 @@ class Jobs:
                 log.exception("guild %s has unreadable settings; skipped this slot", guild)
                 continue
             config, local, today = due.config, due.local, due.today.isoformat()
+            jobs = served.get(guild, NEVER_SERVED)
             if (
                 config.reminders_enabled
                 and slot_matches(local, config.reminder_hour)
-                and raw.get("last_reminder_day") != today
+                and jobs.last_reminder_day != today
             ):
-                raw["last_reminder_day"] = today
                 reminders.append(due)
             day_ok = (
                 config.leaderboard_day == "daily"
@@ -179,13 +179,13 @@ class Jobs:
                 and config.leaderboard_channel is not None
                 and day_ok
                 and slot_matches(local, config.leaderboard_hour)
-                and raw.get("last_board_day") != today
+                and jobs.last_board_day != today
             ):
-                raw["last_board_day"] = today
                 boards.append(due)
-        marked = {d.guild: d.raw for d in (*reminders, *boards)}
-        if marked:
-            await self.pipeline.guild_repo.save_configs(list(marked.items()))
+        await self.services.schedule.mark_served(
+            [(d.guild, d.today.isoformat()) for d in reminders],
+            [(d.guild, d.today.isoformat()) for d in boards],
+        )
         for start in range(0, len(reminders), GUILD_BATCH):
             chunk = reminders[start : start + GUILD_BATCH]
             try:
@@ -202,25 +202,19 @@ class Jobs:
                 log.exception("leaderboard post failed for guild %s", due.guild)
         return done
 
-    async def _mark(self, guild: int, key: str, value: Any) -> None:
-        raw = await self.pipeline.guild_repo.get_config(guild)
-        raw[key] = value
-        await self.pipeline.guild_repo.save_config(guild, raw)
-
     # -- reminders ------------------------------------------------------------------------
     async def remind_guild(self, guild: int, config: GuildConfig, now: datetime) -> int:
         """Remind one guild now; returns the number of pairs reminded."""
-        settings = await self.pipeline.settings(guild)
+        settings = await self.services.settings.settings(guild)
         due = DueGuild.build(guild, settings.to_json_dict(), config.model_dump(), now)
         return await self.remind_guilds([due], now)
 
     async def remind_guilds(self, due: Sequence[DueGuild], now: datetime) -> int:
         """Post the digests and send the DMs of several guilds: two queries for all of them."""
-        await self.pipeline.flush()
-        pairs_by_guild = await self.stats.at_risk_pairs(
+        pairs_by_guild = await self.reads.at_risk_pairs(
             [(d.guild, d.today, d.max_freezes, d.config.reminder_min_streak) for d in due]
         )
-        prefs = await self.stats.reminder_prefs(sorted(pairs_by_guild))
+        prefs = await self.reads.reminder_prefs(sorted(pairs_by_guild))
         reminded = 0
         for d in due:
             pairs = pairs_by_guild.get(d.guild)
@@ -291,39 +285,38 @@ class Jobs:
             return None
         challenge = None
         if config.leaderboard_board == "challenge":
-            state = await self.pipeline.state(guild)
-            live = [c for c in state.challenges.values() if c.state_at(now) == "active"]
+            live = [
+                c for c in await self.services.challenges.all(guild) if c.state_at(now) == "active"
+            ]
             challenge = live[0] if live else None
         page = await self.reads.board(
             guild, config.leaderboard_board, 0, now, challenge, public_only=True
         )
-        message = await self.poster.post_board(
-            guild, config.leaderboard_channel, page, config.leaderboard_message
-        )
-        if message is not None and message != config.leaderboard_message:
-            await self._mark(guild, "leaderboard_message", message)
+        known = (await self.services.schedule.get(guild)).leaderboard_message
+        message = await self.poster.post_board(guild, config.leaderboard_channel, page, known)
+        if message is not None and message != known:
+            await self.services.schedule.set_board_message(guild, message)
         return message
 
     # -- challenges -----------------------------------------------------------------------
     async def run_challenges(self, now: datetime) -> list[tuple[int, int, str]]:
         """Announce starts and close ends that are due; a missed end is executed once."""
         handled = []
-        for guild, challenge_id, phase in await self.pipeline.challenge_repo.due(now):
+        challenges = self.services.challenges
+        for guild, challenge_id, phase in await challenges.due(now):
             try:
-                state = await self.pipeline.state(guild)
-                ch = state.challenges.get(challenge_id)
+                ch = await challenges.get(guild, challenge_id)
                 if ch is None:
                     continue
-                raw = await self.pipeline.guild_repo.get_config(guild)
-                channel = GuildConfig.from_dict(raw).announcement_channel
+                channel = (await self.services.settings.config(guild)).announcement_channel
                 if phase == "start":
-                    await self.pipeline.challenge_repo.mark_announced(guild, challenge_id)
+                    await challenges.mark_announced(guild, challenge_id)
                     if channel is not None:
                         await self.poster.announce_challenge(
                             guild, channel, ch, "start", None, None
                         )
                 else:
-                    result = await self.pipeline.close_challenge(ch, now)
+                    result = await challenges.close(ch, now)
                     if result is not None and channel is not None:
                         board = await self.reads.board(
                             guild, "challenge", 0, now, ch, public_only=True
@@ -342,5 +335,4 @@ class Jobs:
 
     # -- retention ------------------------------------------------------------------------
     async def prune(self, now: datetime, retention_days: int) -> int:
-        await self.pipeline.flush()
-        return await self.stats.prune_interactions(now - timedelta(days=retention_days))
+        return await self.services.privacy.prune(now, retention_days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -53,11 +54,20 @@ def split_statements(script: str) -> list[str]:
 
 
 class Database:
-    """One aiosqlite connection in autocommit mode; transactions are explicit."""
+    """One aiosqlite connection in autocommit mode; transactions are explicit.
+
+    The connection is shared by every coroutine, so a transaction belongs to the task that
+    opened it: while it is open, a write from another task waits for it to end instead of
+    silently joining it (and being rolled back with it). A transaction opened inside one the
+    task already holds joins the outer one, so a unit of work can call repositories that
+    open their own.
+    """
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
+        self._write_lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -102,25 +112,48 @@ class Database:
             await self.conn.execute(f"PRAGMA user_version = {int(pending[-1][0])}")
         return pending[-1][0]
 
+    @property
+    def in_transaction(self) -> bool:
+        """Does the current task hold the open transaction?"""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        if self.in_transaction:
+            yield  # joins the transaction this task already holds
+            return
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
+            try:
+                yield
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """A single write outside a transaction waits for another task's to end."""
+        if self.in_transaction:
             yield
-        except BaseException:
-            await self.conn.execute("ROLLBACK")
-            raise
-        else:
-            await self.conn.execute("COMMIT")
+            return
+        async with self._write_lock:
+            yield
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = await self.conn.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
+        async with self._writing():
+            cursor = await self.conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
         return count
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self.conn.executemany(sql, rows)
+        async with self._writing():
+            await self.conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         cursor = await self.conn.execute(sql, params)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.challenges import WindowInteraction
 from bot.domain.engine import (
-    DAYS_IN_MEMORY,
-    FLAG_COOLDOWN_PASSED,
     FLAG_STREAK,
-    FLAG_UNIT_USED,
     Batch,
-    GuildState,
+    CappedAward,
+    DayCounters,
+    GuildSnapshot,
     MemberInfo,
+    StoredInteraction,
     StoredMessage,
 )
 from bot.domain.points import DUPLICATE_WINDOW_SECONDS
-from bot.domain.streaks import StreakRun, local_day, pair_key
+from bot.domain.streaks import StreakRun, run_days
 from bot.storage.database import Database, from_us, to_us
 
 _INSERT_MESSAGE = (
@@ -118,10 +120,10 @@ class TrackingStore:
         self.db = db
 
     @staticmethod
-    def batch_rows(batch: Batch) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    def batch_rows(batch: Batch) -> list[tuple[str, Sequence[tuple[Any, ...]]]]:
         """The (statement, rows) pairs that persist a batch, in write order."""
         touched = [(g, u) for g, u in batch.active if (g, u) not in batch.reputation]
-        plan: list[tuple[str, list[tuple[Any, ...]]]] = [
+        plan: list[tuple[str, Sequence[tuple[Any, ...]]]] = [
             (
                 _UPSERT_MEMBER,
                 [
@@ -153,14 +155,23 @@ class TrackingStore:
         ]
         return [(sql, rows) for sql, rows in plan if rows]
 
-    async def write_batch(self, batch: Batch) -> int:
-        """Persist a batch atomically; returns the number of rows written."""
+    async def write_batch(
+        self, batch: Batch, max_freezes: Callable[[int], int] = lambda _guild: 2
+    ) -> tuple[int, dict[tuple[int, int, int], StreakRun]]:
+        """Persist a batch atomically, with the streaks of pairs that gained an older day
+        recomputed from all their stored days in the same transaction (so a crash never
+        leaves a stale streak); returns the rows written and the recomputed streaks."""
         plan = self.batch_rows(batch)
         conn = self.db.conn
+        recomputed: dict[tuple[int, int, int], StreakRun] = {}
         async with self.db.transaction():
             for sql, rows in plan:
                 await conn.executemany(sql, rows)
-        return sum(len(rows) for _, rows in plan)
+            for guild, a, b in sorted(batch.recompute):
+                run = run_days(await self.pair_days_of(guild, a, b), max_freezes(guild))
+                await self.save_streak(guild, a, b, run)
+                recomputed[(guild, a, b)] = run
+        return sum(len(rows) for _, rows in plan) + len(recomputed), recomputed
 
     async def cursors(self, guild: int) -> dict[int, int]:
         """Last message id seen per channel (for history backfill)."""
@@ -217,17 +228,19 @@ class TrackingStore:
         )
         return row is not None
 
-    async def load_state(self, state: GuildState) -> None:
-        """Fill a fresh GuildState from the database: members, streaks, badges and the
-        counters of the last few local days, rebuilt from stored interactions and ledger."""
-        g = state.guild
+    async def fetch_snapshot(self, guild: int) -> GuildSnapshot:
+        """What a guild's rule state is rebuilt from (GuildState.restore)."""
+        g = guild
+        members: dict[int, MemberInfo] = {}
+        reputation: dict[int, int] = {}
+        active: set[int] = set()
         for row in await self.db.fetchall(
             "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, active "
             "FROM members WHERE guild_id = ?",
             (g,),
         ):
             user = int(row[0])
-            state.members[user] = MemberInfo(
+            members[user] = MemberInfo(
                 bool(row[1]),
                 from_us(row[2]) if row[2] is not None else None,
                 bool(row[4]),
@@ -235,58 +248,54 @@ class TrackingStore:
                 bool(row[3]),
             )
             if row[6]:
-                state.reputation[user] = int(row[6])
+                reputation[user] = int(row[6])
             if row[7]:
-                state.participants_seen.add(user)
-        for row in await self.db.fetchall(
-            "SELECT a, b, current, best, freezes, last_day, run_start FROM pair_streaks "
-            "WHERE guild_id = ?",
-            (g,),
-        ):
-            state.streaks[(int(row[0]), int(row[1]))] = StreakRun(
-                int(row[2]),
-                int(row[3]),
-                int(row[4]),
-                _iso_day(row[5]) if row[5] else None,
-                _iso_day(row[6]) if row[6] else None,
+                active.add(user)
+        streaks = {
+            (r.a, r.b): r.run
+            for r in (
+                streak_from_row(g, row)
+                for row in await self.db.fetchall(
+                    f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ?",  # noqa: S608
+                    (g,),
+                )
             )
-        for row in await self.db.fetchall(
-            "SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)
-        ):
-            a, b = int(row[0]), int(row[1])
-            state.partners[a].add(b)
-            state.partners[b].add(a)
-        for row in await self.db.fetchall(
-            "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)
-        ):
-            state.badges[int(row[0])].add(str(row[1]))
+        }
+        partner_pairs = [
+            (int(r[0]), int(r[1]))
+            for r in await self.db.fetchall(
+                "SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)
+            )
+        ]
+        badges = [
+            (int(r[0]), str(r[1]))
+            for r in await self.db.fetchall(
+                "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)
+            )
+        ]
         latest = await self.db.fetchone("SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,))
-        if latest is None or latest[0] is None:
-            state.window_start = date.min  # nothing stored: every day is complete in memory
-            return
-        newest = from_us(latest[0])
-        zone = state.settings.zone
-        first = local_day(newest, zone) - timedelta(days=DAYS_IN_MEMORY - 1)
-        state.window_start = first
-        state.latest_day = await self._load_days(state, first, None)
-        recent_since = to_us(newest - timedelta(seconds=DUPLICATE_WINDOW_SECONDS + 1))
-        for row in await self.db.fetchall(
-            "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? ORDER BY ts",
-            (g, recent_since),
-        ):
-            state.recent_by_author[int(row[0])].append((from_us(row[1]), str(row[2])))
+        newest = from_us(latest[0]) if latest is not None and latest[0] is not None else None
+        recent: list[tuple[int, datetime, str]] = []
+        if newest is not None:
+            since = to_us(newest - timedelta(seconds=DUPLICATE_WINDOW_SECONDS + 1))
+            recent = [
+                (int(r[0]), from_us(r[1]), str(r[2]))
+                for r in await self.db.fetchall(
+                    "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? "
+                    "ORDER BY ts",
+                    (g, since),
+                )
+            ]
+        return GuildSnapshot(
+            members, reputation, active, streaks, partner_pairs, badges, newest, recent
+        )
 
-    async def load_day(self, state: GuildState, day: date) -> None:
-        """Bring one older local day's counters into memory (a late or re-applied event)."""
-        await self._load_days(state, day, day)
-        state.loaded_days.add(day)
-
-    async def _load_days(self, state: GuildState, first: date, last: date | None) -> date | None:
-        """Rebuild the rule counters of local days first..last (open-ended when last is None)
-        from stored interactions, qualifying days and capped ledger rows; returns the newest
-        day seen."""
-        g = state.guild
-        zone = state.settings.zone
+    async def fetch_days(
+        self, guild: int, zone: ZoneInfo, first: date, last: date | None
+    ) -> DayCounters:
+        """The stored facts of local days first..last (open-ended when last is None):
+        interactions, qualifying days and capped ledger rows."""
+        g = guild
         # a day's rows lie within a day either side of its local midnight, whatever the zone
         ts_from = to_us(datetime.combine(first, time.min, tzinfo=zone) - timedelta(days=1))
         ts_to = (
@@ -295,47 +304,35 @@ class TrackingStore:
             else 2**62
         )
         lo, hi = first.isoformat(), (last.isoformat() if last is not None else "9999-12-31")
-        newest: date | None = None
-        for row in await self.db.fetchall(
-            "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
-            "WHERE guild_id = ? AND ts >= ? AND ts < ? AND day >= ? AND day <= ? ORDER BY ts",
-            (g, ts_from, ts_to, lo, hi),
-        ):
-            source, actor, target, kind = str(row[0]), int(row[1]), int(row[2]), str(row[3])
-            ts, day, flags = from_us(row[4]), _iso_day(row[5]), int(row[6])
-            newest = day if newest is None or day > newest else newest
-            if kind in ("reaction", "kudos"):
-                state.seen_keys.add((source, actor, target, kind))
-            if flags & FLAG_COOLDOWN_PASSED:
-                known = state.cooldown.get((actor, target))
-                if known is None or ts > known:
-                    state.cooldown[(actor, target)] = ts
-            if flags & FLAG_UNIT_USED:
-                earner, partner = (
-                    (actor, target) if kind in ("reply", "mention") else (target, actor)
-                )
-                state.allowance[(earner, partner, day)] += 1
-            if kind == "kudos":
-                state.kudos_given[(actor, day)] += 1
-                state.kudos_pairs.add((actor, target, day))
-            if flags & FLAG_STREAK:
-                a, b = pair_key(actor, target)
-                state.directions[(a, b, day)] |= 1 if actor == a else 2
-        for row in await self.db.fetchall(
-            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ? "
-            "AND day >= ? AND day <= ?",
-            (g, ts_from, ts_to, lo, hi),
-        ):
-            state.qualified.add((int(row[0]), int(row[1]), _iso_day(row[2])))
-        for row in await self.db.fetchall(
-            "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? AND ts >= ? "
-            "AND ts < ? AND day >= ? AND day <= ? AND capped = 1",
-            (g, ts_from, ts_to, lo, hi),
-        ):
-            user, partner, day, delta = int(row[0]), int(row[1]), _iso_day(row[2]), int(row[3])
-            state.pair_cap[(user, partner, day)] += delta
-            state.member_cap[(user, day)] += delta
-        return newest
+        window = (g, ts_from, ts_to, lo, hi)
+        interactions = [
+            StoredInteraction(
+                str(r[0]), int(r[1]), int(r[2]), str(r[3]), from_us(r[4]), _iso_day(r[5]),
+                int(r[6]),
+            )
+            for r in await self.db.fetchall(
+                "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
+                "WHERE guild_id = ? AND ts >= ? AND ts < ? AND day >= ? AND day <= ? ORDER BY ts",
+                window,
+            )
+        ]
+        qualified = [
+            (int(r[0]), int(r[1]), _iso_day(r[2]))
+            for r in await self.db.fetchall(
+                "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ? "
+                "AND day >= ? AND day <= ?",
+                window,
+            )
+        ]
+        capped = [
+            CappedAward(int(r[0]), int(r[1]), _iso_day(r[2]), int(r[3]))
+            for r in await self.db.fetchall(
+                "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "
+                "AND ts >= ? AND ts < ? AND day >= ? AND day <= ? AND capped = 1",
+                window,
+            )
+        ]
+        return DayCounters(interactions, qualified, capped)
 
     # -- read models --------------------------------------------------------------------
     async def all_pair_streaks(self, guild: int) -> list[PairStreakRow]:

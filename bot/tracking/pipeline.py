@@ -1,9 +1,18 @@
-"""The one tracking pipeline: every source feeds records here.
+"""The one tracking pipeline: every source feeds records here, and nothing else writes rule state.
 
 Records are applied to the in-memory rule state at once (so the next record sees their
 effect) and their rows are written behind, in batches, each batch one transaction: when
 `max_batch` records are pending, every `flush_interval` seconds, and on close. Idempotent by
 key: a message id, reaction key or kudos key seen before changes nothing.
+
+Three entry points:
+- `submit(record)` ingests one record (message, reaction, kudos, member, delete, cursor);
+- `flush()` writes what is pending and returns when it is committed;
+- `locked(guild)` is the one way for a service to change rule state: under the single-writer
+  lock, after pending rows are written, it yields a `Change` (the live state and a batch of
+  its own) inside one database transaction, in which the service also writes its
+  repositories and its audit row. On success the batch is committed with them; on failure
+  everything is rolled back and the guild's state reloaded from the store.
 """
 
 from __future__ import annotations
@@ -11,27 +20,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, overload
 
-from bot.domain.badges import challenge_badge
-from bot.domain.challenges import Challenge, Progress, evaluate_progress
-from bot.domain.engine import BadgeAward, Batch, GuildState, KudosOutcome
+from bot.domain.engine import BadgeAward, Batch, GuildState, KudosOutcome, memory_window_start
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.interactions import (
+    CursorRecord,
     DeleteRecord,
     KudosRecord,
     MemberRecord,
     MessageRecord,
     ReactionRecord,
 )
-from bot.domain.streaks import local_day, run_days
-from bot.storage.badges import BadgeRepository
+from bot.domain.streaks import local_day
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
 from bot.storage.guilds import GuildRepository
-from bot.storage.stats import StatsRepository
 from bot.storage.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,8 @@ log = logging.getLogger(__name__)
 MESSAGE_CACHE_LIMIT = 300_000
 
 BadgeListener = Callable[[list[BadgeAward]], Any]
+ChangeListener = Callable[[int], None]
+Record = MessageRecord | ReactionRecord | KudosRecord | MemberRecord | DeleteRecord | CursorRecord
 
 
 def _merge(older: Batch, newer: Batch) -> Batch:
@@ -59,14 +68,20 @@ def _merge(older: Batch, newer: Batch) -> Batch:
     return older
 
 
+@dataclass(slots=True)
+class Change:
+    """A service's unit of work on one guild (see `TrackingPipeline.locked`)."""
+
+    state: GuildState
+    batch: Batch = field(default_factory=Batch)
+
+
 class TrackingPipeline:
     def __init__(self, db: Database, *, flush_interval: float = 1.0, max_batch: int = 5000) -> None:
         self.db = db
         self.store = TrackingStore(db)
-        self.guild_repo = GuildRepository(db)
-        self.challenge_repo = ChallengeRepository(db)
-        self.stats = StatsRepository(db)
-        self.badges = BadgeRepository(db)
+        self._guilds = GuildRepository(db)
+        self._challenges = ChallengeRepository(db)
         self.flush_interval = flush_interval
         self.max_batch = max_batch
         self.states: dict[int, GuildState] = {}
@@ -78,8 +93,8 @@ class TrackingPipeline:
         self._task: asyncio.Task[None] | None = None
         self._writing: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._close_lock = asyncio.Lock()
         self._badge_listeners: list[BadgeListener] = []
+        self._change_listeners: list[ChangeListener] = []
         self.rows_written = 0
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -105,16 +120,22 @@ class TrackingPipeline:
                 log.exception("flushing tracked interactions failed; will retry")
 
     def add_badge_listener(self, listener: BadgeListener) -> None:
+        """Called with the badges awarded by each committed write."""
         self._badge_listeners.append(listener)
 
     def remove_badge_listener(self, listener: BadgeListener) -> None:
         if listener in self._badge_listeners:
             self._badge_listeners.remove(listener)
 
+    def add_change_listener(self, listener: ChangeListener) -> None:
+        """Called with the guild after each committed `locked` change (read caches)."""
+        self._change_listeners.append(listener)
+
     # -- state ----------------------------------------------------------------------------
     async def state(self, guild: int) -> GuildState:
         """The guild's rule state, loaded from the database once (concurrent callers wait
-        for the same load, so no update is ever applied to a state that is then replaced)."""
+        for the same load, so no update is ever applied to a state that is then replaced).
+        Services read it; only `submit` and `locked` change it."""
         st = self.states.get(guild)
         if st is not None:
             return st
@@ -122,160 +143,127 @@ class TrackingPipeline:
             st = self.states.get(guild)
             if st is not None:
                 return st
-            await self.guild_repo.ensure(guild)
-            settings = await self.guild_repo.get_settings(guild) or GuildSettings()
-            st = GuildState(guild, settings)
-            config = await self.guild_repo.get_config(guild)
-            allow = config.get("channel_allow")
-            st.channel_allow = {int(c) for c in allow} if allow else None
-            st.channel_deny = {int(c) for c in config.get("channel_deny") or []}
-            await self.store.load_state(st)
-            for ch in await self.challenge_repo.for_guild(guild):
-                st.challenges[ch.id] = ch
-            self._lookup_db[guild] = await self.store.has_data(guild)
+            st = await self._load(guild)
             self.states[guild] = st
             return st
+
+    async def _load(self, guild: int) -> GuildState:
+        await self._guilds.ensure(guild)
+        settings = await self._guilds.get_settings(guild) or GuildSettings()
+        snapshot = await self.store.fetch_snapshot(guild)
+        recent = None
+        if snapshot.newest is not None:
+            first = memory_window_start(snapshot.newest, settings.zone)
+            recent = await self.store.fetch_days(guild, settings.zone, first, None)
+        st = GuildState.restore(guild, settings, snapshot, recent)
+        config = await self._guilds.get_config(guild)
+        st.set_channels(config.get("channel_allow"), config.get("channel_deny"))
+        for ch in await self._challenges.for_guild(guild):
+            st.challenges[ch.id] = ch
+        self._lookup_db[guild] = await self.store.has_data(guild)
+        return st
 
     async def settings(self, guild: int) -> GuildSettings:
         """A guild's settings without loading its whole rule state (cheap for reads)."""
         st = self.states.get(guild)
         if st is not None:
             return st.settings
-        return await self.guild_repo.get_settings(guild) or GuildSettings()
+        return await self._guilds.get_settings(guild) or GuildSettings()
 
-    async def update_settings(self, guild: int, changes: dict[str, Any]) -> GuildSettings:
-        """Change only the given settings (InvalidSetting on a bad name or value)."""
+    @contextlib.asynccontextmanager
+    async def locked(self, guild: int) -> AsyncIterator[Change]:
+        """The single-writer lock on rule state, as one unit of work (see the module doc)."""
         async with self._apply_lock:
             st = await self.state(guild)
-            new = st.settings.apply_changes(changes)
-            await self.flush()
-            await self.guild_repo.save_settings(guild, new)
-            st.settings = new
-            return new
-
-    async def save_config(self, guild: int, config: dict[str, Any]) -> None:
-        """Store a guild's configuration; tracked channels take effect at once."""
-        async with self._apply_lock:
-            st = await self.state(guild)
-            await self.guild_repo.save_config(guild, config)
-            allow = config.get("channel_allow")
-            st.channel_allow = {int(c) for c in allow} if allow else None
-            st.channel_deny = {int(c) for c in config.get("channel_deny") or []}
+            await self.flush()  # pending rows first: the store then matches memory
+            change = Change(st)
+            try:
+                async with self.db.transaction():
+                    yield change
+                    _, recomputed = await self.store.write_batch(
+                        change.batch, self._max_freezes
+                    )
+            except BaseException:
+                # memory may be ahead of the store: rebuild this guild from what is committed
+                self.states.pop(guild, None)
+                raise
+            self._apply_recomputed(recomputed)
+            awards = self._drain_badges()
+        for listener in self._change_listeners:
+            listener(guild)
+        await self._deliver(awards)
 
     # -- records --------------------------------------------------------------------------
-    async def submit_message(self, rec: MessageRecord) -> int:
+    @overload
+    async def submit(self, rec: MessageRecord) -> int: ...
+    @overload
+    async def submit(self, rec: ReactionRecord) -> bool: ...
+    @overload
+    async def submit(self, rec: KudosRecord) -> KudosOutcome: ...
+    @overload
+    async def submit(self, rec: MemberRecord | DeleteRecord | CursorRecord) -> None: ...
+
+    async def submit(self, rec: Record) -> int | bool | KudosOutcome | None:
+        """Ingest one record: a message gives the number of interactions it produced, a
+        reaction whether it became one, a kudos its outcome."""
+        if isinstance(rec, CursorRecord):
+            key = (rec.guild, rec.channel)
+            self.batch.cursors[key] = max(rec.message, self.batch.cursors.get(key, 0))
+            return None
+        result: int | bool | KudosOutcome | None
         async with self._apply_lock:
             st = await self.state(rec.guild)
-            if self._lookup_db[rec.guild]:
-                need = [] if rec.id in st.messages else [rec.id]
-                if (
-                    rec.reply_to is not None
-                    and rec.reply_author is None
-                    and rec.reply_to not in st.messages
-                ):
-                    need.append(rec.reply_to)
-                if need:
-                    st.messages.update(await self.store.messages_by_ids(rec.guild, need))
-            await self._ensure_day(st, rec.ts)
-            produced = st.apply_message(self.batch, rec)
-            self._trim_cache(st)
+            if isinstance(rec, MessageRecord):
+                result = await self._message(st, rec)
+            elif isinstance(rec, ReactionRecord):
+                result = await self._reaction(st, rec)
+            elif isinstance(rec, KudosRecord):
+                if self._lookup_db[rec.guild]:
+                    await self._check_key(st, rec.key_source, rec.giver, rec.receiver, "kudos")
+                await self._ensure_day(st, rec.ts)
+                result = st.apply_kudos(self.batch, rec)
+            elif isinstance(rec, MemberRecord):
+                st.apply_member(self.batch, rec.user, rec.bot, rec.joined_at, rec.left)
+                result = None
+            else:
+                # a deleted message: its text is dropped from memory and the store; what it
+                # already earned stays (history is not rewritten)
+                st.forget_text(rec.message)
+                await self.flush()
+                await self.store.forget_message_text(rec.guild, rec.message)
+                return None
         await self._after_apply()
+        return result
+
+    async def _message(self, st: GuildState, rec: MessageRecord) -> int:
+        if self._lookup_db[rec.guild]:
+            need = [] if rec.id in st.messages else [rec.id]
+            if rec.reply_to is not None and rec.reply_author is None and (
+                rec.reply_to not in st.messages
+            ):
+                need.append(rec.reply_to)
+            if need:
+                st.messages.update(await self.store.messages_by_ids(rec.guild, need))
+        await self._ensure_day(st, rec.ts)
+        produced = st.apply_message(self.batch, rec)
+        self._trim_cache(st)
         return produced
 
-    async def submit_reaction(self, rec: ReactionRecord) -> bool:
-        async with self._apply_lock:
-            st = await self.state(rec.guild)
-            if self._lookup_db[rec.guild]:
-                if rec.message_author is None and rec.message not in st.messages:
-                    st.messages.update(await self.store.messages_by_ids(rec.guild, [rec.message]))
-                author = rec.message_author
-                if author is None and rec.message in st.messages:
-                    author = st.messages[rec.message].author
-                if author is not None:
-                    kind = "kudos" if rec.emoji == st.settings.kudos_emoji else "reaction"
-                    await self._check_key(st, str(rec.message), rec.user, author, kind)
-            await self._ensure_day(st, rec.ts)
-            accepted = st.apply_reaction(self.batch, rec)
-        await self._after_apply()
-        return accepted
-
-    async def submit_kudos(self, rec: KudosRecord) -> KudosOutcome:
-        async with self._apply_lock:
-            st = await self.state(rec.guild)
-            if self._lookup_db[rec.guild]:
-                await self._check_key(st, rec.key_source, rec.giver, rec.receiver, "kudos")
-            await self._ensure_day(st, rec.ts)
-            outcome = st.apply_kudos(self.batch, rec)
-        await self._after_apply()
-        return outcome
-
-    async def submit_member(self, rec: MemberRecord) -> None:
-        async with self._apply_lock:
-            st = await self.state(rec.guild)
-            st.apply_member(self.batch, rec.user, rec.bot, rec.joined_at, rec.left)
-        await self._after_apply()
-
-    async def submit_delete(self, rec: DeleteRecord) -> None:
-        """A deleted message: its text is dropped from memory and the store; what it
-        already earned stays (history is not rewritten)."""
-        async with self._apply_lock:
-            st = await self.state(rec.guild)
-            st.forget_text(rec.message)
-            await self.flush()
-            await self.store.forget_message_text(rec.guild, rec.message)
-
-    # -- moderation and privacy ---------------------------------------------------------
-    async def opt_out(self, guild: int, user: int) -> None:
-        async with self._apply_lock:
-            st = await self.state(guild)
-            await self.flush()
-            await self.stats.erase_member(guild, user)
-            st.forget_member(user)
-
-    async def set_flag(self, guild: int, user: int, flag: str, value: bool) -> None:
-        """`opted_out` (opt back in with False) or `excluded` by a moderator."""
-        async with self._apply_lock:
-            st = await self.state(guild)
-            await self.flush()
-            await self.stats.set_flag(guild, user, flag, value)
-            setattr(st.member(user), flag, value)
-
-    async def adjust_reputation(
-        self, guild: int, user: int, delta: int, source: str, at: datetime
-    ) -> int:
-        async with self._apply_lock:
-            st = await self.state(guild)
-            total = st.adjust(self.batch, user, delta, source, at)
-        await self.flush()
-        return total
-
-    async def restore_days(
-        self, guild: int, a: int, b: int, days: list[date], at: datetime
-    ) -> None:
-        async with self._apply_lock:
-            st = await self.state(guild)
-            st.restore_days(self.batch, a, b, days, at)
-        await self.flush()
-
-    async def grant_badge(self, guild: int, user: int, badge: str, at: datetime) -> bool:
-        async with self._apply_lock:
-            st = await self.state(guild)
-            given = st.give_badge(self.batch, user, badge, at)
-        await self.flush()
-        return given
-
-    async def revoke_badge(self, guild: int, user: int, badge: str) -> bool:
-        async with self._apply_lock:
-            st = await self.state(guild)
-            await self.flush()
-            st.badges[user].discard(badge)
-            return await self.badges.revoke(guild, user, badge)
-
-    async def set_cursor(self, guild: int, channel: int, message_id: int) -> None:
-        key = (guild, channel)
-        self.batch.cursors[key] = max(message_id, self.batch.cursors.get(key, 0))
+    async def _reaction(self, st: GuildState, rec: ReactionRecord) -> bool:
+        if self._lookup_db[rec.guild]:
+            if rec.message_author is None and rec.message not in st.messages:
+                st.messages.update(await self.store.messages_by_ids(rec.guild, [rec.message]))
+            author = rec.message_author
+            if author is None and rec.message in st.messages:
+                author = st.messages[rec.message].author
+            if author is not None:
+                kind = "kudos" if rec.emoji == st.settings.kudos_emoji else "reaction"
+                await self._check_key(st, str(rec.message), rec.user, author, kind)
+        await self._ensure_day(st, rec.ts)
+        return st.apply_reaction(self.batch, rec)
 
     async def cursors(self, guild: int) -> dict[int, int]:
+        """Last message id read per channel (what backfill resumes from)."""
         await self.flush()
         return await self.store.cursors(guild)
 
@@ -285,7 +273,7 @@ class TrackingPipeline:
         day = local_day(at, st.settings.zone)
         if st.needs_day(day):
             await self.flush()
-            await self.store.load_day(st, day)
+            st.restore_day(day, await self.store.fetch_days(st.guild, st.settings.zone, day, day))
 
     async def _check_key(
         self, st: GuildState, source: str, actor: int, target: int, kind: str
@@ -320,107 +308,57 @@ class TrackingPipeline:
         if task is not None:
             await task
 
-    # -- challenges -----------------------------------------------------------------------
-    async def save_challenge(self, ch: Challenge) -> None:
-        async with self._apply_lock:
-            st = await self.state(ch.guild)
-            old = st.challenges.get(ch.id)
-            if old is not None and not ch.participants:
-                ch.participants = old.participants
-            await self.challenge_repo.upsert(ch)
-            st.challenges[ch.id] = ch
-
-    async def join_challenge(self, guild: int, challenge_id: int, user: int, at: datetime) -> bool:
-        async with self._apply_lock:
-            st = await self.state(guild)
-            ch = st.challenges.get(challenge_id)
-            if ch is None or user in ch.participants:
-                return False
-            await self.challenge_repo.add_participant(guild, challenge_id, user, at)
-            ch.participants[user] = at
-            return True
-
-    async def leave_challenge(self, guild: int, challenge_id: int, user: int) -> bool:
-        async with self._apply_lock:
-            st = await self.state(guild)
-            ch = st.challenges.get(challenge_id)
-            if ch is None or user not in ch.participants:
-                return False
-            await self.challenge_repo.remove_participant(guild, challenge_id, user)
-            del ch.participants[user]
-            return True
-
-    async def progress(self, ch: Challenge, now: datetime) -> Progress:
-        await self.flush()
-        until = min(now, ch.ends)
-        return evaluate_progress(
-            ch,
-            now,
-            await self.store.window_interactions(ch.guild, ch.starts, until),
-            await self.store.window_pair_days(ch.guild, ch.starts, until),
-            await self.store.window_points(ch.guild, ch.starts, until),
-        )
-
-    async def close_challenge(self, ch: Challenge, now: datetime) -> Progress | None:
-        """Award the challenge badge to every completer once; None if already closed.
-        Closings are serialised and judged on the guild's current copy of the challenge,
-        so `/challenge end` racing the scheduled job closes it once."""
-        async with self._close_lock:
-            st = await self.state(ch.guild)
-            current = st.challenges.get(ch.id, ch)
-            if current.closed or current.cancelled or now < current.ends:
-                return None
-            result = await self.progress(current, now)
-            async with self._apply_lock:
-                badge = challenge_badge(current.id)
-                for user in result.completed:
-                    st.give_badge(self.batch, user, badge, current.ends)
-                current.closed = True
-                ch.closed = True
-                await self.flush()
-                await self.challenge_repo.mark_closed(current.guild, current.id)
-            return result
-
     # -- writing --------------------------------------------------------------------------
+    def _max_freezes(self, guild: int) -> int:
+        st = self.states.get(guild)
+        return st.settings.limits.max_freezes if st else GuildSettings().limits.max_freezes
+
     async def flush(self) -> None:
-        """Write everything applied so far; returns when it is committed."""
+        """Write everything applied so far; returns when it is committed. Inside a `locked`
+        change the store already matches memory and the change's own transaction is open, so
+        there is nothing to wait for (what arrives meanwhile is written by the next flush)."""
+        if self.db.in_transaction:
+            return
         if self._writing is not None and self._writing is not asyncio.current_task():
             await self._wait_for_write()
         async with self._flush_lock:
             batch, self.batch = self.batch, Batch()
             if batch.empty:
                 return
-            write = asyncio.ensure_future(self.store.write_batch(batch))
+            write = asyncio.ensure_future(self.store.write_batch(batch, self._max_freezes))
             try:
                 # shielded: a cancellation never interrupts a transaction half-way, so a
                 # committed batch is never put back and written twice
-                self.rows_written += await asyncio.shield(write)
+                rows, recomputed = await asyncio.shield(write)
             except asyncio.CancelledError:
                 await asyncio.wait({write})
                 if write.cancelled() or write.exception() is not None:
                     self.batch = _merge(batch, self.batch)
                 else:
-                    self.rows_written += write.result()
+                    rows, recomputed = write.result()
+                    self.rows_written += rows
+                    self._apply_recomputed(recomputed)
                 raise
             except BaseException:
                 self.batch = _merge(batch, self.batch)
                 raise
-            for guild, a, b in batch.recompute:
-                await self._recompute(guild, a, b)
+            self.rows_written += rows
+            self._apply_recomputed(recomputed)
             awards = self._drain_badges()
+        await self._deliver(awards)
+
+    def _apply_recomputed(self, recomputed: dict[tuple[int, int, int], Any]) -> None:
+        for (guild, a, b), run in recomputed.items():
+            st = self.states.get(guild)
+            if st is not None:
+                st.streaks[(a, b)] = run
+
+    async def _deliver(self, awards: list[BadgeAward]) -> None:
         if awards:
             for listener in self._badge_listeners:
                 result = listener(awards)
                 if asyncio.iscoroutine(result):
                     await result
-
-    async def _recompute(self, guild: int, a: int, b: int) -> None:
-        st = self.states.get(guild)
-        max_freezes = st.settings.limits.max_freezes if st else 2
-        run = run_days(await self.store.pair_days_of(guild, a, b), max_freezes)
-        await self.store.save_streak(guild, a, b, run)
-        if st is not None:
-            st.streaks[(a, b)] = run
 
     def _drain_badges(self) -> list[BadgeAward]:
         out: list[BadgeAward] = []

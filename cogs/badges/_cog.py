@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.domain.engine import BadgeAward
 from bot.domain.errors import DomainError
-from bot.storage.badges import BadgeDef
+from bot.services.badges import BadgeDef
 from cogs._common import BRAND, OK, guild_config, guild_of, kbot, moderator_only, user_tag
 from cogs.badges._roles import invoker_problem, role_problem, set_role
 from cogs.streaks._cog import check_visible
@@ -34,7 +34,7 @@ async def badge_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     if interaction.guild_id is None:
         return []
-    defs = await kbot(interaction).badge_repo.definitions(interaction.guild_id)
+    defs = await kbot(interaction).services.badges.definitions(interaction.guild_id)
     needle = current.lower()
     hits = [d for d in defs.values() if needle in d.key or needle in d.name.lower()]
     return [app_commands.Choice(name=f"{d.emoji} {d.name}"[:100], value=d.key) for d in hits[:25]]
@@ -47,11 +47,11 @@ class BadgesCog(commands.Cog):
     async def cog_load(self) -> None:
         self._pending: dict[int, list[BadgeAward]] = {}
         self._timers: dict[int, asyncio.Task[None]] = {}
-        self.bot.pipeline.add_badge_listener(self.on_badges)
+        self.bot.services.badges.add_listener(self.on_badges)
 
     async def cog_unload(self) -> None:
         """Deliver what is still waiting (the gateway is still open when cogs unload)."""
-        self.bot.pipeline.remove_badge_listener(self.on_badges)
+        self.bot.services.badges.remove_listener(self.on_badges)
         for task in self._timers.values():
             task.cancel()
         self._timers.clear()
@@ -93,7 +93,7 @@ class BadgesCog(commands.Cog):
         guild = self.bot.get_guild(guild_id)
         if guild is None or not items:
             return
-        defs = await self.bot.badge_repo.definitions(guild_id)
+        defs = await self.bot.services.badges.definitions(guild_id)
         for award in items:
             definition = defs.get(award.badge)
             if definition is not None and definition.role_id is not None:
@@ -114,7 +114,7 @@ class BadgesCog(commands.Cog):
         channel = guild.get_channel(config.announcement_channel)
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             return
-        rows = await self.bot.stats.members_with(guild.id, sorted({a.user for a in items}))
+        rows = await self.bot.reads.members_with(guild.id, sorted({a.user for a in items}))
         lines = []
         for award in items:
             member = rows.get(award.user)
@@ -141,9 +141,8 @@ class BadgesCog(commands.Cog):
         guild = guild_of(interaction)
         target = member or interaction.user
         await check_visible(interaction, target)
-        await self.bot.pipeline.flush()
-        held = await self.bot.badge_repo.held(guild, target.id)
-        defs = await self.bot.badge_repo.definitions(guild)
+        held = await self.bot.services.badges.held(guild, target.id)
+        defs = await self.bot.services.badges.definitions(guild)
         embed = discord.Embed(title=f"🏅 Badges of {target.display_name}", colour=BRAND)
         if not held:
             embed.description = "No badges yet. Keep a streak for 3 days to earn the first one."
@@ -167,7 +166,7 @@ class BadgeAdminCog(
         super().__init__()
 
     async def _definition(self, guild: int, key: str) -> BadgeDef:
-        defs = await self.bot.badge_repo.definitions(guild)
+        defs = await self.bot.services.badges.definitions(guild)
         if key not in defs:
             raise DomainError(f"There is no badge `{key[:60]}`. Pick one from the list.")
         return defs[key]
@@ -189,16 +188,13 @@ class BadgeAdminCog(
         key = slug(name)
         if not key:
             raise DomainError("Use letters or digits in the badge name.")
-        defs = await self.bot.badge_repo.definitions(guild)
+        defs = await self.bot.services.badges.definitions(guild)
         if key in defs:
             raise DomainError(f"A badge `{key}` already exists.")
         clean = discord.utils.escape_mentions(name)
-        await self.bot.badge_repo.define(
+        await self.bot.services.badges.define(
             guild,
             BadgeDef(key, clean, emoji, discord.utils.escape_mentions(description), None, True),
-        )
-        await self.bot.audit.record(
-            guild,
             interaction.user.id,
             "badge.create",
             {"badge": key, "name": clean},
@@ -228,15 +224,10 @@ class BadgeAdminCog(
                 or invoker_problem(interaction.user, role)
             ):
                 raise DomainError(problem)
-        if not await self.bot.pipeline.grant_badge(guild, member.id, badge, self.bot.clock.now()):
+        if not await self.bot.services.badges.grant(
+            guild, member.id, badge, interaction.user.id, self.bot.clock.now()
+        ):
             raise DomainError(f"{member.display_name} already has {d.emoji} {d.name}.")
-        await self.bot.audit.record(
-            guild,
-            interaction.user.id,
-            "badge.grant",
-            {"badge": badge, "member": member.id},
-            self.bot.clock.now(),
-        )
         await interaction.response.send_message(
             embed=discord.Embed(
                 description=f"Gave {d.emoji} **{d.name}** to {member.mention}.", colour=OK
@@ -254,7 +245,9 @@ class BadgeAdminCog(
     ) -> None:
         guild = guild_of(interaction)
         d = await self._definition(guild, badge)
-        if not await self.bot.pipeline.revoke_badge(guild, member.id, badge):
+        if not await self.bot.services.badges.revoke(
+            guild, member.id, badge, interaction.user.id, self.bot.clock.now()
+        ):
             raise DomainError(f"{member.display_name} doesn't have {d.emoji} {d.name}.")
         note = ""
         if d.role_id is not None and interaction.guild is not None:
@@ -264,13 +257,6 @@ class BadgeAdminCog(
                 )
             except DomainError as exc:
                 note = f"\n⚠️ The badge is gone but I couldn't take the role: {exc}"
-        await self.bot.audit.record(
-            guild,
-            interaction.user.id,
-            "badge.revoke",
-            {"badge": badge, "member": member.id},
-            self.bot.clock.now(),
-        )
         await interaction.response.send_message(
             embed=discord.Embed(
                 description=f"Took {d.emoji} **{d.name}** from {member.mention}.{note}", colour=OK
@@ -294,12 +280,9 @@ class BadgeAdminCog(
             )
             if problem:
                 raise DomainError(problem)
-        await self.bot.badge_repo.define(
+        await self.bot.services.badges.define(
             guild,
             BadgeDef(d.key, d.name, d.emoji, d.description, role.id if role else None, d.custom),
-        )
-        await self.bot.audit.record(
-            guild,
             interaction.user.id,
             "badge.link-role",
             {"badge": badge, "role": role.id if role else None},

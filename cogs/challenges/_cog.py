@@ -31,11 +31,11 @@ async def challenge_autocomplete(
 ) -> list[app_commands.Choice[int]]:
     if interaction.guild_id is None:
         return []
-    state = await kbot(interaction).pipeline.state(interaction.guild_id)
+    challenges = await kbot(interaction).services.challenges.all(interaction.guild_id)
     needle = current.lower()
     hits = [
         c
-        for c in sorted(state.challenges.values(), key=lambda c: -c.id)
+        for c in sorted(challenges, key=lambda c: -c.id)
         if needle in c.name.lower() or needle == str(c.id)
     ]
     return [app_commands.Choice(name=f"#{c.id} {c.name}"[:100], value=c.id) for c in hits[:25]]
@@ -64,16 +64,16 @@ class ChallengeCog(
         super().__init__()
 
     async def _get(self, guild: int, challenge_id: int | None) -> Challenge:
-        state = await self.bot.pipeline.state(guild)
+        service = self.bot.services.challenges
         if challenge_id is None:
             now = self.bot.clock.now()
             live = [
-                c for c in state.challenges.values() if c.state_at(now) in ("active", "scheduled")
+                c for c in await service.all(guild) if c.state_at(now) in ("active", "scheduled")
             ]
             if not live:
                 raise DomainError("No challenge is running. See `/challenge list`.")
             return min(live, key=lambda c: c.starts)
-        ch = state.challenges.get(challenge_id)
+        ch = await service.get(guild, challenge_id)
         if ch is None:
             raise DomainError(f"There is no challenge #{challenge_id}. See `/challenge list`.")
         return ch
@@ -83,11 +83,11 @@ class ChallengeCog(
     @app_commands.guild_only()
     async def list_(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
-        state = await self.bot.pipeline.state(guild)
+        challenges = await self.bot.services.challenges.all(guild)
         now = self.bot.clock.now()
         embed = discord.Embed(title="🏁 Challenges", colour=BRAND)
         groups: dict[str, list[str]] = {"active": [], "scheduled": [], "ended": []}
-        for ch in sorted(state.challenges.values(), key=lambda c: c.starts, reverse=True):
+        for ch in sorted(challenges, key=lambda c: c.starts, reverse=True):
             st = ch.state_at(now)
             if st == "cancelled":
                 continue
@@ -111,7 +111,7 @@ class ChallengeCog(
         ch = await self._get(guild, challenge)
         now = self.bot.clock.now()
         await interaction.response.defer()  # progress reads the whole window
-        progress = await self.bot.pipeline.progress(ch, now)
+        progress = await self.bot.services.challenges.progress(ch, now)
         await interaction.followup.send(
             embed=challenge_embed(ch, now, progress, interaction.user.id)
         )
@@ -126,7 +126,7 @@ class ChallengeCog(
         now = self.bot.clock.now()
         if ch.state_at(now) not in ("scheduled", "active"):
             raise DomainError(f"**{ch.name}** is {ch.state_at(now)}; you can't join it now.")
-        if not await self.bot.pipeline.join_challenge(guild, ch.id, interaction.user.id, now):
+        if not await self.bot.services.challenges.join(guild, ch.id, interaction.user.id, now):
             raise DomainError(f"You're already in **{ch.name}**.")
         await interaction.response.send_message(
             embed=discord.Embed(description=f"You joined **{ch.name}**. Good luck! 🔥", colour=OK),
@@ -140,7 +140,7 @@ class ChallengeCog(
     async def leave(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
         guild = guild_of(interaction)
         ch = await self._get(guild, challenge)
-        if not await self.bot.pipeline.leave_challenge(guild, ch.id, interaction.user.id):
+        if not await self.bot.services.challenges.leave(guild, ch.id, interaction.user.id):
             raise DomainError(f"You're not in **{ch.name}**.")
         await interaction.response.send_message(
             embed=discord.Embed(description=f"You left **{ch.name}**.", colour=OK), ephemeral=True
@@ -177,7 +177,7 @@ class ChallengeCog(
         guild = guild_of(interaction)
         bot = self.bot
         now = bot.clock.now()
-        settings = await bot.pipeline.settings(guild)
+        settings = await bot.services.settings.settings(guild)
         begins = parse_when(start, settings.zone, now)
         if begins < now - parse_duration("1m"):
             raise DomainError("The start must be now or in the future.")
@@ -189,7 +189,7 @@ class ChallengeCog(
             raise DomainError(sentence("; ".join(problems)))
         ch = Challenge(
             guild=guild,
-            id=await bot.pipeline.challenge_repo.next_id(guild),
+            id=0,  # the service gives the next id
             name=clean,
             goal=goal,
             target=target,
@@ -199,10 +199,7 @@ class ChallengeCog(
             join_required=join_required,
             description=discord.utils.escape_mentions(description),
         )
-        await bot.pipeline.save_challenge(ch)
-        await bot.audit.record(
-            guild, interaction.user.id, "challenge.create", {"challenge": ch.id, "name": clean}, now
-        )
+        ch = await bot.services.challenges.create(ch, interaction.user.id, now)
         await interaction.response.send_message(
             content=f"Challenge #{ch.id} created.",
             embed=challenge_embed(ch, now, None),
@@ -245,7 +242,7 @@ class ChallengeCog(
             raise DomainError(
                 f"**{ch.name}** has started; it can be ended or cancelled, not edited."
             )
-        settings = await bot.pipeline.settings(guild)
+        settings = await bot.services.settings.settings(guild)
         begins = parse_when(start, settings.zone, now) if start else ch.starts
         if begins < now:
             raise DomainError("The start must be now or in the future.")
@@ -263,17 +260,13 @@ class ChallengeCog(
             description=discord.utils.escape_mentions(description)
             if description is not None
             else ch.description,
-            participants=dict(ch.participants),
         )
         problems = validate_challenge_fields(
             new.name, new.goal, new.target, new.starts, new.ends, new.multiplier
         )
         if problems:
             raise DomainError(sentence("; ".join(problems)))
-        await bot.pipeline.save_challenge(new)
-        await bot.audit.record(
-            guild, interaction.user.id, "challenge.edit", {"challenge": ch.id}, now
-        )
+        new = await bot.services.challenges.save(new, interaction.user.id, "challenge.edit", now)
         await interaction.response.send_message(
             embed=challenge_embed(new, now, None), ephemeral=True
         )
@@ -292,13 +285,8 @@ class ChallengeCog(
             raise DomainError(
                 f"**{ch.name}** is {ch.state_at(now)}; only a running challenge can be ended."
             )
-        ended = replace(ch, ends=now, participants=dict(ch.participants))
-        await bot.pipeline.save_challenge(ended)
         await interaction.response.defer()
-        result = await bot.pipeline.close_challenge(ended, now)
-        await bot.audit.record(
-            guild, interaction.user.id, "challenge.end", {"challenge": ch.id}, now
-        )
+        ended, result = await bot.services.challenges.end_now(ch, interaction.user.id, now)
         await interaction.followup.send(
             embed=challenge_embed(ended, now, result),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -316,12 +304,7 @@ class ChallengeCog(
         ch = await self._get(guild, challenge)
         if ch.state_at(now) in ("ended", "cancelled"):
             raise DomainError(f"**{ch.name}** is already {ch.state_at(now)}.")
-        await bot.pipeline.save_challenge(
-            replace(ch, cancelled=True, participants=dict(ch.participants))
-        )
-        await bot.audit.record(
-            guild, interaction.user.id, "challenge.cancel", {"challenge": ch.id}, now
-        )
+        await bot.services.challenges.cancel(ch, interaction.user.id, now)
         await interaction.response.send_message(
             embed=discord.Embed(description=f"Cancelled **{ch.name}**.", colour=OK)
         )

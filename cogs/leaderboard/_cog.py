@@ -21,12 +21,12 @@ Board = Literal["streaks", "best", "reputation", "weekly", "challenge"]
 
 async def current_challenge(bot: KindlingBot, guild: int) -> Challenge | None:
     """The active challenge, else the most recently ended one."""
-    state = await bot.pipeline.state(guild)
+    challenges = await bot.services.challenges.all(guild)
     now = bot.clock.now()
-    live = [c for c in state.challenges.values() if c.state_at(now) == "active"]
+    live = [c for c in challenges if c.state_at(now) == "active"]
     if live:
         return min(live, key=lambda c: c.ends)
-    ended = [c for c in state.challenges.values() if c.state_at(now) == "ended"]
+    ended = [c for c in challenges if c.state_at(now) == "ended"]
     return max(ended, key=lambda c: c.ends) if ended else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
     from bot.app import KindlingBot
 
 AUDIT_PAGE = 10
-MAX_RESTORE_DAYS = 30
 
 
 class ModCog(
@@ -51,35 +49,10 @@ class ModCog(
     ) -> None:
         guild = guild_of(interaction)
         bot = self.bot
-        now = bot.clock.now()
-        if member.id == partner.id:
-            raise DomainError("Pick two different members.")
-        pair = await bot.reads.pair(guild, member.id, partner.id, now)
-        if pair is None or pair.view.last_day is None:
-            raise DomainError("These two never had a streak; there is nothing to restore.")
-        today = await bot.reads.today(guild, now)
-        last = pair.view.last_day
-        missed = [last + timedelta(days=i) for i in range(1, (today - last).days)]
-        if not missed:
-            raise DomainError("Their streak has no missed days to restore.")
-        if len(missed) > MAX_RESTORE_DAYS:
-            raise DomainError(
-                f"The streak broke more than {MAX_RESTORE_DAYS} days ago; too long to restore."
-            )
-        await bot.pipeline.restore_days(guild, member.id, partner.id, missed, now)
-        await bot.audit.record(
-            guild,
-            interaction.user.id,
-            "mod.restore-streak",
-            {
-                "members": sorted((member.id, partner.id)),
-                "days": [d.isoformat() for d in missed],
-                "reason": reason,
-            },
-            now,
+        restored = await bot.services.moderation.restore_streak(
+            guild, member.id, partner.id, interaction.user.id, reason, bot.clock.now()
         )
-        after = await bot.reads.pair(guild, member.id, partner.id, now)
-        current = after.view.current if after else 0
+        missed, current = restored.days, restored.current
         await interaction.response.send_message(
             embed=discord.Embed(
                 description=f"Restored {len(missed)} day(s): {member.mention} & {partner.mention} "
@@ -105,20 +78,16 @@ class ModCog(
         reason: app_commands.Range[str, 1, 200],
     ) -> None:
         guild = guild_of(interaction)
-        if amount == 0:
-            raise DomainError("An adjustment of 0 changes nothing.")
         if member.bot:
             raise DomainError("Bots have no reputation.")
-        now = self.bot.clock.now()
-        total = await self.bot.pipeline.adjust_reputation(
-            guild, member.id, amount, f"mod:{interaction.id}", now
-        )
-        await self.bot.audit.record(
+        total = await self.bot.services.moderation.adjust_reputation(
             guild,
+            member.id,
+            amount,
             interaction.user.id,
-            "mod.adjust-rep",
-            {"member": member.id, "amount": amount, "reason": reason},
-            now,
+            reason,
+            f"mod:{interaction.id}",
+            self.bot.clock.now(),
         )
         await interaction.response.send_message(
             embed=discord.Embed(
@@ -131,11 +100,8 @@ class ModCog(
         self, interaction: discord.Interaction, member: discord.Member, value: bool
     ) -> None:
         guild = guild_of(interaction)
-        await self.bot.pipeline.set_flag(guild, member.id, "excluded", value)
-        self.bot.reads.forget(guild)
-        action = "mod.exclude" if value else "mod.include"
-        await self.bot.audit.record(
-            guild, interaction.user.id, action, {"member": member.id}, self.bot.clock.now()
+        await self.bot.services.moderation.set_excluded(
+            guild, member.id, value, interaction.user.id, self.bot.clock.now()
         )
         text = (
             f"{member.mention} is excluded: their messages no longer count."
@@ -168,9 +134,10 @@ class ModCog(
         bot = self.bot
 
         async def render(page: int) -> tuple[discord.Embed, bool]:
-            total = await bot.audit.count(guild)
+            total, rows = await bot.services.moderation.audit_page(
+                guild, AUDIT_PAGE, page * AUDIT_PAGE
+            )
             pages = max(1, -(-total // AUDIT_PAGE))
-            rows = await bot.audit.page(guild, AUDIT_PAGE, page * AUDIT_PAGE)
             embed = discord.Embed(title="📜 Moderator audit log", colour=BRAND)
             lines = [
                 f"<t:{int(e.at.timestamp())}:f> {user_tag(e.moderator)} `{e.action}` "

@@ -32,7 +32,7 @@ class NotifyCog(
 
     async def _set(self, interaction: discord.Interaction, choice: str) -> None:
         guild = guild_of(interaction)
-        await self.bot.stats.set_preference(guild, interaction.user.id, "notify", choice)
+        await self.bot.services.privacy.set_preference(guild, interaction.user.id, "notify", choice)
         embed = discord.Embed(title=f"Reminders: {choice}", description=EXPLAIN[choice], colour=OK)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -37,8 +37,7 @@ class PrivacyCog(
     @app_commands.guild_only()
     async def export(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
-        await self.bot.pipeline.flush()
-        data = await self.bot.stats.export(guild, interaction.user.id)
+        data = await self.bot.services.privacy.export(guild, interaction.user.id)
         payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
         file = discord.File(
             io.BytesIO(payload), filename=f"kindling-{guild}-{interaction.user.id}.json"
@@ -56,8 +55,7 @@ class PrivacyCog(
     @app_commands.guild_only()
     async def optout(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
-        await self.bot.pipeline.opt_out(guild, interaction.user.id)
-        self.bot.reads.forget(guild)
+        await self.bot.services.privacy.opt_out(guild, interaction.user.id)
         embed = discord.Embed(
             title="You're opted out",
             description="I deleted your interactions, reputation, badges and streaks here and "
@@ -70,8 +68,7 @@ class PrivacyCog(
     @app_commands.guild_only()
     async def optin(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
-        await self.bot.pipeline.set_flag(guild, interaction.user.id, "opted_out", False)
-        self.bot.reads.forget(guild)
+        await self.bot.services.privacy.opt_in(guild, interaction.user.id)
         embed = discord.Embed(
             title="Welcome back",
             colour=OK,
@@ -86,8 +83,9 @@ class PrivacyCog(
         self, interaction: discord.Interaction, level: Literal["public", "server", "private"]
     ) -> None:
         guild = guild_of(interaction)
-        await self.bot.stats.set_preference(guild, interaction.user.id, "visibility", level)
-        self.bot.reads.forget(guild)
+        await self.bot.services.privacy.set_preference(
+            guild, interaction.user.id, "visibility", level
+        )
         embed = discord.Embed(
             title=f"Visibility: {level}", description=VISIBILITY_TEXT[level], colour=OK
         )

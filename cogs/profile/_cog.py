@@ -33,15 +33,14 @@ class ProfileCog(commands.Cog):
         await check_visible(interaction, target)
         bot = self.bot
         now = bot.clock.now()
-        await bot.pipeline.flush()
-        row = await bot.stats.member(guild, target.id)
+        row = await bot.reads.member(guild, target.id)
         rank = await bot.reads.reputation_rank(guild, row.reputation) if row.reputation else None
-        held = await bot.badge_repo.held(guild, target.id)
-        defs = await bot.badge_repo.definitions(guild)
+        held = await bot.services.badges.held(guild, target.id)
+        defs = await bot.services.badges.definitions(guild)
         pairs = await bot.reads.member_streaks(guild, target.id, now)
         today = await bot.reads.today(guild, now)
         start = today - timedelta(days=ACTIVITY_DAYS - 1)
-        per_day = await bot.stats.activity(
+        per_day = await bot.reads.activity(
             guild, target.id, now - timedelta(days=ACTIVITY_DAYS + 1)
         )
         counts = [

@@ -46,9 +46,10 @@ class NudgeButton(
             return
         other = self.b if user == self.a else self.a
         bot = kbot(interaction)
-        settings = await bot.pipeline.settings(interaction.guild_id)
+        settings = await bot.services.settings.settings(interaction.guild_id)
         today = local_day(bot.clock.now(), settings.zone)
-        if not await bot.stats.record_nudge(interaction.guild_id, self.a, self.b, today, user):
+        nudges = bot.services.privacy
+        if not await nudges.record_nudge(interaction.guild_id, self.a, self.b, today, user):
             await interaction.response.send_message(
                 "You already nudged this streak today. Say hi to them instead! 👋", ephemeral=True
             )

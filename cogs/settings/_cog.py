@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.domain.errors import DomainError, InvalidSetting
 from bot.domain.guild_config import GuildConfig
 from bot.domain.guild_settings import all_timezones, check_timezone
-from cogs._common import BRAND, guild_config, guild_of, moderator_only, save_guild_config, sentence
+from cogs._common import BRAND, guild_config, guild_of, moderator_only, sentence
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -110,7 +110,7 @@ class SettingsCog(
 
     async def _reply(self, interaction: discord.Interaction, what: str) -> None:
         guild = guild_of(interaction)
-        settings = await self.bot.pipeline.settings(guild)
+        settings = await self.bot.services.settings.settings(guild)
         config = await guild_config(self.bot, guild)
         await interaction.response.send_message(
             content=f"✅ {what}", embed=settings_embed(settings, config), ephemeral=True
@@ -119,31 +119,27 @@ class SettingsCog(
     async def _change(self, interaction: discord.Interaction, changes: dict[str, Any]) -> None:
         guild = guild_of(interaction)
         try:
-            await self.bot.pipeline.update_settings(guild, changes)
+            await self.bot.services.settings.change_settings(
+                guild, changes, interaction.user.id, self.bot.clock.now()
+            )
         except InvalidSetting as exc:
             raise DomainError(f"Not changed: {exc}.") from None
-        await self.bot.audit.record(
-            guild, interaction.user.id, "settings", changes, self.bot.clock.now()
-        )
 
     async def _configure(self, interaction: discord.Interaction, **changes: Any) -> None:
         guild = guild_of(interaction)
-        config = await guild_config(self.bot, guild)
         try:
-            new = config.changed(**changes)
+            await self.bot.services.settings.configure(
+                guild, changes, interaction.user.id, self.bot.clock.now()
+            )
         except InvalidSetting as exc:
             raise DomainError(f"Not changed: {exc}.") from None
-        await save_guild_config(self.bot, guild, new)
-        await self.bot.audit.record(
-            guild, interaction.user.id, "config", changes, self.bot.clock.now()
-        )
 
     @app_commands.command(name="show", description="Show every Kindling setting of this server")
     @app_commands.guild_only()
     @moderator_only()
     async def show(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
-        settings = await self.bot.pipeline.settings(guild)
+        settings = await self.bot.services.settings.settings(guild)
         config = await guild_config(self.bot, guild)
         await interaction.response.send_message(
             embed=settings_embed(settings, config), ephemeral=True

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 async def check_visible(interaction: discord.Interaction, member: discord.abc.User) -> None:
     """Others' private stats are refused; opted-out members are not tracked."""
     bot = kbot(interaction)
-    row = await bot.stats.member(guild_of(interaction), member.id)
+    row = await bot.reads.member(guild_of(interaction), member.id)
     if member.bot:
         raise DomainError(f"{member.display_name} is a bot; bots don't have streaks.")
     if row.opted_out:
@@ -42,7 +42,7 @@ class StreaksCog(commands.Cog):
         await check_visible(interaction, target)
         now = self.bot.clock.now()
         pairs = await self.bot.reads.member_streaks(guild, target.id, now)
-        settings = await self.bot.pipeline.settings(guild)
+        settings = await self.bot.services.settings.settings(guild)
         today = await self.bot.reads.today(guild, now)
         ends = end_of_local_day(today, settings.zone)
         embed = discord.Embed(title=f"🔥 Streaks of {target.display_name}", colour=BRAND)
@@ -81,7 +81,7 @@ class StreaksCog(commands.Cog):
                 "to start one."
             )
         else:
-            settings = await self.bot.pipeline.settings(guild)
+            settings = await self.bot.services.settings.settings(guild)
             today = await self.bot.reads.today(guild, now)
             view = pair.view
             embed.description = streak_line(view, end_of_local_day(today, settings.zone))

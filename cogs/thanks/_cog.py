@@ -35,11 +35,11 @@ class ThanksCog(commands.Cog):
         guild = guild_of(interaction)
         bot = self.bot
         now = bot.clock.now()
-        settings = await bot.pipeline.settings(guild)
+        settings = await bot.services.settings.settings(guild)
         again = relative(end_of_local_day(local_day(now, settings.zone), settings.zone))
         if member.bot:
             raise DomainError("Bots don't collect kudos: thank a person instead.")
-        giver = await bot.stats.member(guild, interaction.user.id)
+        giver = await bot.reads.member(guild, interaction.user.id)
         if giver.opted_out or giver.excluded:
             raise DomainError(
                 "You're not taking part in Kindling here, so you can't give kudos. "
@@ -47,7 +47,7 @@ class ThanksCog(commands.Cog):
                 if giver.opted_out
                 else "A moderator has excluded you from Kindling here."
             )
-        outcome = await bot.pipeline.submit_kudos(
+        outcome = await bot.services.kudos.give(
             KudosRecord(
                 guild=guild,
                 giver=interaction.user.id,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.domain.interactions import DeleteRecord, MemberRecord
+from bot.domain.interactions import CursorRecord, DeleteRecord, MemberRecord
 from cogs.tracking._convert import message_record, reaction_record
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class TrackingCog(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         record = message_record(message, message.channel.id in self._caught_up)
         if record is not None:
-            await self.bot.pipeline.submit_message(record)
+            await self.bot.pipeline.submit(record)
 
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
@@ -56,7 +56,7 @@ class TrackingCog(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         if payload.guild_id is not None:
-            await self.bot.pipeline.submit_delete(
+            await self.bot.pipeline.submit(
                 DeleteRecord(
                     payload.guild_id, payload.channel_id, payload.message_id, self.bot.clock.now()
                 )
@@ -70,18 +70,18 @@ class TrackingCog(commands.Cog):
             parent = channel.parent_id
         record = reaction_record(payload, self.bot.clock.now(), parent)
         if record is not None:
-            await self.bot.pipeline.submit_reaction(record)
+            await self.bot.pipeline.submit(record)
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
-        await self.bot.pipeline.submit_member(
+        await self.bot.pipeline.submit(
             MemberRecord(member.guild.id, member.id, member.bot, member.joined_at)
         )
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         # the member keeps their data until they ask or retention passes (SPEC §8)
-        await self.bot.pipeline.submit_member(
+        await self.bot.pipeline.submit(
             MemberRecord(payload.guild_id, payload.user.id, payload.user.bot, None, left=True)
         )
 
@@ -125,7 +125,7 @@ class TrackingCog(commands.Cog):
         for member in guild.members:
             known = state.members.get(member.id)
             if known is None or (known.joined_at is None and member.joined_at is not None):
-                await pipeline.submit_member(
+                await pipeline.submit(
                     MemberRecord(guild.id, member.id, member.bot, member.joined_at)
                 )
         fed = 0
@@ -140,7 +140,9 @@ class TrackingCog(commands.Cog):
             if cursor is None:
                 # never seen: count from now on, not the channel's whole past
                 if channel.last_message_id is not None:
-                    await pipeline.set_cursor(guild.id, channel.id, channel.last_message_id)
+                    await pipeline.submit(
+                        CursorRecord(guild.id, channel.id, channel.last_message_id)
+                    )
                 self._caught_up.add(channel.id)
                 continue
             async for message in channel.history(
@@ -148,7 +150,7 @@ class TrackingCog(commands.Cog):
             ):
                 record = message_record(message)
                 if record is not None:
-                    await pipeline.submit_message(record)
+                    await pipeline.submit(record)
                     fed += 1
             self._caught_up.add(channel.id)
         await pipeline.flush()

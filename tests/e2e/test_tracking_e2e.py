@@ -24,7 +24,7 @@ async def members_state(h: Harness) -> dict[int, int]:
 async def interactions_by(h: Harness, user: int) -> int:
     assert h.bot is not None
     await h.settle()
-    data = await h.bot.stats.export(h.guild_id, user)
+    data = await h.bot.services.privacy.export(h.guild_id, user)
     return sum(1 for i in data["interactions"] if i["actor"] == user)
 
 
@@ -43,7 +43,7 @@ async def test_mutual_exchange_on_consecutive_days_becomes_a_streak(harness: Har
     fields = {f["name"]: f["value"] for f in embed.get("fields", [])}
     assert fields["Current"] == "🔥 3"
     assert "streak-3" in {
-        b["badge"] for b in (await h.bot.stats.export(h.guild_id, alice.id))["badges"]
+        b["badge"] for b in (await h.bot.services.privacy.export(h.guild_id, alice.id))["badges"]
     }  # type: ignore[union-attr]
 
 

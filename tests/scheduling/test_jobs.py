@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.challenges import Challenge, Progress
 from bot.domain.interactions import MessageRecord
-from bot.reads import BoardPage, Reads
+from bot.reads import BoardPage
 from bot.scheduling.jobs import (
     ENTRIES_PER_MESSAGE,
     Jobs,
@@ -20,8 +20,8 @@ from bot.scheduling.jobs import (
     split_digest,
 )
 from bot.storage.database import Database
-from bot.storage.stats import StatsRepository
 from bot.tracking.pipeline import TrackingPipeline
+from tests.helpers import EPOCH, svc
 
 G = 1
 DAY0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -75,9 +75,8 @@ async def world(
 ) -> AsyncIterator[tuple[Database, TrackingPipeline, Jobs, RecordingPoster]]:
     db = await Database.open(tmp_path / "k.db")
     pipeline = TrackingPipeline(db)
-    stats = StatsRepository(db)
     poster = RecordingPoster()
-    jobs = Jobs(pipeline, stats, Reads(pipeline, stats), poster, dm_interval=0)
+    jobs = Jobs(svc(pipeline), svc(pipeline).challenges.reads, poster, dm_interval=0)
     yield db, pipeline, jobs, poster
     await pipeline.close()
     await db.close()
@@ -89,18 +88,14 @@ async def talk(
     for d in range(start, start + days):
         at = DAY0 + timedelta(days=d)
         mid = base + d * 2
-        await pipeline.submit_message(
-            MessageRecord(G, 5, mid, at, a, f"hi there {d} <@{b}>", None, (b,))
-        )
-        await pipeline.submit_message(
+        await pipeline.submit(MessageRecord(G, 5, mid, at, a, f"hi there {d} <@{b}>", None, (b,)))
+        await pipeline.submit(
             MessageRecord(G, 5, mid + 1, at + timedelta(minutes=5), b, f"hello back {d}", mid)
         )
 
 
 async def configure(pipeline: TrackingPipeline, **config: object) -> None:
-    raw = await pipeline.guild_repo.get_config(G)
-    raw.update(config)
-    await pipeline.save_config(G, raw)
+    await svc(pipeline).settings.configure(G, config, None, EPOCH)
 
 
 async def test_digest_dm_off_and_fallback(world) -> None:  # type: ignore[no-untyped-def]
@@ -109,9 +104,9 @@ async def test_digest_dm_off_and_fallback(world) -> None:  # type: ignore[no-unt
     await talk(pipeline, 12, 13, 3, 2000, start=1)
     await talk(pipeline, 14, 15, 2, 3000, start=2)  # too short to remind
     await configure(pipeline, reminder_channel=77)
-    await jobs.stats.set_preference(G, 11, "notify", "dm")
-    await jobs.stats.set_preference(G, 12, "notify", "dm")
-    await jobs.stats.set_preference(G, 13, "notify", "off")
+    await jobs.services.privacy.set_preference(G, 11, "notify", "dm")
+    await jobs.services.privacy.set_preference(G, 12, "notify", "dm")
+    await jobs.services.privacy.set_preference(G, 13, "notify", "off")
     poster.closed_dms.add(12)
     slot = datetime(2026, 6, 5, 18, 0, 30, tzinfo=UTC)  # day 5, 18:00 UTC
     assert (await jobs.run_slot(slot))["reminders"] == 1
@@ -130,7 +125,7 @@ async def test_digest_dm_off_and_fallback(world) -> None:  # type: ignore[no-unt
 async def test_reminders_only_in_the_guild_local_slot(world) -> None:  # type: ignore[no-untyped-def]
     _, pipeline, jobs, poster = world
     await talk(pipeline, 10, 11, 3, 1000)
-    await pipeline.update_settings(G, {"timezone": "America/New_York"})
+    await svc(pipeline).settings.change_settings(G, {"timezone": "America/New_York"}, None, EPOCH)
     await configure(pipeline, reminder_channel=77, reminder_hour=18)
     utc_18 = datetime(2026, 6, 4, 18, 0, tzinfo=UTC)  # 14:00 in New York
     assert (await jobs.run_slot(utc_18))["reminders"] == 0
@@ -175,15 +170,15 @@ async def test_challenge_lifecycle_with_a_restart(world, tmp_path: Path) -> None
         multiplier=2.0,
         join_required=True,
     )
-    await pipeline.save_challenge(ch)
-    await pipeline.join_challenge(G, 1, 10, DAY0 - timedelta(minutes=30))
+    await svc(pipeline).challenges.save(ch, None, "challenge.create", EPOCH)
+    await svc(pipeline).challenges.join(G, 1, 10, DAY0 - timedelta(minutes=30))
     assert await jobs.run_challenges(DAY0) == [(G, 1, "start")]
     assert await jobs.run_challenges(DAY0 + timedelta(minutes=1)) == []
     await talk(pipeline, 10, 11, 1, 1000)
     await pipeline.close()
     # restart in the middle: a new pipeline on the same database
     pipeline2 = TrackingPipeline(db)
-    jobs2 = Jobs(pipeline2, jobs.stats, Reads(pipeline2, jobs.stats), poster, dm_interval=0)
+    jobs2 = Jobs(svc(pipeline2), svc(pipeline2).challenges.reads, poster, dm_interval=0)
     try:
         await talk(pipeline2, 10, 12, 1, 5000)
         # the bot was down at the end: the end is executed once when it comes back
@@ -191,7 +186,7 @@ async def test_challenge_lifecycle_with_a_restart(world, tmp_path: Path) -> None
         assert await jobs2.run_challenges(later) == [(G, 1, "end")]
         assert await jobs2.run_challenges(later) == []
         assert poster.announcements == [(1, "start", []), (1, "end", [10])]
-        held = await pipeline2.badges.held(G, 10)
+        held = await svc(pipeline2).badges.held(G, 10)
         assert [h.key for h in held].count("challenge-1") == 1
         assert (await jobs2.run_challenges(later + timedelta(days=1))) == []
     finally:
@@ -217,7 +212,7 @@ async def test_members_who_are_not_public_are_never_named_in_posts(world) -> Non
         leaderboard_hour=18,
         leaderboard_board="streaks",
     )
-    await jobs.stats.set_preference(G, 13, "visibility", "server")
+    await jobs.services.privacy.set_preference(G, 13, "visibility", "server")
     await jobs.run_slot(datetime(2026, 6, 5, 18, 0, tzinfo=UTC))
     entries = [e for _, messages in poster.digests for m in messages for e in m.entries]
     assert [(e.a, e.b) for e in entries] == [(10, 11)]
@@ -230,7 +225,7 @@ async def test_board_pages_stay_full_when_some_pairs_are_private(world) -> None:
     _, pipeline, jobs, _ = world
     for i in range(12):
         await talk(pipeline, 100 + 2 * i, 101 + 2 * i, 1, 10_000 + 10 * i)
-    await jobs.stats.set_preference(G, 100, "visibility", "private")
+    await jobs.services.privacy.set_preference(G, 100, "visibility", "private")
     page = await jobs.reads.board(G, "streaks", 0, DAY0 + timedelta(hours=3))
     assert len(page.entries) == 10 and page.has_next
     assert all(100 not in e.users for e in page.entries)

@@ -1,7 +1,8 @@
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.domain.engine import Batch, GuildState
+from bot.domain.engine import Batch, GuildState, memory_window_start
+from bot.domain.guild_settings import GuildSettings
 from bot.domain.interactions import MessageRecord, ReactionRecord
 from bot.storage.database import Database
 from bot.storage.tracking import TrackingStore
@@ -39,7 +40,7 @@ async def test_batch_is_written_and_state_rebuilt(tmp_path: Path) -> None:
         state = GuildState(1)
         batch = Batch()
         _feed(state, batch)
-        rows = await store.write_batch(batch)
+        rows, _ = await store.write_batch(batch)
         assert rows > 0
         streaks = await store.all_pair_streaks(1)
         assert [(s.a, s.b, s.run.current, s.run.best) for s in streaks] == [(10, 11, 3, 3)]
@@ -48,8 +49,11 @@ async def test_batch_is_written_and_state_rebuilt(tmp_path: Path) -> None:
         assert members == {10: state.reputation[10], 11: state.reputation[11]}
         assert (await store.badges_of_guild(1))[10] == ["streak-3"]
 
-        fresh = GuildState(1)
-        await store.load_state(fresh)
+        snapshot = await store.fetch_snapshot(1)
+        assert snapshot.newest is not None
+        zone = GuildSettings().zone
+        recent = await store.fetch_days(1, zone, memory_window_start(snapshot.newest, zone), None)
+        fresh = GuildState.restore(1, GuildSettings(), snapshot, recent)
         assert fresh.streaks == state.streaks
         assert dict(fresh.reputation) == dict(state.reputation)
         assert fresh.cooldown == state.cooldown

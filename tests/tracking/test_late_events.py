@@ -11,6 +11,7 @@ from bot.replay import state_json
 from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 from tests.conftest import ROOT
+from tests.helpers import EPOCH, svc
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
@@ -24,16 +25,16 @@ async def test_a_day_completed_late_qualifies_once(tmp_path: Path) -> None:
         db = await Database.open(tmp_path / f"{mode}.db")
         pipeline = TrackingPipeline(db)
         try:
-            await pipeline.update_settings(1, {"streak_mode": mode})
-            await pipeline.submit_message(say(1, 10, 11, T0))  # day 0: A→B
-            await pipeline.submit_message(say(2, 20, 21, T0 + timedelta(days=12)))  # much later
-            await pipeline.submit_message(say(3, 11, 10, T0 + timedelta(minutes=5)))  # B→A, late
-            await pipeline.submit_message(say(4, 10, 11, T0 + timedelta(minutes=9)))
+            await svc(pipeline).settings.change_settings(1, {"streak_mode": mode}, None, EPOCH)
+            await pipeline.submit(say(1, 10, 11, T0))  # day 0: A→B
+            await pipeline.submit(say(2, 20, 21, T0 + timedelta(days=12)))  # much later
+            await pipeline.submit(say(3, 11, 10, T0 + timedelta(minutes=5)))  # B→A, late
+            await pipeline.submit(say(4, 10, 11, T0 + timedelta(minutes=9)))
             await pipeline.flush()
             state = await state_json(pipeline, [1], T0 + timedelta(days=12))
             pairs = {tuple(p["members"]): p for p in state["guilds"][0]["pairs"]}
             assert pairs[(10, 11)]["best"] == 1, mode
-            export = await pipeline.stats.export(1, 10)
+            export = await svc(pipeline).privacy.export(1, 10)
             bonuses = [e for e in export["ledger"] if e["reason"] == "streak_day"]
             assert len(bonuses) == 1, mode
         finally:
@@ -45,10 +46,10 @@ async def test_late_message_is_not_refused_by_a_newer_cooldown_pass(tmp_path: Pa
     db = await Database.open(tmp_path / "k.db")
     pipeline = TrackingPipeline(db)
     try:
-        await pipeline.submit_message(say(2, 10, 11, T0 + timedelta(hours=2)))
-        await pipeline.submit_message(say(1, 10, 11, T0))  # two hours older, backfilled
+        await pipeline.submit(say(2, 10, 11, T0 + timedelta(hours=2)))
+        await pipeline.submit(say(1, 10, 11, T0))  # two hours older, backfilled
         await pipeline.flush()
-        export = await pipeline.stats.export(1, 10)
+        export = await svc(pipeline).privacy.export(1, 10)
         assert [e["delta"] for e in export["ledger"] if e["reason"] == "mention"] == [1, 1]
     finally:
         await pipeline.close()
@@ -59,15 +60,15 @@ async def test_kudos_limits_of_an_old_day_hold_after_a_restart(tmp_path: Path) -
     path = tmp_path / "k.db"
     db = await Database.open(path)
     pipeline = TrackingPipeline(db)
-    assert (await pipeline.submit_kudos(KudosRecord(1, 10, 11, T0))).accepted
-    assert (await pipeline.submit_kudos(KudosRecord(1, 12, 13, T0 + timedelta(days=9)))).accepted
+    assert (await pipeline.submit(KudosRecord(1, 10, 11, T0))).accepted
+    assert (await pipeline.submit(KudosRecord(1, 12, 13, T0 + timedelta(days=9)))).accepted
     await pipeline.close()
     await db.close()
     db = await Database.open(path)
     pipeline = TrackingPipeline(db)
     try:  # a second thank-you to the same member on that old day is still refused
         late = KudosRecord(1, 10, 11, T0 + timedelta(hours=1), source="cmd-late")
-        assert (await pipeline.submit_kudos(late)).reason == "same"
+        assert (await pipeline.submit(late)).reason == "same"
     finally:
         await pipeline.close()
         await db.close()
@@ -122,16 +123,16 @@ async def test_a_revoked_badge_is_not_handed_back_by_the_next_point(tmp_path: Pa
     db = await Database.open(tmp_path / "k.db")
     pipeline = TrackingPipeline(db)
     try:
-        await pipeline.adjust_reputation(1, 11, 150, "mod:1", T0)
-        assert "rep-100" in {h.key for h in await pipeline.badges.held(1, 11)}
-        assert await pipeline.revoke_badge(1, 11, "rep-100")
-        assert (
-            await pipeline.submit_kudos(KudosRecord(1, 10, 11, T0 + timedelta(hours=1)))
-        ).accepted
+        await svc(pipeline).moderation.adjust_reputation(1, 11, 150, 0, "", "mod:1", T0)
+        assert "rep-100" in {h.key for h in await svc(pipeline).badges.held(1, 11)}
+        assert await svc(pipeline).badges.revoke(1, 11, "rep-100", None, EPOCH)
+        assert (await pipeline.submit(KudosRecord(1, 10, 11, T0 + timedelta(hours=1)))).accepted
         await pipeline.flush()
-        assert "rep-100" not in {h.key for h in await pipeline.badges.held(1, 11)}
-        await pipeline.adjust_reputation(1, 11, 400, "mod:2", T0 + timedelta(hours=2))
-        assert {"rep-500"} <= {h.key for h in await pipeline.badges.held(1, 11)}
+        assert "rep-100" not in {h.key for h in await svc(pipeline).badges.held(1, 11)}
+        await svc(pipeline).moderation.adjust_reputation(
+            1, 11, 400, 0, "", "mod:2", T0 + timedelta(hours=2)
+        )
+        assert {"rep-500"} <= {h.key for h in await svc(pipeline).badges.held(1, 11)}
     finally:
         await pipeline.close()
         await db.close()
@@ -147,15 +148,17 @@ async def test_concurrent_closings_close_a_challenge_once(tmp_path: Path) -> Non
     pipeline = TrackingPipeline(db)
     try:
         ch = Challenge(1, 1, "Race", "points", 1, T0 - timedelta(days=1), T0, join_required=False)
-        await pipeline.save_challenge(ch)
-        await pipeline.adjust_reputation(1, 10, 5, "mod:1", T0 - timedelta(hours=1))
+        await svc(pipeline).challenges.save(ch, None, "challenge.create", EPOCH)
+        await svc(pipeline).moderation.adjust_reputation(
+            1, 10, 5, 0, "", "mod:1", T0 - timedelta(hours=1)
+        )
         copy = replace(ch, participants=dict(ch.participants))  # what /challenge end holds
         results = await asyncio.gather(
-            pipeline.close_challenge(ch, T0 + timedelta(hours=1)),
-            pipeline.close_challenge(copy, T0 + timedelta(hours=1)),
+            svc(pipeline).challenges.close(ch, T0 + timedelta(hours=1)),
+            svc(pipeline).challenges.close(copy, T0 + timedelta(hours=1)),
         )
         assert sum(r is not None for r in results) == 1
-        assert [h.key for h in await pipeline.badges.held(1, 10)] == ["challenge-1"]
+        assert [h.key for h in await svc(pipeline).badges.held(1, 10)] == ["challenge-1"]
     finally:
         await pipeline.close()
         await db.close()
@@ -167,7 +170,7 @@ async def test_cancelling_a_flush_mid_write_neither_loses_nor_doubles_rows(tmp_p
     db = await Database.open(tmp_path / "k.db")
     pipeline = TrackingPipeline(db)
     try:
-        await pipeline.submit_message(say(1, 10, 11, T0))
+        await pipeline.submit(say(1, 10, 11, T0))
         flushing = asyncio.create_task(pipeline.flush())
         for _ in range(3):
             await asyncio.sleep(0)
@@ -177,7 +180,7 @@ async def test_cancelling_a_flush_mid_write_neither_loses_nor_doubles_rows(tmp_p
         except asyncio.CancelledError:
             pass
         await pipeline.flush()
-        export = await pipeline.stats.export(1, 10)
+        export = await svc(pipeline).privacy.export(1, 10)
         assert len(export["ledger"]) == 1 and len(export["interactions"]) == 1
     finally:
         await pipeline.close()

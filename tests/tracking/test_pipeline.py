@@ -41,10 +41,10 @@ async def test_flushes_when_batch_is_full(tmp_path: Path) -> None:
     pipeline = TrackingPipeline(db, flush_interval=60, max_batch=5)
     try:
         for rec in conversation(4):
-            await pipeline.submit_message(rec)
+            await pipeline.submit(rec)
         await pipeline.wait_idle()
         assert await count(db, "interactions") == 0
-        await pipeline.submit_message(conversation(5)[4])
+        await pipeline.submit(conversation(5)[4])
         await pipeline.wait_idle()  # the full batch is being written without a flush call
         assert await count(db, "interactions") == 5
     finally:
@@ -57,14 +57,14 @@ async def test_flushes_within_interval_and_on_close(tmp_path: Path) -> None:
     pipeline = TrackingPipeline(db, flush_interval=0.05, max_batch=1000)
     await pipeline.start()
     try:
-        await pipeline.submit_message(conversation(1)[0])
+        await pipeline.submit(conversation(1)[0])
         assert await count(db, "interactions") == 0
         for _ in range(40):
             await asyncio.sleep(0.05)
             if await count(db, "interactions"):
                 break
         assert await count(db, "interactions") == 1
-        await pipeline.submit_message(conversation(2)[1])
+        await pipeline.submit(conversation(2)[1])
     finally:
         await pipeline.close()
     assert await count(db, "interactions") == 2
@@ -78,15 +78,15 @@ async def test_same_events_twice_change_nothing(tmp_path: Path) -> None:
     try:
         pipeline = TrackingPipeline(db)
         for rec in events:
-            await pipeline.submit_message(rec)
-        assert (await pipeline.submit_kudos(kudos)).accepted
+            await pipeline.submit(rec)
+        assert (await pipeline.submit(kudos)).accepted
         await pipeline.close()
         before = await state_json(TrackingPipeline(db), [1], T0 + timedelta(days=1))
         ledger_rows = await count(db, "ledger")
         again = TrackingPipeline(db)  # a fresh pipeline: knowledge comes from the database
         for rec in events:
-            assert await again.submit_message(rec) == 0
-        assert (await again.submit_kudos(kudos)).reason == "duplicate"
+            assert await again.submit(rec) == 0
+        assert (await again.submit(kudos)).reason == "duplicate"
         await again.close()
         assert await count(db, "ledger") == ledger_rows
         assert await state_json(TrackingPipeline(db), [1], T0 + timedelta(days=1)) == before

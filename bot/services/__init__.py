@@ -1,0 +1,55 @@
+"""The write side: one service per area, the only things cogs and jobs call to change state.
+
+Each action does its domain write, its audit row and read-cache invalidation in one
+transaction (`TrackingPipeline.locked`) and hands out frozen values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.reads import Reads
+from bot.services.badges import BadgeService
+from bot.services.challenges import ChallengeService
+from bot.services.kudos import KudosService
+from bot.services.moderation import ModerationService
+from bot.services.privacy import PrivacyService
+from bot.services.schedule import ScheduleService
+from bot.services.settings import SettingsService
+from bot.storage.database import Database
+from bot.tracking.pipeline import TrackingPipeline
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: SettingsService
+    moderation: ModerationService
+    challenges: ChallengeService
+    badges: BadgeService
+    privacy: PrivacyService
+    kudos: KudosService
+    schedule: ScheduleService
+
+    @classmethod
+    def create(cls, db: Database, pipeline: TrackingPipeline, reads: Reads) -> Services:
+        return cls(
+            SettingsService(db, pipeline),
+            ModerationService(db, pipeline),
+            ChallengeService(db, pipeline, reads),
+            BadgeService(db, pipeline),
+            PrivacyService(db, pipeline),
+            KudosService(db, pipeline),
+            ScheduleService(db, pipeline),
+        )
+
+
+__all__ = [
+    "BadgeService",
+    "ChallengeService",
+    "KudosService",
+    "ModerationService",
+    "PrivacyService",
+    "ScheduleService",
+    "Services",
+    "SettingsService",
+]

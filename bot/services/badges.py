@@ -1,0 +1,72 @@
+"""Badge definitions and moderator grants and revokes (SPEC §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.services._base import Service
+from bot.storage.badges import BadgeDef, BadgeRepository, HeldBadge
+from bot.storage.database import Database
+from bot.tracking.pipeline import BadgeListener, TrackingPipeline
+
+
+class BadgeService(Service):
+    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
+        super().__init__(db, pipeline)
+        self.repo = BadgeRepository(db)
+
+    def add_listener(self, listener: BadgeListener) -> None:
+        """Called with every committed batch of newly awarded badges (announcements, roles)."""
+        self.pipeline.add_badge_listener(listener)
+
+    def remove_listener(self, listener: BadgeListener) -> None:
+        self.pipeline.remove_badge_listener(listener)
+
+    async def definitions(self, guild: int) -> dict[str, BadgeDef]:
+        return await self.repo.definitions(guild)
+
+    async def held(self, guild: int, user: int) -> list[HeldBadge]:
+        await self.pipeline.flush()
+        return await self.repo.held(guild, user)
+
+    async def define(
+        self,
+        guild: int,
+        badge: BadgeDef,
+        moderator: int,
+        action: str,
+        details: dict[str, object],
+        at: datetime,
+    ) -> None:
+        """Create a custom badge or change a definition (name, emoji, linked role)."""
+        async with self.pipeline.locked(guild):
+            await self.repo.define(guild, badge)
+            await self._audit(guild, moderator, action, dict(details), at)
+
+    async def grant(
+        self, guild: int, user: int, badge: str, moderator: int | None, at: datetime
+    ) -> bool:
+        """False when the member already holds it."""
+        async with self.pipeline.locked(guild) as change:
+            given = change.state.give_badge(change.batch, user, badge, at)
+            if given:
+                await self._audit(
+                    guild, moderator, "badge.grant", {"badge": badge, "member": user}, at
+                )
+        return given
+
+    async def revoke(
+        self, guild: int, user: int, badge: str, moderator: int | None, at: datetime
+    ) -> bool:
+        """False when the member does not hold it."""
+        async with self.pipeline.locked(guild) as change:
+            if not await self.repo.revoke(guild, user, badge):
+                return False
+            change.state.badges[user].discard(badge)
+            await self._audit(
+                guild, moderator, "badge.revoke", {"badge": badge, "member": user}, at
+            )
+        return True
+
+
+__all__ = ["BadgeDef", "BadgeService", "HeldBadge"]

@@ -1,0 +1,124 @@
+"""Challenges (SPEC §5): create, edit, join, leave, end, cancel, close — and their progress."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import datetime
+
+from bot.domain.badges import challenge_badge
+from bot.domain.challenges import Challenge, Progress
+from bot.reads import Reads
+from bot.services._base import Service
+from bot.storage.challenges import ChallengeRepository
+from bot.storage.database import Database
+from bot.tracking.pipeline import TrackingPipeline
+
+
+def frozen(ch: Challenge) -> Challenge:
+    """A copy to hand out: callers never hold the pipeline's live challenge."""
+    return replace(ch, participants=dict(ch.participants))
+
+
+class ChallengeService(Service):
+    def __init__(self, db: Database, pipeline: TrackingPipeline, reads: Reads) -> None:
+        super().__init__(db, pipeline)
+        self.reads = reads
+        self.repo = ChallengeRepository(db)
+        self._close_lock = asyncio.Lock()
+
+    # -- reads ----------------------------------------------------------------------------
+    async def all(self, guild: int) -> list[Challenge]:
+        """Every challenge of the guild, by id (copies)."""
+        st = await self.pipeline.state(guild)
+        return [frozen(c) for c in sorted(st.challenges.values(), key=lambda c: c.id)]
+
+    async def get(self, guild: int, challenge_id: int) -> Challenge | None:
+        st = await self.pipeline.state(guild)
+        ch = st.challenges.get(challenge_id)
+        return frozen(ch) if ch is not None else None
+
+    async def due(self, now: datetime) -> list[tuple[int, int, str]]:
+        return await self.repo.due(now)
+
+    async def progress(self, ch: Challenge, now: datetime) -> Progress:
+        return await self.reads.progress(ch, now)
+
+    # -- writes ---------------------------------------------------------------------------
+    async def save(
+        self, ch: Challenge, moderator: int | None, action: str, at: datetime
+    ) -> Challenge:
+        """Create or replace a challenge (its participants are kept when `ch` has none)."""
+        async with self.pipeline.locked(ch.guild) as change:
+            st = change.state
+            new = frozen(ch)
+            old = st.challenges.get(ch.id)
+            if old is not None and not new.participants:
+                new.participants = dict(old.participants)
+            await self.repo.upsert(new)
+            await self._audit(
+                ch.guild, moderator, action, {"challenge": ch.id, "name": ch.name}, at
+            )
+            st.challenges[ch.id] = new
+        return frozen(new)
+
+    async def create(self, ch: Challenge, moderator: int | None, at: datetime) -> Challenge:
+        """A new challenge: `ch.id` is replaced by the guild's next id."""
+        async with self.pipeline.locked(ch.guild) as change:
+            new = replace(ch, id=await self.repo.next_id(ch.guild), participants={})
+            await self.repo.upsert(new)
+            await self._audit(
+                ch.guild, moderator, "challenge.create", {"challenge": new.id, "name": new.name}, at
+            )
+            change.state.challenges[new.id] = new
+        return frozen(new)
+
+    async def join(self, guild: int, challenge_id: int, user: int, at: datetime) -> bool:
+        async with self.pipeline.locked(guild) as change:
+            ch = change.state.challenges.get(challenge_id)
+            if ch is None or user in ch.participants:
+                return False
+            await self.repo.add_participant(guild, challenge_id, user, at)
+            ch.participants[user] = at
+            return True
+
+    async def leave(self, guild: int, challenge_id: int, user: int) -> bool:
+        async with self.pipeline.locked(guild) as change:
+            ch = change.state.challenges.get(challenge_id)
+            if ch is None or user not in ch.participants:
+                return False
+            await self.repo.remove_participant(guild, challenge_id, user)
+            del ch.participants[user]
+            return True
+
+    async def mark_announced(self, guild: int, challenge_id: int) -> None:
+        await self.repo.mark_announced(guild, challenge_id)
+
+    async def cancel(self, ch: Challenge, moderator: int, at: datetime) -> Challenge:
+        return await self.save(replace(ch, cancelled=True), moderator, "challenge.cancel", at)
+
+    async def end_now(
+        self, ch: Challenge, moderator: int, at: datetime
+    ) -> tuple[Challenge, Progress | None]:
+        """A moderator ends a running challenge now: it is closed and awarded at once."""
+        ended = await self.save(replace(ch, ends=at), moderator, "challenge.end", at)
+        return ended, await self.close(ended, at)
+
+    async def close(self, ch: Challenge, now: datetime) -> Progress | None:
+        """Award the challenge badge to every completer once; None if already closed.
+        Closings are serialised and judged on the guild's current copy of the challenge,
+        so `/challenge end` racing the scheduled job closes it once."""
+        async with self._close_lock:
+            st = await self.pipeline.state(ch.guild)
+            current = st.challenges.get(ch.id, ch)
+            if current.closed or current.cancelled or now < current.ends:
+                return None
+            result = await self.progress(current, now)
+            async with self.pipeline.locked(ch.guild) as change:
+                live = change.state.challenges.get(ch.id, current)
+                badge = challenge_badge(live.id)
+                for user in result.completed:
+                    change.state.give_badge(change.batch, user, badge, live.ends)
+                await self.repo.mark_closed(live.guild, live.id)
+                live.closed = True
+            return result

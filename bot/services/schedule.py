@@ -1,0 +1,36 @@
+"""The scheduled jobs' own bookkeeping: which local day a guild was served, its live board."""
+
+from __future__ import annotations
+
+from bot.services._base import Service
+from bot.storage.database import Database
+from bot.storage.jobs import JobState, JobStateRepository
+from bot.tracking.pipeline import TrackingPipeline
+
+
+class ScheduleService(Service):
+    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
+        super().__init__(db, pipeline)
+        self.repo = JobStateRepository(db)
+
+    async def all(self) -> dict[int, JobState]:
+        return await self.repo.all()
+
+    async def get(self, guild: int) -> JobState:
+        return await self.repo.get(guild)
+
+    async def mark_served(
+        self, reminders: list[tuple[int, str]], boards: list[tuple[int, str]]
+    ) -> None:
+        """Guilds whose reminders / board post of a local day are done (before posting, so a
+        restart never posts twice)."""
+        if reminders:
+            await self.repo.mark("last_reminder_day", list(reminders))
+        if boards:
+            await self.repo.mark("last_board_day", list(boards))
+
+    async def set_board_message(self, guild: int, message: int | None) -> None:
+        await self.repo.mark("leaderboard_message", [(guild, message)])
+
+
+__all__ = ["JobState", "ScheduleService"]

@@ -1,0 +1,62 @@
+"""Guild settings (SPEC §9 names) and configuration (channels, posts, moderator role)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.errors import InvalidSetting
+from bot.domain.guild_config import GuildConfig
+from bot.domain.guild_settings import GuildSettings
+from bot.services._base import Service
+from bot.storage.database import Database
+from bot.storage.guilds import GuildRepository
+from bot.tracking.pipeline import TrackingPipeline
+
+
+class SettingsService(Service):
+    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
+        super().__init__(db, pipeline)
+        self.guilds = GuildRepository(db)
+
+    async def settings(self, guild: int) -> GuildSettings:
+        return await self.pipeline.settings(guild)
+
+    async def config(self, guild: int) -> GuildConfig:
+        return GuildConfig.from_dict(await self.guilds.get_config(guild))
+
+    async def all_configs(self) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+        """(guild, settings, config) of every guild, as plain dicts (the scheduled slot)."""
+        return await self.guilds.all_configs()
+
+    async def guild_ids(self) -> list[int]:
+        return await self.guilds.guild_ids()
+
+    async def change_settings(
+        self, guild: int, changes: dict[str, Any], moderator: int | None, at: datetime
+    ) -> tuple[GuildSettings, GuildSettings]:
+        """Change only the given settings; (before, after). InvalidSetting on a bad name or
+        value, before anything is written."""
+        async with self.pipeline.locked(guild) as change:
+            before = change.state.settings
+            after = before.apply_changes(changes)
+            await self.guilds.save_settings(guild, after)
+            await self._audit(guild, moderator, "settings", changes, at)
+            change.state.settings = after
+        return before, after
+
+    async def configure(
+        self, guild: int, changes: dict[str, Any], moderator: int | None, at: datetime
+    ) -> tuple[GuildConfig, GuildConfig]:
+        """Change only the given configuration fields; (before, after). Tracked channels
+        take effect at once."""
+        async with self.pipeline.locked(guild) as change:
+            before = GuildConfig.from_dict(await self.guilds.get_config(guild))
+            after = before.changed(**changes)
+            await self.guilds.save_config(guild, after.model_dump())
+            await self._audit(guild, moderator, "config", changes, at)
+            change.state.set_channels(after.channel_allow, after.channel_deny)
+        return before, after
+
+
+__all__ = ["InvalidSetting", "SettingsService"]

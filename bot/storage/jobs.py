@@ -1,0 +1,57 @@
+"""Bookkeeping of the scheduled jobs per guild (which day was served, the live board message)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    last_reminder_day: str | None = None
+    last_board_day: str | None = None
+    leaderboard_message: int | None = None
+
+
+_UPSERT = (
+    "INSERT INTO guild_jobs (guild_id, {col}) VALUES (?, ?) "
+    "ON CONFLICT (guild_id) DO UPDATE SET {col} = excluded.{col}"
+)
+_COLUMNS = ("last_reminder_day", "last_board_day", "leaderboard_message")
+
+
+class JobStateRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def all(self) -> dict[int, JobState]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id, last_reminder_day, last_board_day, leaderboard_message "
+            "FROM guild_jobs"
+        )
+        return {
+            int(r[0]): JobState(r[1], r[2], int(r[3]) if r[3] is not None else None)
+            for r in rows
+        }
+
+    async def get(self, guild: int) -> JobState:
+        r = await self.db.fetchone(
+            "SELECT last_reminder_day, last_board_day, leaderboard_message FROM guild_jobs "
+            "WHERE guild_id = ?",
+            (guild,),
+        )
+        if r is None:
+            return JobState()
+        return JobState(r[0], r[1], int(r[2]) if r[2] is not None else None)
+
+    async def mark(self, column: str, values: list[tuple[int, str | int | None]]) -> None:
+        """Set one column for many guilds: (guild, value) pairs."""
+        if column not in _COLUMNS:
+            raise ValueError(column)
+        sql = _UPSERT.format(col=column)
+        async with self.db.transaction():
+            for start in range(0, len(values), _CHUNK):
+                await self.db.executemany(sql, values[start : start + _CHUNK])

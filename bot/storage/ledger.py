@@ -1,0 +1,34 @@
+"""Sums over the reputation ledger (weekly boards, recent activity)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage.database import Database, to_us
+
+
+class LedgerRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def points_since(
+        self, guild: int, since: datetime, limit: int, offset: int
+    ) -> list[tuple[int, int]]:
+        rows = await self.db.fetchall(
+            "SELECT l.user_id, SUM(l.delta) AS pts FROM ledger l "
+            "LEFT JOIN members m ON m.guild_id = l.guild_id AND m.user_id = l.user_id "
+            "WHERE l.guild_id = ? AND l.ts >= ? AND COALESCE(m.visibility, 'public') != 'private' "
+            "AND COALESCE(m.opted_out, 0) = 0 AND COALESCE(m.excluded, 0) = 0 "
+            "GROUP BY l.user_id HAVING pts > 0 ORDER BY pts DESC, l.user_id LIMIT ? OFFSET ?",
+            (guild, to_us(since), limit, offset),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def activity(self, guild: int, user: int, since: datetime) -> dict[str, int]:
+        """Points earned per local day since `since` (the member's recent activity)."""
+        rows = await self.db.fetchall(
+            "SELECT day, SUM(delta) FROM ledger WHERE guild_id = ? AND user_id = ? AND ts >= ? "
+            "GROUP BY day",
+            (guild, user, to_us(since)),
+        )
+        return {str(r[0]): int(r[1]) for r in rows}

@@ -1,0 +1,128 @@
+"""Pair streaks as boards, reminders and commands read them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from bot.storage.database import Database
+from bot.storage.tracking import STREAK_COLUMNS, PairStreakRow, streak_from_row
+
+
+def _without(users: Sequence[int]) -> tuple[str, list[int]]:
+    """SQL that leaves out pairs with one of `users` (hidden members), and its parameters."""
+    if not users:
+        return "", []
+    marks = ",".join("?" * len(users))
+    return f" AND a NOT IN ({marks}) AND b NOT IN ({marks})", [*users, *users]
+
+
+class StreakRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    def _alive(guild: int, today: date, max_freezes: int) -> tuple[str, list[object]]:
+        """WHERE clause: the pair's streak is alive on `today`, i.e. its last qualifying day is
+        no older than 1 + its freezes days. Plain string comparisons of ISO dates (one
+        threshold per possible freeze count), so the covering index answers it."""
+        since = (today - timedelta(days=1 + max_freezes)).isoformat()
+        cases = " ".join(f"WHEN {k} THEN ?" for k in range(max_freezes + 1))
+        thresholds = [(today - timedelta(days=1 + k)).isoformat() for k in range(max_freezes + 1)]
+        sql = f"guild_id = ? AND last_day >= ? AND last_day >= CASE freezes {cases} ELSE ? END"
+        return sql, [guild, since, *thresholds, since]
+
+    async def alive_streaks(
+        self,
+        guild: int,
+        today: date,
+        max_freezes: int,
+        limit: int,
+        offset: int,
+        exclude: Sequence[int] = (),
+    ) -> list[PairStreakRow]:
+        """Pairs whose streak is alive on `today`, longest first (SQL-side paging), leaving
+        out pairs with an `exclude`d member."""
+        alive, params = self._alive(guild, today, max_freezes)
+        without, ids = _without(exclude)
+        rows = await self.db.fetchall(
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE {alive}{without} "  # noqa: S608
+            "ORDER BY current DESC, a, b LIMIT ? OFFSET ?",
+            (*params, *ids, limit, offset),
+        )
+        return [streak_from_row(guild, r) for r in rows]
+
+    async def at_risk_pairs(
+        self, due: list[tuple[int, date, int, int]]
+    ) -> dict[int, list[tuple[int, int, int, int]]]:
+        """For each (guild, today, max_freezes, min_streak): the pairs alive but not yet
+        talked today with a streak at least min_streak long, as (a, b, current, freezes
+        left). One query for many guilds."""
+        if not due:
+            return {}
+        values = ", ".join("(?, ?, ?, ?, ?)" for _ in due)
+        params: list[object] = []
+        for guild, today, max_freezes, min_streak in due:
+            since = (today - timedelta(days=1 + max_freezes)).isoformat()
+            yesterday = (today - timedelta(days=1)).isoformat()
+            params += [guild, today.isoformat(), yesterday, since, min_streak]
+        # a pair last seen yesterday is always alive and at risk; only older ones (covered by
+        # freezes) need date arithmetic, so most rows are decided by string comparisons
+        rows = await self.db.fetchall(
+            f"WITH due(g, today, yesterday, since, least) AS (VALUES {values}) "  # noqa: S608
+            "SELECT p.guild_id, p.a, p.b, p.current, CASE WHEN p.last_day = due.yesterday "
+            "THEN p.freezes ELSE p.freezes - CAST(julianday(due.today) - julianday(p.last_day) "
+            "- 1 AS INTEGER) END "
+            "FROM due JOIN pair_streaks p ON p.guild_id = due.g "
+            "WHERE p.last_day >= due.since AND p.last_day < due.today AND p.current >= due.least "
+            "AND (p.last_day = due.yesterday "
+            "OR julianday(due.today) - julianday(p.last_day) - 1 <= p.freezes) "
+            "ORDER BY p.guild_id, p.current DESC, p.a, p.b",
+            params,
+        )
+        out: dict[int, list[tuple[int, int, int, int]]] = {}
+        for r in rows:
+            out.setdefault(int(r[0]), []).append((int(r[1]), int(r[2]), int(r[3]), int(r[4])))
+        return out
+
+    async def count_alive_longer(
+        self, guild: int, today: date, max_freezes: int, current: int
+    ) -> int:
+        alive, params = self._alive(guild, today, max_freezes)
+        r = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM pair_streaks WHERE {alive} AND current > ?",  # noqa: S608
+            (*params, current),
+        )
+        return int(r[0]) if r else 0
+
+    async def count_best_above(self, guild: int, best: int) -> int:
+        r = await self.db.fetchone(
+            "SELECT COUNT(*) FROM pair_streaks WHERE guild_id = ? AND best > ?", (guild, best)
+        )
+        return int(r[0]) if r else 0
+
+    async def top_best(
+        self, guild: int, limit: int, offset: int, exclude: Sequence[int] = ()
+    ) -> list[PairStreakRow]:
+        without, ids = _without(exclude)
+        rows = await self.db.fetchall(
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ?{without} "  # noqa: S608
+            "ORDER BY best DESC, a, b LIMIT ? OFFSET ?",
+            (guild, *ids, limit, offset),
+        )
+        return [streak_from_row(guild, r) for r in rows]
+
+    async def pairs_of(self, guild: int, user: int) -> list[PairStreakRow]:
+        rows = await self.db.fetchall(
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? AND a = ? "  # noqa: S608
+            f"UNION ALL SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? AND b = ?",
+            (guild, user, guild, user),
+        )
+        return [streak_from_row(guild, r) for r in rows]
+
+    async def pair(self, guild: int, a: int, b: int) -> PairStreakRow | None:
+        r = await self.db.fetchone(
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? AND a = ? AND b = ?",  # noqa: S608
+            (guild, a, b),
+        )
+        return streak_from_row(guild, r) if r else None
