@@ -99,7 +99,7 @@ async def bench_one_guild(members: int, pairs: int) -> float:
             f"(a) one guild: {reminded} at-risk pairs → {poster.messages} digest messages "
             f"in {elapsed:.0f} ms"
         )
-        await jobs.pipeline.close()
+        await jobs.services.settings.pipeline.close()
         await db.close()
         return elapsed
 
@@ -161,7 +161,7 @@ async def bench_slot(guilds: int) -> tuple[float, float, int]:
             f"{poster.messages} messages, {elapsed:.0f} ms, longest loop stall "
             f"{stall * 1000:.0f} ms"
         )
-        await jobs.pipeline.close()
+        await jobs.services.settings.pipeline.close()
         await db.close()
         return elapsed, stall * 1000, done["reminders"]
 
