@@ -44,24 +44,36 @@ def _fail(message: str, code: int) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     configure_logging(logging.WARNING)
+    code, out, err = replay_command(args.file, args.now, args.db)
+    if err:
+        return _fail(err, code)
+    sys.stdout.write(out)
+    return code
+
+
+def replay_command(file: Path, now_text: str, db: str | None = None) -> tuple[int, str, str]:
+    """`replay FILE --now NOW [--db DB]` without the process: (exit code, stdout, error).
+
+    stdout is the state JSON exactly as printed (keys sorted, UTF-8 as is, one line); error
+    is the message for stderr, empty on success.
+    """
     try:
-        now = parse_time(args.now, "--now")
+        now = parse_time(now_text, "--now")
     except ValueError as exc:
-        return _fail(str(exc), 2)
-    if not args.file.is_file():
-        return _fail(f"no such events file: {args.file}", 2)
+        return 2, "", str(exc)
+    if not file.is_file():
+        return 2, "", f"no such events file: {file}"
     try:
-        if args.db:
-            result = asyncio.run(run_replay(args.file, now, args.db))
+        if db:
+            result = asyncio.run(run_replay(file, now, db))
         else:
             with tempfile.TemporaryDirectory(prefix="kindling-replay-") as tmp:
-                result = asyncio.run(run_replay(args.file, now, str(Path(tmp) / "replay.db")))
+                result = asyncio.run(run_replay(file, now, str(Path(tmp) / "replay.db")))
     except ReplayError as exc:
-        return _fail(str(exc), 2)
+        return 2, "", str(exc)
     except UnicodeDecodeError as exc:
-        return _fail(f"events file is not UTF-8: {exc.reason}", 2)
-    sys.stdout.write(json.dumps(result, sort_keys=True, ensure_ascii=False) + "\n")
-    return 0
+        return 2, "", f"events file is not UTF-8: {exc.reason}"
+    return 0, json.dumps(result, sort_keys=True, ensure_ascii=False) + "\n", ""
 
 
 def _run() -> int:

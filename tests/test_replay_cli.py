@@ -1,4 +1,7 @@
-"""`python -m bot replay` through its command line (SPEC §9)."""
+"""`python -m bot replay` (SPEC §9): the command line in a real subprocess where the process
+matters (exit codes, only JSON on stdout, the worked examples end to end, --db across runs),
+and in this process (``replay_command``, the CLI's own body) where only the JSON is compared.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.oracle.engine import run_engine_file
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -26,24 +30,30 @@ def cases(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.jsonl"))
 
 
-def check_case(case: Path) -> None:
-    now = case.with_suffix(".now").read_text(encoding="utf-8").strip()
-    result = replay(case, now)
-    assert result.returncode == 0, result.stderr
-    expected = json.loads(case.with_suffix(".expected.json").read_text(encoding="utf-8"))
-    assert json.loads(result.stdout) == expected
+def expected_of(case: Path) -> object:
+    return json.loads(case.with_suffix(".expected.json").read_text(encoding="utf-8"))
 
 
-def test_worked_examples_from_the_spec(examples_dir: Path) -> None:
+def now_of(case: Path) -> str:
+    return case.with_suffix(".now").read_text(encoding="utf-8").strip()
+
+
+def test_worked_examples_from_the_spec_through_the_cli(examples_dir: Path) -> None:
     found = cases(examples_dir)
-    assert found, "no worked examples found"
+    assert len(found) >= 4, "no worked examples found"
     for case in found:
-        check_case(case)
+        result = replay(case, now_of(case))
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == expected_of(case)
+        # the in-process run the other tests use prints the very same bytes
+        assert run_engine_file(case, now_of(case)) == (0, result.stdout, "")
 
 
 @pytest.mark.parametrize("case", cases(GOLDEN), ids=lambda p: p.stem)
 def test_golden_files(case: Path) -> None:
-    check_case(case)
+    code, out, err = run_engine_file(case, now_of(case))
+    assert code == 0, err
+    assert json.loads(out) == expected_of(case)
 
 
 GOOD = [
@@ -71,19 +81,49 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize("name", list(BAD))
-def test_malformed_line_exits_2_names_line_and_applies_nothing(name: str, tmp_path: Path) -> None:
+def write_events(tmp_path: Path, bad: str) -> Path:
     events = tmp_path / "events.jsonl"
-    events.write_text("\n".join([*GOOD, BAD[name], GOOD[1]]) + "\n", encoding="utf-8")
-    db = tmp_path / "k.db"
-    result = replay(events, "2026-03-02T00:00:00Z", db)
-    assert result.returncode == 2
-    assert "line 3" in result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
+    events.write_text("\n".join([*GOOD, bad, GOOD[1]]) + "\n", encoding="utf-8")
+    return events
+
+
+def assert_untouched(db: Path) -> None:
     if db.exists():
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_malformed_line_names_line_and_applies_nothing(name: str, tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    code, out, err = run_engine_file(write_events(tmp_path, BAD[name]), "2026-03-02T00:00:00Z", db)
+    assert (code, out) == (2, "")
+    assert err.startswith("line 3: ")
+    assert_untouched(db)
+
+
+HOSTILE = {
+    "invalid-json": BAD["invalid-json"],
+    "digits": '{"type":"kudos","guild":1,"from":10,"to":11,"ts":"2026-03-01T10:05:00Z","id":'
+    + "7" * 5000
+    + "}",
+    "deep": '{"type":"settings","guild":1,"points":' + "[" * 50_000 + "]" * 50_000 + "}",
+    "surrogate": '{"type":"\\ud800","guild":1}',
+    "year-overflow": '{"type":"kudos","guild":1,"from":10,"to":11,'
+    '"ts":"0001-01-01T00:00:00+01:00"}',
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_malformed_line_exits_2_through_the_cli(name: str, tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    result = replay(write_events(tmp_path, HOSTILE[name]), "2026-03-02T00:00:00Z", db)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: line 3: ")
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert_untouched(db)
 
 
 def test_bad_now_and_missing_file(tmp_path: Path) -> None:
@@ -91,6 +131,8 @@ def test_bad_now_and_missing_file(tmp_path: Path) -> None:
     events.write_text(GOOD[0] + "\n", encoding="utf-8")
     assert replay(events, "not-a-time").returncode == 2
     assert replay(tmp_path / "missing.jsonl", "2026-03-02T00:00:00Z").returncode == 2
+    code, _, err = run_engine_file(events, "9999-12-31T23:00:00-05:00")
+    assert code == 2 and err.startswith("field '--now' is out of range")
 
 
 def test_db_keeps_state_and_same_file_twice_changes_nothing(tmp_path: Path) -> None:

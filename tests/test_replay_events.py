@@ -578,7 +578,7 @@ def mutated(draw: Any) -> str:
     return text
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(valid_lines(), max_size=3), mutated())
 def test_mutations_are_events_or_replay_errors_naming_their_line(
     before: list[dict[str, Any]], bad: str

@@ -1,38 +1,34 @@
-"""Run the project's engine through its public CLI (`python -m bot replay`) in a subprocess,
-and a small command-line helper to diff the engine against the oracle model:
+"""Run the project's engine on a replay stream, and a small command-line helper to diff the
+engine against the oracle model:
 
     .venv/bin/python -m tests.oracle.engine FILE.jsonl NOW
+
+The engine runs in this process through ``bot.__main__.replay_command``, the body of
+``python -m bot replay FILE --now NOW`` (parse --now, ``run_replay`` on a fresh temporary
+database, the JSON exactly as printed), so stdout is byte for byte what the CLI prints without
+paying for a Python start-up per case. tests/test_replay_cli.py keeps real subprocess runs.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.__main__ import replay_command
 
 
 def dump_lines(events: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(ev, ensure_ascii=False) + "\n" for ev in events)
 
 
-def run_engine_file(path: str | Path, now: str) -> tuple[int, str, str]:
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bot", "replay", str(path), "--now", now],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-    return proc.returncode, proc.stdout, proc.stderr
+def run_engine_file(
+    path: str | Path, now: str, db: str | Path | None = None
+) -> tuple[int, str, str]:
+    """(exit code, stdout, error message) of ``python -m bot replay PATH --now NOW [--db DB]``."""
+    return replay_command(Path(path), now, None if db is None else str(db))
 
 
 def run_engine(events: list[dict[str, Any]], now: str) -> tuple[int, Any, str]:

@@ -1,4 +1,4 @@
-"""Differential test: replay streams through the engine's public CLI vs. the oracle model.
+"""Differential test: replay streams through the engine's replay command vs. the oracle model.
 
 * ``test_engine_matches_model``: hypothesis-generated streams (1-2 guilds in Amsterdam /
   New York / UTC / Kolkata / Lord Howe, starting just before DST changes; 3-6 human users plus
@@ -9,8 +9,9 @@
   max_freezes / kudos_emoji).
 * ``test_edge_case_matches_model``: the hand-written boundary cases of ``edge_cases.py``.
 
-The engine runs as ``python -m bot replay FILE --now NOW`` in a subprocess; stdout JSON is
-compared, parsed, with ``model.replay``. On failure the message holds the JSONL and --now;
+The engine runs ``python -m bot replay FILE --now NOW`` in this process (``engine.py``: the
+CLI's own ``replay_command``, so the JSON is what the CLI prints); it is compared, parsed, with
+``model.replay``. On failure the message holds the JSONL and --now;
 ``python -m tests.oracle.engine FILE NOW`` prints both outputs for a saved stream.
 """
 
