@@ -14,10 +14,8 @@ Typical use::
 
 from bot.clock import ManualClock
 from bot.sandbox.control import Control, ControlError
-from bot.sandbox.server import RequestRecord, Sandbox
-from bot.sandbox.wiring import apply_endpoints, discord_endpoints, running_client, sandbox_endpoints
-from bot.sandbox.world import (
-    ApiError,
+from bot.sandbox.errors import ApiError
+from bot.sandbox.model import (
     Channel,
     Guild,
     Interaction,
@@ -28,8 +26,10 @@ from bot.sandbox.world import (
     Role,
     RoleChange,
     User,
-    World,
 )
+from bot.sandbox.server import RequestRecord, Sandbox
+from bot.sandbox.wiring import apply_endpoints, discord_endpoints, running_client, sandbox_endpoints
+from bot.sandbox.world import World
 
 __all__ = [
     "ApiError",

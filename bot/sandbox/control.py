@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from bot.sandbox.world import (
-    ADMINISTRATOR,
+from bot.sandbox.model import (
     CALLBACK_MODAL,
     CHANNEL_TEXT,
     INTERACTION_APPLICATION_COMMAND,
@@ -45,9 +44,18 @@ from bot.sandbox.world import (
     Role,
     RoleChange,
     User,
-    World,
     number_components,
 )
+from bot.sandbox.payloads import (
+    attachment_payload,
+    channel_payload,
+    member_payload,
+    role_payload,
+    user_payload,
+)
+from bot.sandbox.permissions import ADMINISTRATOR
+from bot.sandbox.validation import parse_emoji
+from bot.sandbox.world import World
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +412,7 @@ class Control:
     def _emoji(self, emoji: str | Emoji, msg: Message) -> JSON:
         if isinstance(emoji, Emoji):
             return {"id": str(emoji.id), "name": emoji.name, "animated": emoji.animated}
-        return self.world.parse_emoji(emoji, msg.guild_id)
+        return parse_emoji(emoji, self.world.guilds.values())
 
     async def send_dm(self, author: Actor, content: str) -> Message:
         """A user writes to the bot in DMs."""
@@ -619,7 +627,7 @@ class Control:
             allowed_types = opt.get("channel_types")
             if allowed_types and target.type not in allowed_types:
                 raise ControlError(f"{where}: channel type {target.type} not in {allowed_types}")
-            payload = self.world.channel_payload(target, permissions_for=invoker)
+            payload = channel_payload(self.world, target, permissions_for=invoker)
             resolved.setdefault("channels", {})[str(target.id)] = payload
             return str(target.id)
         if otype == OPTION_ATTACHMENT:
@@ -631,7 +639,7 @@ class Control:
             att = self.world.create_attachment(
                 filename, blob, channel_id=channel.id, ephemeral=True
             )
-            resolved.setdefault("attachments", {})[str(att.id)] = self.world.attachment_payload(att)
+            resolved.setdefault("attachments", {})[str(att.id)] = attachment_payload(att)
             return str(att.id)
         raise ControlError(f"{where}: unsupported option type {otype}")
 
@@ -650,11 +658,12 @@ class Control:
             user = self.user(value)
         except Exception as exc:
             raise ControlError(f"{where}: unknown user {value!r}") from exc
-        resolved.setdefault("users", {})[str(user.id)] = self.world.user_payload(user)
+        resolved.setdefault("users", {})[str(user.id)] = user_payload(user)
         if channel.guild_id is not None:
             member = self.world.guilds[channel.guild_id].members.get(user.id)
             if member is not None:
-                resolved.setdefault("members", {})[str(user.id)] = self.world.member_payload(
+                resolved.setdefault("members", {})[str(user.id)] = member_payload(
+                    self.world,
                     member,
                     with_user=False,
                     permissions=self.world.permissions_in(channel.id, user.id),
@@ -672,7 +681,7 @@ class Control:
             role = self.role(value, guild=channel.guild_id)
         except Exception as exc:
             raise ControlError(f"{where}: unknown role {value!r}") from exc
-        resolved.setdefault("roles", {})[str(role.id)] = self.world.role_payload(role)
+        resolved.setdefault("roles", {})[str(role.id)] = role_payload(role)
         return str(role.id)
 
     def _channel_value(self, where: str, value: object, channel: Channel) -> Channel:
@@ -788,8 +797,8 @@ class Control:
                     out.append(self._resolve_user(where, value, channel, resolved))
             else:
                 target = self._channel_value(where, value, channel)
-                resolved.setdefault("channels", {})[str(target.id)] = self.world.channel_payload(
-                    target, permissions_for=invoker
+                resolved.setdefault("channels", {})[str(target.id)] = channel_payload(
+                    self.world, target, permissions_for=invoker
                 )
                 out.append(str(target.id))
         return out, resolved

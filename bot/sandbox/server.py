@@ -27,34 +27,54 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.sandbox.control import Control
-from bot.sandbox.world import (
-    ADD_REACTIONS,
-    ATTACH_FILES,
+from bot.sandbox.errors import (
+    ApiError,
+    form_error,
+    missing_permissions,
+)
+from bot.sandbox.model import (
     CHANNEL_PRIVATE_THREAD,
-    CREATE_PRIVATE_THREADS,
-    CREATE_PUBLIC_THREADS,
     FLAG_COMPONENTS_V2,
     FLAG_SUPPRESS_EMBEDS,
     FLAG_SUPPRESS_NOTIFICATIONS,
     JSON,
-    MANAGE_MESSAGES,
-    MANAGE_ROLES,
-    PIN_MESSAGES,
-    READ_MESSAGE_HISTORY,
-    SEND_MESSAGES,
-    SEND_MESSAGES_IN_THREADS,
-    ApiError,
     Attachment,
     Channel,
     Dispatch,
     Guild,
     Interaction,
     Message,
-    World,
-    form_error,
-    missing_permissions,
+)
+from bot.sandbox.payloads import (
+    application_payload,
+    channel_payload,
+    guild_create_payload,
+    guild_payload,
+    me_payload,
+    member_payload,
+    message_payload,
+    role_payload,
+    user_payload,
+)
+from bot.sandbox.permissions import (
+    ADD_REACTIONS,
+    ATTACH_FILES,
+    CREATE_PRIVATE_THREADS,
+    CREATE_PUBLIC_THREADS,
+    MANAGE_MESSAGES,
+    MANAGE_ROLES,
+    PIN_MESSAGES,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    base_permissions,
+    top_role_position,
+)
+from bot.sandbox.validation import (
+    parse_emoji,
     validate_message_body,
 )
+from bot.sandbox.world import World
 
 log = logging.getLogger(__name__)
 
@@ -724,7 +744,7 @@ class Sandbox:
     # -- users / application / gateway info --------------------------------------------------------
 
     async def _get_me(self, request: web.Request) -> web.StreamResponse:
-        return _json_response(self.world.me_payload())
+        return _json_response(me_payload(self.world))
 
     async def _get_my_guilds(self, request: web.Request) -> web.StreamResponse:
         out: list[JSON] = [
@@ -733,7 +753,7 @@ class Sandbox:
                 "name": g.name,
                 "icon": None,
                 "owner": False,
-                "permissions": str(self.world.base_permissions(g.id, self.bot_user_id)),
+                "permissions": str(base_permissions(g, self.bot_user_id)),
                 "features": [],
             }
             for g in self.world.guilds.values()
@@ -743,10 +763,10 @@ class Sandbox:
 
     async def _get_user(self, request: web.Request) -> web.StreamResponse:
         user = self.world.user(_snowflake(request, "user_id"))
-        return _json_response(self.world.user_payload(user))
+        return _json_response(user_payload(user))
 
     async def _get_application(self, request: web.Request) -> web.StreamResponse:
-        return _json_response(self.world.application_payload())
+        return _json_response(application_payload(self.world))
 
     async def _get_gateway(self, request: web.Request) -> web.StreamResponse:
         return _json_response({"url": self.gateway_url.rstrip("/")})
@@ -771,7 +791,7 @@ class Sandbox:
         if raw is None or not str(raw).isdigit():
             raise form_error("recipient_id", "Value is not snowflake.", "NUMBER_TYPE_COERCE")
         channel = self.world.dm_channel(int(raw))
-        return _json_response(self.world.channel_payload(channel))
+        return _json_response(channel_payload(self.world, channel))
 
     async def _empty_list(self, request: web.Request) -> web.StreamResponse:
         return _json_response([])
@@ -841,7 +861,7 @@ class Sandbox:
 
     async def _get_channel(self, request: web.Request) -> web.StreamResponse:
         channel = self._bot_channel(request)
-        return _json_response(self.world.channel_payload(channel))
+        return _json_response(channel_payload(self.world, channel))
 
     async def _get_messages(self, request: web.Request) -> web.StreamResponse:
         channel = self._bot_channel(request, READ_MESSAGE_HISTORY)
@@ -868,14 +888,14 @@ class Sandbox:
             after=snow("after"),
             around=snow("around"),
         )
-        return _json_response([self.world.message_payload(m) for m in msgs])
+        return _json_response([message_payload(self.world, m) for m in msgs])
 
     async def _get_message(self, request: web.Request) -> web.StreamResponse:
         channel = self._bot_channel(request, READ_MESSAGE_HISTORY)
         msg = self.world.message(channel.id, _snowflake(request, "message_id"))
         if msg.ephemeral_for is not None:
             raise ApiError(404, 10008, "Unknown Message")
-        return _json_response(self.world.message_payload(msg))
+        return _json_response(message_payload(self.world, msg))
 
     def _check_dm_target(self, channel: Channel) -> None:
         recipient = self.world.dm_recipient(channel)
@@ -928,7 +948,7 @@ class Sandbox:
             tts=bool(body.get("tts", False)),
             nonce=body.get("nonce"),
         )
-        return _json_response(self.world.message_payload(msg))
+        return _json_response(message_payload(self.world, msg))
 
     async def _patch_message(self, request: web.Request) -> web.StreamResponse:
         channel = self._bot_channel(request)
@@ -960,7 +980,7 @@ class Sandbox:
         }
         validate_message_body(after, [*msg.attachments, *uploads])
         self.world.edit_message(msg, changes, uploaded=uploads)
-        return _json_response(self.world.message_payload(msg))
+        return _json_response(message_payload(self.world, msg))
 
     async def _delete_message(self, request: web.Request) -> web.StreamResponse:
         channel = self._bot_channel(request)
@@ -993,7 +1013,7 @@ class Sandbox:
     def _reaction_target(self, request: web.Request) -> tuple[Channel, Message, JSON]:
         channel = self._bot_channel(request, READ_MESSAGE_HISTORY)
         msg = self.world.message(channel.id, _snowflake(request, "message_id"))
-        emoji = self.world.parse_emoji(request.match_info["emoji"], channel.guild_id)
+        emoji = parse_emoji(request.match_info["emoji"], self.world.guilds.values())
         return channel, msg, emoji
 
     async def _add_reaction(self, request: web.Request) -> web.StreamResponse:
@@ -1032,7 +1052,7 @@ class Sandbox:
         if after and after.isdigit():
             users = [u for u in users if u > int(after)]
         limit = int(request.query.get("limit", "25"))
-        return _json_response([self.world.user_payload(self.world.user(u)) for u in users[:limit]])
+        return _json_response([user_payload(self.world.user(u)) for u in users[:limit]])
 
     async def _clear_emoji(self, request: web.Request) -> web.StreamResponse:
         channel, msg, emoji = self._reaction_target(request)
@@ -1085,7 +1105,7 @@ class Sandbox:
         items = [
             {
                 "pinned_at": (m.pinned_at or m.timestamp).isoformat(),
-                "message": self.world.message_payload(m),
+                "message": message_payload(self.world, m),
             }
             for m in pins[:limit]
         ]
@@ -1094,7 +1114,7 @@ class Sandbox:
     async def _get_pins_legacy(self, request: web.Request) -> web.StreamResponse:
         channel = self._bot_channel(request, READ_MESSAGE_HISTORY)
         pins = self.world.pinned_messages(channel.id)
-        return _json_response([self.world.message_payload(m) for m in pins])
+        return _json_response([message_payload(self.world, m) for m in pins])
 
     # -- threads -----------------------------------------------------------------------------------
 
@@ -1118,7 +1138,7 @@ class Sandbox:
         thread = self.world.create_thread(
             channel.id, name, owner_id=self.bot_user_id, private=private, thread_id=thread_id
         )
-        return _json_response(self.world.channel_payload(thread), 201)
+        return _json_response(channel_payload(self.world, thread), 201)
 
     # -- guilds ------------------------------------------------------------------------------------
 
@@ -1130,7 +1150,7 @@ class Sandbox:
 
     async def _get_guild(self, request: web.Request) -> web.StreamResponse:
         guild = self.world.guild(self._bot_guild(request))
-        data = self.world.guild_payload(guild)
+        data = guild_payload(guild)
         if request.query.get("with_counts") in ("true", "1", "True"):
             data["approximate_member_count"] = len(guild.members)
             data["approximate_presence_count"] = 0
@@ -1139,15 +1159,15 @@ class Sandbox:
     async def _get_guild_channels(self, request: web.Request) -> web.StreamResponse:
         guild = self.world.guild(self._bot_guild(request))
         channels = [self.world.channels[c] for c in guild.channel_ids]
-        return _json_response([self.world.channel_payload(c) for c in channels if not c.is_thread])
+        return _json_response([channel_payload(self.world, c) for c in channels if not c.is_thread])
 
     async def _get_roles(self, request: web.Request) -> web.StreamResponse:
         guild = self.world.guild(self._bot_guild(request))
-        return _json_response([self.world.role_payload(r) for r in guild.roles.values()])
+        return _json_response([role_payload(r) for r in guild.roles.values()])
 
     async def _create_role(self, request: web.Request) -> web.StreamResponse:
         guild_id = self._bot_guild(request)
-        if not self.world.base_permissions(guild_id, self.bot_user_id) & MANAGE_ROLES:
+        if not base_permissions(self.world.guild(guild_id), self.bot_user_id) & MANAGE_ROLES:
             raise missing_permissions()
         body, _ = await self._read_body(request)
         role = self.world.create_role(
@@ -1158,7 +1178,7 @@ class Sandbox:
             hoist=bool(body.get("hoist", False)),
             mentionable=bool(body.get("mentionable", False)),
         )
-        return _json_response(self.world.role_payload(role))
+        return _json_response(role_payload(role))
 
     async def _edit_role(self, request: web.Request) -> web.StreamResponse:
         guild_id = self._bot_guild(request)
@@ -1176,7 +1196,7 @@ class Sandbox:
         if "mentionable" in body:
             role.mentionable = bool(body["mentionable"])
         self.world.update_role(role)
-        return _json_response(self.world.role_payload(role))
+        return _json_response(role_payload(role))
 
     async def _list_members(self, request: web.Request) -> web.StreamResponse:
         guild = self.world.guild(self._bot_guild(request))
@@ -1187,21 +1207,21 @@ class Sandbox:
         members = sorted(
             (m for m in guild.members.values() if m.user_id > after), key=lambda m: m.user_id
         )
-        return _json_response([self.world.member_payload(m) for m in members[:limit]])
+        return _json_response([member_payload(self.world, m) for m in members[:limit]])
 
     async def _get_member(self, request: web.Request) -> web.StreamResponse:
         guild_id = self._bot_guild(request)
         member = self.world.member(guild_id, _snowflake(request, "user_id"))
-        return _json_response(self.world.member_payload(member))
+        return _json_response(member_payload(self.world, member))
 
     def _check_role_manageable(self, guild_id: int, role_id: int) -> None:
         guild = self.world.guild(guild_id)
         role = self.world.role(guild_id, role_id)
-        if not self.world.base_permissions(guild_id, self.bot_user_id) & MANAGE_ROLES:
+        if not base_permissions(self.world.guild(guild_id), self.bot_user_id) & MANAGE_ROLES:
             raise missing_permissions()
         if role.id == guild.id or role.managed:
             raise missing_permissions()
-        if role.position >= self.world.top_role_position(guild_id, self.bot_user_id):
+        if role.position >= top_role_position(self.world.guild(guild_id), self.bot_user_id):
             raise missing_permissions()
 
     async def _edit_member(self, request: web.Request) -> web.StreamResponse:
@@ -1217,7 +1237,7 @@ class Sandbox:
         if "nick" in body:
             member.nick = body["nick"] or None
             self.world.emit_member_update(member)
-        return _json_response(self.world.member_payload(member))
+        return _json_response(member_payload(self.world, member))
 
     async def _add_member_role(self, request: web.Request) -> web.StreamResponse:
         guild_id = self._bot_guild(request)
@@ -1289,13 +1309,13 @@ class Sandbox:
         body, uploads = await self._read_body(request)
         msg = self.world.create_followup(interaction, body, uploads)
         if request.query.get("wait") in ("1", "true", "True"):
-            return _json_response(self.world.message_payload(msg))
+            return _json_response(message_payload(self.world, msg))
         return _no_content()
 
     async def _get_webhook_message(self, request: web.Request) -> web.StreamResponse:
         interaction = self._webhook_interaction(request)
         msg = self._webhook_message(request, interaction)
-        return _json_response(self.world.message_payload(msg))
+        return _json_response(message_payload(self.world, msg))
 
     async def _edit_webhook_message(self, request: web.Request) -> web.StreamResponse:
         interaction = self._webhook_interaction(request)
@@ -1304,7 +1324,7 @@ class Sandbox:
         if msg.author_id != self.bot_user_id:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         self.world.edit_interaction_message(interaction, msg, body, uploads)
-        return _json_response(self.world.message_payload(msg))
+        return _json_response(message_payload(self.world, msg))
 
     async def _delete_webhook_message(self, request: web.Request) -> web.StreamResponse:
         interaction = self._webhook_interaction(request)
@@ -1440,13 +1460,13 @@ class Sandbox:
         guilds = [g for g in self.world.guilds.values() if self._session_sees_guild(session, g.id)]
         ready: JSON = {
             "v": 10,
-            "user": self.world.me_payload(),
+            "user": me_payload(self.world),
             "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {
                 "id": str(self.application_id),
-                "flags": self.world.application_payload()["flags"],
+                "flags": application_payload(self.world)["flags"],
             },
             "private_channels": [],
             "relationships": [],
@@ -1466,7 +1486,7 @@ class Sandbox:
             self._send_dispatch(
                 session,
                 "GUILD_CREATE",
-                self.world.guild_create_payload(guild, include_members=include_members),
+                guild_create_payload(self.world, guild, include_members=include_members),
             )
         self.connection_generation += 1
         self.world.changed()
@@ -1534,7 +1554,7 @@ class Sandbox:
             for index, chunk in enumerate(chunks):
                 payload: JSON = {
                     "guild_id": str(guild.id),
-                    "members": [self.world.member_payload(m) for m in chunk],
+                    "members": [member_payload(self.world, m) for m in chunk],
                     "chunk_index": index,
                     "chunk_count": len(chunks),
                     "not_found": not_found if index == 0 else [],
@@ -1601,7 +1621,7 @@ class Sandbox:
             if session.invalid or not self._session_sees_guild(session, guild.id):
                 continue
             include_members = bool(session.intents & INTENT_GUILD_MEMBERS)
-            payload = self.world.guild_create_payload(guild, include_members=include_members)
+            payload = guild_create_payload(self.world, guild, include_members=include_members)
             payload.pop("unavailable", None)  # absent for a new guild (present: became available)
             self._send_dispatch(session, "GUILD_CREATE", payload)
 

@@ -1,9 +1,14 @@
 """In-memory state of the local Discord-compatible sandbox.
 
 The :class:`World` holds users, guilds, channels, messages, application commands and
-interactions, builds Discord API v10 payloads for them and emits gateway dispatches to
-listeners (the gateway server). Everything here is synchronous; the server and the control
-API drive it from one asyncio loop.
+interactions, changes them the way Discord's API would and emits a gateway dispatch for
+each change to listeners (the gateway server). Everything here is synchronous; the server
+and the control API drive it from one asyncio loop.
+
+The pieces it is built from: :mod:`bot.sandbox.model` (entities and constants),
+:mod:`bot.sandbox.permissions` (permission maths), :mod:`bot.sandbox.payloads` (Discord's
+JSON for each entity), :mod:`bot.sandbox.validation` (request checks) and
+:mod:`bot.sandbox.errors` (Discord-shaped errors).
 """
 
 from __future__ import annotations
@@ -14,511 +19,82 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
+
+from bot.sandbox.errors import ApiError, form_error
+from bot.sandbox.model import (
+    CALLBACK_AUTOCOMPLETE_RESULT,
+    CALLBACK_CHANNEL_MESSAGE,
+    CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+    CALLBACK_DEFERRED_UPDATE_MESSAGE,
+    CALLBACK_MODAL,
+    CALLBACK_UPDATE_MESSAGE,
+    CHANNEL_DM,
+    CHANNEL_PRIVATE_THREAD,
+    CHANNEL_PUBLIC_THREAD,
+    CHANNEL_TEXT,
+    FLAG_COMPONENTS_V2,
+    FLAG_EPHEMERAL,
+    FLAG_LOADING,
+    FLAG_SUPPRESS_EMBEDS,
+    FLAG_SUPPRESS_NOTIFICATIONS,
+    INTERACTION_APPLICATION_COMMAND,
+    INTERACTION_AUTOCOMPLETE,
+    INTERACTION_MESSAGE_COMPONENT,
+    INTERACTION_MODAL_SUBMIT,
+    JSON,
+    MESSAGE_CHAT_INPUT_COMMAND,
+    MESSAGE_CONTEXT_MENU_COMMAND,
+    MESSAGE_DEFAULT,
+    MESSAGE_REPLY,
+    Attachment,
+    Channel,
+    Dispatch,
+    Emoji,
+    Guild,
+    Interaction,
+    InteractionResponse,
+    Member,
+    Message,
+    MessageReference,
+    Overwrite,
+    Reaction,
+    Role,
+    RoleChange,
+    SnowflakeGenerator,
+    User,
+    iso,
+    number_components,
+    utcnow,
+)
+from bot.sandbox.payloads import (
+    channel_payload,
+    emoji_payload,
+    interaction_metadata,
+    interaction_payload,
+    member_payload,
+    message_payload,
+    role_payload,
+    user_payload,
+)
+from bot.sandbox.permissions import (
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_EVERYONE_PERMISSIONS,
+    DM_PERMISSIONS,
+    MENTION_EVERYONE,
+    MODERATOR_PERMISSIONS,
+    channel_permissions,
+    check,
+)
+from bot.sandbox.validation import validate_command, validate_message_body
 
 log = logging.getLogger(__name__)
 
-JSON = dict[str, Any]
 T = TypeVar("T")
-
-DISCORD_EPOCH_MS = 1_420_070_400_000
-
-# --- permissions (subset of Discord's bit flags) -------------------------------------------
-CREATE_INSTANT_INVITE = 1 << 0
-KICK_MEMBERS = 1 << 1
-BAN_MEMBERS = 1 << 2
-ADMINISTRATOR = 1 << 3
-MANAGE_CHANNELS = 1 << 4
-MANAGE_GUILD = 1 << 5
-ADD_REACTIONS = 1 << 6
-VIEW_AUDIT_LOG = 1 << 7
-VIEW_CHANNEL = 1 << 10
-SEND_MESSAGES = 1 << 11
-MANAGE_MESSAGES = 1 << 13
-EMBED_LINKS = 1 << 14
-ATTACH_FILES = 1 << 15
-READ_MESSAGE_HISTORY = 1 << 16
-MENTION_EVERYONE = 1 << 17
-USE_EXTERNAL_EMOJIS = 1 << 18
-CHANGE_NICKNAME = 1 << 26
-MANAGE_ROLES = 1 << 28
-USE_APPLICATION_COMMANDS = 1 << 31
-CREATE_PUBLIC_THREADS = 1 << 35
-CREATE_PRIVATE_THREADS = 1 << 36
-SEND_MESSAGES_IN_THREADS = 1 << 38
-MODERATE_MEMBERS = 1 << 40
-PIN_MESSAGES = 1 << 51
-ALL_PERMISSIONS = (1 << 53) - 1
-
-DEFAULT_EVERYONE_PERMISSIONS = (
-    CREATE_INSTANT_INVITE
-    | ADD_REACTIONS
-    | VIEW_CHANNEL
-    | SEND_MESSAGES
-    | EMBED_LINKS
-    | ATTACH_FILES
-    | READ_MESSAGE_HISTORY
-    | USE_EXTERNAL_EMOJIS
-    | CHANGE_NICKNAME
-    | USE_APPLICATION_COMMANDS
-    | CREATE_PUBLIC_THREADS
-    | SEND_MESSAGES_IN_THREADS
-)
-DEFAULT_BOT_PERMISSIONS = (
-    VIEW_CHANNEL
-    | SEND_MESSAGES
-    | SEND_MESSAGES_IN_THREADS
-    | EMBED_LINKS
-    | ATTACH_FILES
-    | READ_MESSAGE_HISTORY
-    | ADD_REACTIONS
-    | USE_EXTERNAL_EMOJIS
-    | MANAGE_ROLES
-    | MANAGE_MESSAGES
-    | PIN_MESSAGES
-    | USE_APPLICATION_COMMANDS
-)
-MODERATOR_PERMISSIONS = (
-    KICK_MEMBERS
-    | BAN_MEMBERS
-    | MANAGE_GUILD
-    | MANAGE_MESSAGES
-    | MANAGE_ROLES
-    | MODERATE_MEMBERS
-    | VIEW_AUDIT_LOG
-    | MENTION_EVERYONE
-)
-
-# --- channel, message, interaction type constants ------------------------------------------
-CHANNEL_TEXT = 0
-CHANNEL_DM = 1
-CHANNEL_VOICE = 2
-CHANNEL_CATEGORY = 4
-CHANNEL_ANNOUNCEMENT = 5
-CHANNEL_PUBLIC_THREAD = 11
-CHANNEL_PRIVATE_THREAD = 12
-THREAD_TYPES = (10, CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD)
-
-MESSAGE_DEFAULT = 0
-MESSAGE_REPLY = 19
-MESSAGE_CHAT_INPUT_COMMAND = 20
-MESSAGE_CONTEXT_MENU_COMMAND = 23
-
-FLAG_SUPPRESS_EMBEDS = 1 << 2
-FLAG_EPHEMERAL = 1 << 6
-FLAG_LOADING = 1 << 7
-FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
-FLAG_COMPONENTS_V2 = 1 << 15
-
-INTERACTION_PING = 1
-INTERACTION_APPLICATION_COMMAND = 2
-INTERACTION_MESSAGE_COMPONENT = 3
-INTERACTION_AUTOCOMPLETE = 4
-INTERACTION_MODAL_SUBMIT = 5
-
-CALLBACK_CHANNEL_MESSAGE = 4
-CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
-CALLBACK_DEFERRED_UPDATE_MESSAGE = 6
-CALLBACK_UPDATE_MESSAGE = 7
-CALLBACK_AUTOCOMPLETE_RESULT = 8
-CALLBACK_MODAL = 9
-
-OPTION_SUB_COMMAND = 1
-OPTION_SUB_COMMAND_GROUP = 2
-OPTION_STRING = 3
-OPTION_INTEGER = 4
-OPTION_BOOLEAN = 5
-OPTION_USER = 6
-OPTION_CHANNEL = 7
-OPTION_ROLE = 8
-OPTION_MENTIONABLE = 9
-OPTION_NUMBER = 10
-OPTION_ATTACHMENT = 11
-
-ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 _USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
 _ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
-_COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(dt: datetime | None) -> str | None:
-    """Discord's timestamp format (ISO 8601 with an explicit UTC offset)."""
-    if dt is None:
-        return None
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def snowflake_time(snowflake: int) -> datetime:
-    return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, UTC)
-
-
-def snowflake_at(when: datetime) -> int:
-    """The lowest snowflake for the millisecond ``when``."""
-    return (int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
-
-
-class SnowflakeGenerator:
-    """Discord-style snowflakes from an injectable clock, strictly increasing."""
-
-    def __init__(self, now: Callable[[], datetime], worker: int = 1) -> None:
-        self._now = now
-        self._worker = worker & 0x1F
-        self._last = 0
-
-    def next(self) -> int:
-        candidate = snowflake_at(self._now()) | (self._worker << 17)
-        if candidate <= self._last:
-            candidate = self._last + 1
-        self._last = candidate
-        return candidate
-
-
-class ApiError(Exception):
-    """A Discord-style REST error; the server turns it into a JSON error response."""
-
-    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-    def payload(self) -> JSON:
-        body: JSON = {"message": self.message, "code": self.code}
-        if self.errors is not None:
-            body["errors"] = self.errors
-        return body
-
-
-def form_error(path: str, message: str, code: str = "BASE_TYPE_INVALID") -> ApiError:
-    errors: JSON = {"_errors": [{"code": code, "message": message}]}
-    for part in reversed(path.split(".")):
-        errors = {part: errors}
-    return ApiError(400, 50035, "Invalid Form Body", errors)
-
-
-def missing_permissions() -> ApiError:
-    return ApiError(403, 50013, "Missing Permissions")
-
-
-def missing_access() -> ApiError:
-    return ApiError(403, 50001, "Missing Access")
-
-
-# --- entities --------------------------------------------------------------------------------
-
-
-@dataclass
-class User:
-    id: int
-    username: str
-    global_name: str | None = None
-    bot: bool = False
-    system: bool = False
-    avatar: str | None = None
-    public_flags: int = 0
-    dms_open: bool = True
-
-    @property
-    def mention(self) -> str:
-        return f"<@{self.id}>"
-
-
-@dataclass
-class Role:
-    id: int
-    guild_id: int
-    name: str
-    permissions: int = 0
-    position: int = 0
-    color: int = 0
-    hoist: bool = False
-    mentionable: bool = False
-    managed: bool = False
-    bot_id: int | None = None
-
-    @property
-    def mention(self) -> str:
-        return f"<@&{self.id}>"
-
-
-@dataclass
-class Member:
-    user_id: int
-    guild_id: int
-    joined_at: datetime
-    roles: list[int] = field(default_factory=list)
-    nick: str | None = None
-    flags: int = 0
-    pending: bool = False
-    deaf: bool = False
-    mute: bool = False
-    communication_disabled_until: datetime | None = None
-
-    @property
-    def id(self) -> int:
-        return self.user_id
-
-    @property
-    def mention(self) -> str:
-        return f"<@{self.user_id}>"
-
-
-@dataclass
-class Overwrite:
-    id: int
-    type: int  # 0 role, 1 member
-    allow: int = 0
-    deny: int = 0
-
-
-@dataclass
-class Channel:
-    id: int
-    type: int
-    name: str | None
-    guild_id: int | None
-    created_at: datetime
-    position: int = 0
-    parent_id: int | None = None
-    topic: str | None = None
-    nsfw: bool = False
-    overwrites: list[Overwrite] = field(default_factory=list)
-    recipients: list[int] = field(default_factory=list)
-    owner_id: int | None = None
-    archived: bool = False
-    locked: bool = False
-    last_message_id: int | None = None
-    last_pin_timestamp: datetime | None = None
-    message_count: int = 0
-
-    @property
-    def mention(self) -> str:
-        return f"<#{self.id}>"
-
-    @property
-    def is_thread(self) -> bool:
-        return self.type in THREAD_TYPES
-
-    @property
-    def is_dm(self) -> bool:
-        return self.type == CHANNEL_DM
-
-
-@dataclass
-class Emoji:
-    id: int
-    guild_id: int
-    name: str
-    animated: bool = False
-
-
-@dataclass
-class Attachment:
-    id: int
-    filename: str
-    data: bytes
-    url: str
-    content_type: str | None = None
-    description: str | None = None
-    ephemeral: bool = False
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-
-@dataclass
-class Reaction:
-    emoji: JSON  # {"id": str | None, "name": str, "animated": bool}
-    users: list[int] = field(default_factory=list)
-
-
-@dataclass
-class MessageReference:
-    message_id: int
-    channel_id: int
-    guild_id: int | None
-
-
-@dataclass
-class Message:
-    """A stored message. ``embeds``/``components`` hold the JSON the author sent."""
-
-    id: int
-    channel_id: int
-    guild_id: int | None
-    author_id: int
-    content: str
-    timestamp: datetime
-    type: int = MESSAGE_DEFAULT
-    embeds: list[JSON] = field(default_factory=list)
-    components: list[JSON] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    flags: int = 0
-    mentions: list[int] = field(default_factory=list)
-    mention_roles: list[int] = field(default_factory=list)
-    mention_everyone: bool = False
-    reference: MessageReference | None = None
-    edited_at: datetime | None = None
-    pinned: bool = False
-    pinned_at: datetime | None = None
-    reactions: list[Reaction] = field(default_factory=list)
-    webhook_id: int | None = None
-    application_id: int | None = None
-    interaction_metadata: JSON | None = None
-    interaction_id: int | None = None
-    deleted: bool = False
-    tts: bool = False
-    nonce: str | int | None = None
-    ephemeral_for: int | None = None
-    edits: list[JSON] = field(default_factory=list)
-
-    @property
-    def ephemeral(self) -> bool:
-        return bool(self.flags & FLAG_EPHEMERAL)
-
-    @property
-    def loading(self) -> bool:
-        return bool(self.flags & FLAG_LOADING)
-
-    def custom_ids(self) -> list[str]:
-        return [c["custom_id"] for c in walk_components(self.components) if "custom_id" in c]
-
-    def find_component(self, custom_id: str) -> JSON | None:
-        for component in walk_components(self.components):
-            if component.get("custom_id") == custom_id:
-                return component
-        return None
-
-
-@dataclass
-class InteractionResponse:
-    """One interaction callback the bot made (``POST /interactions/{id}/{token}/callback``)."""
-
-    interaction_id: int
-    type: int
-    data: JSON
-    at: datetime
-    message: Message | None = None
-
-    @property
-    def ephemeral(self) -> bool:
-        if self.message is not None:
-            return self.message.ephemeral
-        return bool(int(self.data.get("flags") or 0) & FLAG_EPHEMERAL)
-
-    @property
-    def content(self) -> str | None:
-        if self.message is not None:
-            return self.message.content
-        content = self.data.get("content")
-        return None if content is None else str(content)
-
-    @property
-    def embeds(self) -> list[JSON]:
-        if self.message is not None:
-            return self.message.embeds
-        return list(self.data.get("embeds") or [])
-
-    @property
-    def components(self) -> list[JSON]:
-        if self.message is not None:
-            return self.message.components
-        return list(self.data.get("components") or [])
-
-    @property
-    def choices(self) -> list[JSON]:
-        return list(self.data.get("choices") or [])
-
-    @property
-    def modal(self) -> JSON | None:
-        return self.data if self.type == CALLBACK_MODAL else None
-
-
-@dataclass
-class Interaction:
-    id: int
-    token: str
-    type: int
-    user_id: int
-    guild_id: int | None
-    channel_id: int
-    data: JSON
-    created_at: datetime
-    created_monotonic: float
-    payload: JSON = field(default_factory=dict)
-    message_id: int | None = None
-    command_name: str | None = None
-    responses: list[InteractionResponse] = field(default_factory=list)
-    original_message_id: int | None = None
-    followup_ids: list[int] = field(default_factory=list)
-
-    @property
-    def response(self) -> InteractionResponse | None:
-        return self.responses[0] if self.responses else None
-
-    @property
-    def acknowledged(self) -> bool:
-        return bool(self.responses)
-
-
-@dataclass
-class RoleChange:
-    guild_id: int
-    user_id: int
-    role_id: int
-    added: bool
-    at: datetime
-    by: int | None = None
-
-
-@dataclass
-class Guild:
-    id: int
-    name: str
-    owner_id: int
-    created_at: datetime
-    roles: dict[int, Role] = field(default_factory=dict)
-    channel_ids: list[int] = field(default_factory=list)
-    members: dict[int, Member] = field(default_factory=dict)
-    emojis: dict[int, Emoji] = field(default_factory=dict)
-    system_channel_id: int | None = None
-    preferred_locale: str = "en-US"
-
-    @property
-    def everyone(self) -> Role:
-        return self.roles[self.id]
-
-
-@dataclass
-class Dispatch:
-    """A gateway dispatch produced by a change in the world."""
-
-    name: str
-    data: JSON
-    guild_id: int | None = None
-
-
-def walk_components(components: Iterable[JSON]) -> Iterable[JSON]:
-    for component in components:
-        yield component
-        children = component.get("components")
-        if isinstance(children, list):
-            yield from walk_components(children)
-        child = component.get("component")
-        if isinstance(child, dict):
-            yield from walk_components([child])
-        accessory = component.get("accessory")
-        if isinstance(accessory, dict):
-            yield from walk_components([accessory])
 
 
 class _Waiter:
@@ -770,7 +346,7 @@ class World:
         guild.roles[role.id] = role
         self.emit(
             "GUILD_ROLE_CREATE",
-            {"guild_id": str(guild_id), "role": self.role_payload(role)},
+            {"guild_id": str(guild_id), "role": role_payload(role)},
             guild_id,
         )
         return role
@@ -778,7 +354,7 @@ class World:
     def update_role(self, role: Role) -> None:
         self.emit(
             "GUILD_ROLE_UPDATE",
-            {"guild_id": str(role.guild_id), "role": self.role_payload(role)},
+            {"guild_id": str(role.guild_id), "role": role_payload(role)},
             role.guild_id,
         )
 
@@ -807,7 +383,7 @@ class World:
         self.channels[channel.id] = channel
         guild.channel_ids.append(channel.id)
         self.channel_messages[channel.id] = []
-        self.emit("CHANNEL_CREATE", self.channel_payload(channel), guild_id)
+        self.emit("CHANNEL_CREATE", channel_payload(self, channel), guild_id)
         return channel
 
     def create_thread(
@@ -834,7 +410,7 @@ class World:
         self.channels[thread.id] = thread
         self.guild(parent.guild_id).channel_ids.append(thread.id)
         self.channel_messages[thread.id] = []
-        payload = self.channel_payload(thread)
+        payload = channel_payload(self, thread)
         payload["newly_created"] = True
         self.emit("THREAD_CREATE", payload, parent.guild_id)
         return thread
@@ -847,7 +423,7 @@ class World:
             "GUILD_EMOJIS_UPDATE",
             {
                 "guild_id": str(guild_id),
-                "emojis": [self.emoji_payload(e) for e in guild.emojis.values()],
+                "emojis": [emoji_payload(e) for e in guild.emojis.values()],
             },
             guild_id,
         )
@@ -876,7 +452,7 @@ class World:
             nick=nick,
         )
         guild.members[user.id] = member
-        data = self.member_payload(member)
+        data = member_payload(self, member)
         data["guild_id"] = str(guild_id)
         self.emit("GUILD_MEMBER_ADD", data, guild_id)
         return member
@@ -888,426 +464,24 @@ class World:
         del guild.members[user_id]
         self.emit(
             "GUILD_MEMBER_REMOVE",
-            {"guild_id": str(guild_id), "user": self.user_payload(self.user(user_id))},
+            {"guild_id": str(guild_id), "user": user_payload(self.user(user_id))},
             guild_id,
         )
 
-    # -- permissions -----------------------------------------------------------------------------
-
-    def base_permissions(self, guild_id: int, user_id: int) -> int:
-        guild = self.guild(guild_id)
-        if user_id == guild.owner_id:
-            return ALL_PERMISSIONS
-        member = guild.members.get(user_id)
-        perms = guild.everyone.permissions
-        if member is not None:
-            for role_id in member.roles:
-                role = guild.roles.get(role_id)
-                if role is not None:
-                    perms |= role.permissions
-        if perms & ADMINISTRATOR:
-            return ALL_PERMISSIONS
-        return perms
+    # -- permissions (the maths is in bot.sandbox.permissions) ----------------------------------
 
     def permissions_in(self, channel_id: int, user_id: int) -> int:
         channel = self.channel(channel_id)
         if channel.guild_id is None:
-            return (
-                VIEW_CHANNEL
-                | SEND_MESSAGES
-                | READ_MESSAGE_HISTORY
-                | ADD_REACTIONS
-                | EMBED_LINKS
-                | ATTACH_FILES
-                | USE_EXTERNAL_EMOJIS
-                | USE_APPLICATION_COMMANDS
-            )
-        base = self.base_permissions(channel.guild_id, user_id)
-        if base & ADMINISTRATOR or base == ALL_PERMISSIONS:
-            return ALL_PERMISSIONS
+            return DM_PERMISSIONS
+        guild = self.guild(channel.guild_id)
         source = channel
         if channel.is_thread and channel.parent_id is not None:
             source = self.channel(channel.parent_id)
-        member = self.guild(channel.guild_id).members.get(user_id)
-        member_roles = set(member.roles) if member else set()
-        perms = base
-        for ow in source.overwrites:
-            if ow.type == 0 and ow.id == channel.guild_id:
-                perms = (perms & ~ow.deny) | ow.allow
-        allow = deny = 0
-        for ow in source.overwrites:
-            if ow.type == 0 and ow.id in member_roles:
-                allow |= ow.allow
-                deny |= ow.deny
-        perms = (perms & ~deny) | allow
-        for ow in source.overwrites:
-            if ow.type == 1 and ow.id == user_id:
-                perms = (perms & ~ow.deny) | ow.allow
-        if not perms & VIEW_CHANNEL:
-            return 0
-        return perms
+        return channel_permissions(guild, source, user_id)
 
     def require(self, channel_id: int, user_id: int, *needed: int) -> None:
-        perms = self.permissions_in(channel_id, user_id)
-        if not perms & VIEW_CHANNEL:
-            raise missing_access()
-        for bit in needed:
-            if not perms & bit:
-                raise missing_permissions()
-
-    def top_role_position(self, guild_id: int, user_id: int) -> int:
-        guild = self.guild(guild_id)
-        if user_id == guild.owner_id:
-            return 1 << 30
-        member = guild.members.get(user_id)
-        if member is None:
-            return 0
-        return max([guild.roles[r].position for r in member.roles if r in guild.roles] or [0])
-
-    # -- payloads --------------------------------------------------------------------------------
-
-    def user_payload(self, user: User) -> JSON:
-        return {
-            "id": str(user.id),
-            "username": user.username,
-            "discriminator": "0",
-            "global_name": user.global_name,
-            "avatar": user.avatar,
-            "bot": user.bot,
-            "system": user.system,
-            "public_flags": user.public_flags,
-            "flags": user.public_flags,
-            "banner": None,
-            "accent_color": None,
-            "avatar_decoration_data": None,
-            "primary_guild": None,
-        }
-
-    def me_payload(self) -> JSON:
-        data = self.user_payload(self.bot_user)
-        data.update({"verified": True, "mfa_enabled": False, "locale": "en-US", "email": None})
-        return data
-
-    def member_payload(
-        self,
-        member: Member,
-        *,
-        with_user: bool = True,
-        permissions: int | None = None,
-    ) -> JSON:
-        data: JSON = {
-            "nick": member.nick,
-            "avatar": None,
-            "banner": None,
-            "roles": [str(r) for r in member.roles],
-            "joined_at": iso(member.joined_at),
-            "premium_since": None,
-            "deaf": member.deaf,
-            "mute": member.mute,
-            "flags": member.flags,
-            "pending": member.pending,
-            "communication_disabled_until": iso(member.communication_disabled_until),
-            "avatar_decoration_data": None,
-        }
-        if with_user:
-            data["user"] = self.user_payload(self.user(member.user_id))
-        if permissions is not None:
-            data["permissions"] = str(permissions)
-        return data
-
-    def role_payload(self, role: Role) -> JSON:
-        data: JSON = {
-            "id": str(role.id),
-            "name": role.name,
-            "color": role.color,
-            "colors": {
-                "primary_color": role.color,
-                "secondary_color": None,
-                "tertiary_color": None,
-            },
-            "hoist": role.hoist,
-            "icon": None,
-            "unicode_emoji": None,
-            "position": role.position,
-            "permissions": str(role.permissions),
-            "managed": role.managed,
-            "mentionable": role.mentionable,
-            "flags": 0,
-        }
-        if role.bot_id is not None:
-            data["tags"] = {"bot_id": str(role.bot_id)}
-        return data
-
-    def emoji_payload(self, emoji: Emoji) -> JSON:
-        return {
-            "id": str(emoji.id),
-            "name": emoji.name,
-            "roles": [],
-            "require_colons": True,
-            "managed": False,
-            "animated": emoji.animated,
-            "available": True,
-        }
-
-    def channel_payload(self, channel: Channel, *, permissions_for: int | None = None) -> JSON:
-        data: JSON = {"id": str(channel.id), "type": channel.type, "flags": 0}
-        if channel.is_dm:
-            data["last_message_id"] = _opt_str(channel.last_message_id)
-            data["recipients"] = [self.user_payload(self.user(u)) for u in channel.recipients]
-            return data
-        data.update(
-            {
-                "guild_id": str(channel.guild_id),
-                "name": channel.name,
-                "parent_id": _opt_str(channel.parent_id),
-                "nsfw": channel.nsfw,
-                "rate_limit_per_user": 0,
-            }
-        )
-        if channel.is_thread:
-            data.update(
-                {
-                    "owner_id": _opt_str(channel.owner_id),
-                    "last_message_id": _opt_str(channel.last_message_id),
-                    "message_count": channel.message_count,
-                    "total_message_sent": channel.message_count,
-                    "member_count": 1,
-                    "applied_tags": [],
-                    "thread_metadata": {
-                        "archived": channel.archived,
-                        "auto_archive_duration": 1440,
-                        "archive_timestamp": iso(channel.created_at),
-                        "locked": channel.locked,
-                        "invitable": True,
-                        "create_timestamp": iso(channel.created_at),
-                    },
-                }
-            )
-        else:
-            data.update(
-                {
-                    "position": channel.position,
-                    "permission_overwrites": [
-                        {
-                            "id": str(o.id),
-                            "type": o.type,
-                            "allow": str(o.allow),
-                            "deny": str(o.deny),
-                        }
-                        for o in channel.overwrites
-                    ],
-                }
-            )
-            if channel.type in (CHANNEL_TEXT, CHANNEL_ANNOUNCEMENT):
-                data.update(
-                    {
-                        "topic": channel.topic,
-                        "last_message_id": _opt_str(channel.last_message_id),
-                        "last_pin_timestamp": iso(channel.last_pin_timestamp),
-                        "default_auto_archive_duration": 1440,
-                        "default_thread_rate_limit_per_user": 0,
-                    }
-                )
-            elif channel.type == CHANNEL_VOICE:
-                data.update(
-                    {
-                        "bitrate": 64000,
-                        "user_limit": 0,
-                        "rtc_region": None,
-                        "video_quality_mode": 1,
-                        "last_message_id": _opt_str(channel.last_message_id),
-                    }
-                )
-        if permissions_for is not None:
-            data["permissions"] = str(self.permissions_in(channel.id, permissions_for))
-        return data
-
-    def guild_payload(self, guild: Guild) -> JSON:
-        return {
-            "id": str(guild.id),
-            "name": guild.name,
-            "icon": None,
-            "splash": None,
-            "discovery_splash": None,
-            "banner": None,
-            "description": None,
-            "owner_id": str(guild.owner_id),
-            "afk_channel_id": None,
-            "afk_timeout": 300,
-            "verification_level": 0,
-            "default_message_notifications": 0,
-            "explicit_content_filter": 0,
-            "roles": [self.role_payload(r) for r in guild.roles.values()],
-            "emojis": [self.emoji_payload(e) for e in guild.emojis.values()],
-            "stickers": [],
-            "features": [],
-            "mfa_level": 0,
-            "application_id": None,
-            "system_channel_id": _opt_str(guild.system_channel_id),
-            "system_channel_flags": 0,
-            "rules_channel_id": None,
-            "public_updates_channel_id": None,
-            "safety_alerts_channel_id": None,
-            "max_members": 500000,
-            "max_presences": None,
-            "vanity_url_code": None,
-            "premium_tier": 0,
-            "premium_subscription_count": 0,
-            "preferred_locale": guild.preferred_locale,
-            "nsfw_level": 0,
-            "premium_progress_bar_enabled": False,
-            "incidents_data": None,
-        }
-
-    def guild_create_payload(self, guild: Guild, *, include_members: bool) -> JSON:
-        data = self.guild_payload(guild)
-        bot_member = guild.members.get(self.bot_user.id)
-        members = (
-            list(guild.members.values())
-            if include_members
-            else [m for m in guild.members.values() if m.user_id == self.bot_user.id]
-        )
-        channels = [self.channels[c] for c in guild.channel_ids]
-        data.update(
-            {
-                "joined_at": iso(bot_member.joined_at if bot_member else guild.created_at),
-                "large": len(guild.members) >= 250,
-                "unavailable": False,
-                "member_count": len(guild.members),
-                "voice_states": [],
-                "members": [self.member_payload(m) for m in members],
-                "channels": [self.channel_payload(c) for c in channels if not c.is_thread],
-                "threads": [
-                    self.channel_payload(c) for c in channels if c.is_thread and not c.archived
-                ],
-                "presences": [],
-                "stage_instances": [],
-                "guild_scheduled_events": [],
-                "soundboard_sounds": [],
-                "embedded_activities": [],
-                "activity_instances": [],
-                "application_command_counts": {},
-                "lazy": True,
-            }
-        )
-        return data
-
-    def attachment_payload(self, attachment: Attachment) -> JSON:
-        data: JSON = {
-            "id": str(attachment.id),
-            "filename": attachment.filename,
-            "size": attachment.size,
-            "url": attachment.url,
-            "proxy_url": attachment.url,
-            "content_type": attachment.content_type,
-            "description": attachment.description,
-        }
-        if attachment.ephemeral:
-            data["ephemeral"] = True
-        return data
-
-    def reaction_payloads(self, msg: Message, viewer: int) -> list[JSON]:
-        return [
-            {
-                "emoji": r.emoji,
-                "count": len(r.users),
-                "count_details": {"burst": 0, "normal": len(r.users)},
-                "burst_colors": [],
-                "me": viewer in r.users,
-                "me_burst": False,
-                "burst_me": False,
-                "burst_count": 0,
-            }
-            for r in msg.reactions
-            if r.users
-        ]
-
-    def message_payload(
-        self, msg: Message, *, gateway: bool = False, with_reference: bool = True
-    ) -> JSON:
-        author = self.user(msg.author_id)
-        data: JSON = {
-            "id": str(msg.id),
-            "channel_id": str(msg.channel_id),
-            "author": self.user_payload(author),
-            "content": msg.content,
-            "timestamp": iso(msg.timestamp),
-            "edited_timestamp": iso(msg.edited_at),
-            "tts": msg.tts,
-            "mention_everyone": msg.mention_everyone,
-            "mentions": [self._mention_payload(msg, uid) for uid in msg.mentions],
-            "mention_roles": [str(r) for r in msg.mention_roles],
-            "attachments": [self.attachment_payload(a) for a in msg.attachments],
-            "embeds": [dict(e) for e in msg.embeds],
-            "pinned": msg.pinned,
-            "type": msg.type,
-            "flags": msg.flags,
-            "components": msg.components,
-        }
-        reactions = self.reaction_payloads(msg, self.bot_user.id)
-        if reactions:
-            data["reactions"] = reactions
-        if msg.nonce is not None:
-            data["nonce"] = msg.nonce
-        if msg.webhook_id is not None:
-            data["webhook_id"] = str(msg.webhook_id)
-        if msg.application_id is not None:
-            data["application_id"] = str(msg.application_id)
-        if msg.interaction_metadata is not None:
-            data["interaction_metadata"] = msg.interaction_metadata
-        if msg.reference is not None:
-            data["message_reference"] = {
-                "type": 0,
-                "message_id": str(msg.reference.message_id),
-                "channel_id": str(msg.reference.channel_id),
-                "guild_id": _opt_str(msg.reference.guild_id),
-            }
-            if with_reference:
-                ref = self.messages.get(msg.reference.message_id)
-                data["referenced_message"] = (
-                    None
-                    if ref is None or ref.deleted
-                    else self.message_payload(ref, gateway=False, with_reference=False)
-                )
-        if gateway and msg.guild_id is not None:
-            data["guild_id"] = str(msg.guild_id)
-            member = self.guilds[msg.guild_id].members.get(msg.author_id)
-            if member is not None and msg.webhook_id is None:
-                data["member"] = self.member_payload(member, with_user=False)
-        return data
-
-    def _mention_payload(self, msg: Message, user_id: int) -> JSON:
-        data = self.user_payload(self.user(user_id))
-        if msg.guild_id is not None:
-            member = self.guilds[msg.guild_id].members.get(user_id)
-            if member is not None:
-                data["member"] = self.member_payload(member, with_user=False)
-        return data
-
-    def application_payload(self) -> JSON:
-        return {
-            "id": str(self.application_id),
-            "name": self.bot_user.username,
-            "icon": None,
-            "description": "Kindling (local sandbox)",
-            "summary": "",
-            "type": None,
-            "bot_public": True,
-            "bot_require_code_grant": False,
-            "verify_key": "0" * 64,
-            "owner": self.user_payload(self.owner),
-            "team": None,
-            "flags": (1 << 15) | (1 << 19) | (1 << 23),
-            "bot": self.user_payload(self.bot_user),
-            "interactions_endpoint_url": None,
-            "role_connections_verification_url": None,
-            "tags": [],
-            "install_params": {"scopes": ["bot", "applications.commands"], "permissions": "0"},
-            "integration_types_config": {"0": {}},
-            "approximate_guild_count": len(self.guilds),
-            "redirect_uris": [],
-            "rpc_origins": [],
-        }
+        check(self.permissions_in(channel_id, user_id), *needed)
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -1394,7 +568,7 @@ class World:
             channel.last_message_id = msg.id
             channel.message_count += 1
         if dispatch and ephemeral_for is None:
-            self.emit("MESSAGE_CREATE", self.message_payload(msg, gateway=True), msg.guild_id)
+            self.emit("MESSAGE_CREATE", message_payload(self, msg, gateway=True), msg.guild_id)
         else:
             self.changed()
         return msg
@@ -1477,7 +651,7 @@ class World:
             msg.mention_everyone = everyone
         msg.edited_at = self.now()
         if dispatch and msg.ephemeral_for is None:
-            self.emit("MESSAGE_UPDATE", self.message_payload(msg, gateway=True), msg.guild_id)
+            self.emit("MESSAGE_UPDATE", message_payload(self, msg, gateway=True), msg.guild_id)
         else:
             self.changed()
         return msg
@@ -1517,7 +691,7 @@ class World:
             data["guild_id"] = str(msg.guild_id)
             member = self.guilds[msg.guild_id].members.get(user_id)
             if member is not None:
-                data["member"] = self.member_payload(member)
+                data["member"] = member_payload(self, member)
         self.emit("MESSAGE_REACTION_ADD", data, msg.guild_id)
         return True
 
@@ -1542,25 +716,6 @@ class World:
         self.emit("MESSAGE_REACTION_REMOVE", data, msg.guild_id)
         return True
 
-    def parse_emoji(self, raw: str, guild_id: int | None) -> JSON:
-        """Turn a reaction route's emoji (``⭐`` or ``name:id``) into an emoji object."""
-        raw = raw.strip("<>")
-        if ":" in raw:
-            parts = raw.split(":")
-            if len(parts) == 3 and parts[0] in ("", "a"):
-                parts = parts[1:]
-            if len(parts) != 2 or not parts[1].isdigit():
-                raise ApiError(400, 10014, "Unknown Emoji")
-            emoji_id = int(parts[1])
-            for guild in self.guilds.values():
-                if emoji_id in guild.emojis:
-                    em = guild.emojis[emoji_id]
-                    return {"id": str(em.id), "name": em.name, "animated": em.animated}
-            raise ApiError(400, 10014, "Unknown Emoji")
-        if not raw or raw.isascii():
-            raise ApiError(400, 10014, "Unknown Emoji")
-        return {"id": None, "name": raw}
-
     def set_pinned(self, msg: Message, pinned: bool) -> None:
         if msg.pinned == pinned:
             return
@@ -1580,7 +735,7 @@ class World:
         if channel.guild_id is not None:
             data["guild_id"] = str(channel.guild_id)
         self.emit("CHANNEL_PINS_UPDATE", data, channel.guild_id)
-        self.emit("MESSAGE_UPDATE", self.message_payload(msg, gateway=True), msg.guild_id)
+        self.emit("MESSAGE_UPDATE", message_payload(self, msg, gateway=True), msg.guild_id)
 
     def pinned_messages(self, channel_id: int) -> list[Message]:
         pins = [m for m in self.visible_messages(channel_id) if m.pinned]
@@ -1682,7 +837,7 @@ class World:
         return changes
 
     def emit_member_update(self, member: Member) -> None:
-        data = self.member_payload(member)
+        data = member_payload(self, member)
         data["guild_id"] = str(member.guild_id)
         self.emit("GUILD_MEMBER_UPDATE", data, member.guild_id)
 
@@ -1697,7 +852,7 @@ class World:
         seen: set[tuple[str, int]] = set()
         out: list[JSON] = []
         for index, raw in enumerate(payload):
-            cmd = self._validate_command(raw, f"{index}")
+            cmd = validate_command(raw, f"{index}")
             key = (cmd["name"], cmd["type"])
             if key in seen:
                 raise form_error(f"{index}.name", "Application command names must be unique")
@@ -1730,96 +885,6 @@ class World:
             raise ApiError(404, 10063, "Unknown application command")
         self.commands[guild_id] = remaining
         self.changed()
-
-    def _validate_command(self, raw: JSON, path: str) -> JSON:
-        cmd = {k: v for k, v in raw.items() if k not in ("id", "application_id", "version")}
-        cmd.setdefault("type", 1)
-        name = cmd.get("name")
-        if not isinstance(name, str) or not _COMMAND_NAME.match(name):
-            raise form_error(
-                f"{path}.name", "Command name is invalid", "APPLICATION_COMMAND_INVALID_NAME"
-            )
-        if cmd["type"] == 1:
-            if name != name.lower():
-                raise form_error(
-                    f"{path}.name", "Command name is invalid", "APPLICATION_COMMAND_INVALID_NAME"
-                )
-            desc = cmd.get("description")
-            if not isinstance(desc, str) or not 1 <= len(desc) <= 100:
-                raise form_error(f"{path}.description", "Must be between 1 and 100 in length.")
-            cmd["options"] = self._validate_options(cmd.get("options") or [], f"{path}.options", 0)
-        else:
-            cmd.setdefault("description", "")
-        cmd.setdefault("default_member_permissions", None)
-        cmd.setdefault("nsfw", False)
-        cmd.setdefault("name_localizations", None)
-        cmd.setdefault("description_localizations", None)
-        cmd.setdefault("contexts", None)
-        cmd.setdefault("integration_types", [0])
-        return cmd
-
-    def _validate_options(self, options: Sequence[JSON], path: str, depth: int) -> list[JSON]:
-        if len(options) > 25:
-            raise form_error(path, "Must be 25 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
-        names: set[str] = set()
-        out: list[JSON] = []
-        seen_optional = False
-        for i, raw in enumerate(options):
-            opt = dict(raw)
-            here = f"{path}.{i}"
-            otype = opt.get("type")
-            name = opt.get("name")
-            if not isinstance(otype, int) or not 1 <= otype <= 11:
-                raise form_error(f"{here}.type", "Value is not a valid enum value.")
-            if not isinstance(name, str) or not _COMMAND_NAME.match(name) or name != name.lower():
-                raise form_error(
-                    f"{here}.name", "Command name is invalid", "APPLICATION_COMMAND_INVALID_NAME"
-                )
-            if name in names:
-                raise form_error(
-                    f"{here}.name",
-                    "Option names must be unique",
-                    "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
-                )
-            names.add(name)
-            desc = opt.get("description")
-            if not isinstance(desc, str) or not 1 <= len(desc) <= 100:
-                raise form_error(f"{here}.description", "Must be between 1 and 100 in length.")
-            if otype in (OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP):
-                if otype == OPTION_SUB_COMMAND_GROUP and depth > 0:
-                    raise form_error(f"{here}.type", "Sub-command groups can only be top level")
-                if otype == OPTION_SUB_COMMAND and depth > 1:
-                    raise form_error(f"{here}.type", "Sub-commands nested too deeply")
-                opt["options"] = self._validate_options(
-                    opt.get("options") or [], f"{here}.options", depth + 1
-                )
-            else:
-                required = bool(opt.get("required", False))
-                if required and seen_optional:
-                    raise form_error(
-                        f"{here}.required",
-                        "Required options must be placed before non-required options",
-                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                    )
-                seen_optional = seen_optional or not required
-                choices = opt.get("choices")
-                if choices is not None and len(choices) > 25:
-                    raise form_error(
-                        f"{here}.choices", "Must be 25 or fewer in length.", "BASE_TYPE_MAX_LENGTH"
-                    )
-                if choices and opt.get("autocomplete"):
-                    raise form_error(
-                        f"{here}.autocomplete", "Autocomplete cannot be set with choices"
-                    )
-            out.append(opt)
-        kinds = {o["type"] in (OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP) for o in out}
-        if len(kinds) > 1:
-            raise form_error(
-                path,
-                "Sub-command and sub-command group option types are mutually exclusive "
-                "to all other types",
-            )
-        return out
 
     def find_command(self, name: str, guild_id: int | None, *, type: int = 1) -> tuple[JSON, bool]:
         """The registered command a user would see: (command, is_guild_command)."""
@@ -1863,75 +928,12 @@ class World:
             message_id=message.id if message else None,
             command_name=command_name,
         )
-        payload: JSON = {
-            "id": str(iid),
-            "application_id": str(self.application_id),
-            "type": type,
-            "data": data,
-            "token": token,
-            "version": 1,
-            "channel_id": str(channel.id),
-            "locale": locale,
-            "entitlements": [],
-            "entitlement_sku_ids": [],
-            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-        }
-        if channel.guild_id is not None:
-            guild = self.guild(channel.guild_id)
-            member = self.member(guild.id, user.id)
-            payload.update(
-                {
-                    "guild_id": str(guild.id),
-                    "guild": {
-                        "id": str(guild.id),
-                        "locale": guild.preferred_locale,
-                        "features": [],
-                    },
-                    "guild_locale": guild.preferred_locale,
-                    "member": self.member_payload(
-                        member, permissions=self.permissions_in(channel.id, user.id)
-                    ),
-                    "app_permissions": str(self.permissions_in(channel.id, self.bot_user.id)),
-                    "authorizing_integration_owners": {"0": str(guild.id)},
-                    "context": 0,
-                    "channel": self.channel_payload(channel, permissions_for=user.id),
-                }
-            )
-        else:
-            payload.update(
-                {
-                    "user": self.user_payload(user),
-                    "app_permissions": str(self.permissions_in(channel.id, self.bot_user.id)),
-                    "authorizing_integration_owners": {"0": "0"},
-                    "context": 1,
-                    "channel": self.channel_payload(channel),
-                }
-            )
-        if message is not None:
-            payload["message"] = self.message_payload(message, gateway=True)
+        payload = interaction_payload(self, interaction, locale=locale)
         interaction.payload = payload
         self.interactions[iid] = interaction
         self.interactions_by_token[token] = interaction
         self.emit("INTERACTION_CREATE", payload, channel.guild_id)
         return interaction
-
-    def _interaction_metadata(self, interaction: Interaction, *, followup: bool) -> JSON:
-        meta: JSON = {
-            "id": str(interaction.id),
-            "type": interaction.type,
-            "user": self.user_payload(self.user(interaction.user_id)),
-            "authorizing_integration_owners": {
-                "0": str(interaction.guild_id) if interaction.guild_id else "0"
-            },
-        }
-        if interaction.type == INTERACTION_APPLICATION_COMMAND:
-            meta["name"] = interaction.command_name or interaction.data.get("name", "")
-            meta["command_type"] = interaction.data.get("type", 1)
-        if interaction.message_id is not None:
-            meta["interacted_message_id"] = str(interaction.message_id)
-        if followup and interaction.original_message_id is not None:
-            meta["original_response_message_id"] = str(interaction.original_message_id)
-        return meta
 
     def _response_message_type(self, interaction: Interaction) -> int:
         if interaction.type == INTERACTION_APPLICATION_COMMAND:
@@ -1970,7 +972,7 @@ class World:
             tts=bool(body.get("tts", False)),
             webhook_id=self.application_id,
             application_id=self.application_id,
-            interaction_metadata=self._interaction_metadata(interaction, followup=followup),
+            interaction_metadata=interaction_metadata(self, interaction, followup=followup),
             interaction_id=interaction.id,
             ephemeral_for=interaction.user_id if ephemeral else None,
         )
@@ -2040,7 +1042,7 @@ class World:
         if response.message is not None:
             result_interaction["response_message_id"] = str(response.message.id)
             if ctype in (4, 5, 7):
-                resource["message"] = self.message_payload(response.message)
+                resource["message"] = message_payload(self, response.message)
         self.changed()
         return {"interaction": result_interaction, "resource": resource}
 
@@ -2107,10 +1109,6 @@ class World:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _opt_str(value: int | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _emoji_key(emoji: Mapping[str, Any]) -> str:
     return str(emoji.get("id") or emoji.get("name"))
 
@@ -2125,131 +1123,3 @@ def _normalize_embed(embed: Mapping[str, Any]) -> JSON:
     out = dict(embed)
     out.setdefault("type", "rich")
     return out
-
-
-def number_components(components: Sequence[JSON]) -> list[JSON]:
-    """Copy components and give each one a numeric ``id`` like Discord does."""
-    copied: list[JSON] = [_deep_copy(c) for c in components]
-    used = {c["id"] for c in walk_components(copied) if isinstance(c.get("id"), int)}
-    counter = 1
-    for component in walk_components(copied):
-        if not isinstance(component.get("id"), int):
-            while counter in used:
-                counter += 1
-            component["id"] = counter
-            used.add(counter)
-    return copied
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(v) for v in value]
-    return value
-
-
-_EMBED_LIMITS = {"title": 256, "description": 4096}
-
-
-def validate_message_body(
-    body: Mapping[str, Any], attachments: Sequence[Attachment] = (), *, allow_empty: bool = False
-) -> None:
-    """Discord's main message limits; raises :class:`ApiError` like the real API."""
-    content = body.get("content")
-    if content is not None and not isinstance(content, str):
-        raise form_error("content", "Must be a string.")
-    if content and len(content) > 2000:
-        raise form_error("content", "Must be 2000 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
-    embeds = body.get("embeds") or []
-    if body.get("embed"):
-        embeds = [body["embed"]]
-    if len(embeds) > 10:
-        raise form_error("embeds", "Must be 10 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
-    total = 0
-    for i, embed in enumerate(embeds):
-        if not isinstance(embed, dict):
-            raise form_error(f"embeds.{i}", "Must be an object.")
-        for key, limit in _EMBED_LIMITS.items():
-            value = embed.get(key)
-            if value is not None and len(str(value)) > limit:
-                raise form_error(
-                    f"embeds.{i}.{key}",
-                    f"Must be {limit} or fewer in length.",
-                    "BASE_TYPE_MAX_LENGTH",
-                )
-            total += len(str(value or ""))
-        fields = embed.get("fields") or []
-        if len(fields) > 25:
-            raise form_error(
-                f"embeds.{i}.fields", "Must be 25 or fewer in length.", "BASE_TYPE_MAX_LENGTH"
-            )
-        for j, fld in enumerate(fields):
-            name = str(fld.get("name") or "")
-            value = str(fld.get("value") or "")
-            if not name or len(name) > 256:
-                raise form_error(
-                    f"embeds.{i}.fields.{j}.name", "Must be between 1 and 256 in length."
-                )
-            if not value or len(value) > 1024:
-                raise form_error(
-                    f"embeds.{i}.fields.{j}.value", "Must be between 1 and 1024 in length."
-                )
-            total += len(name) + len(value)
-        footer = embed.get("footer") or {}
-        if len(str(footer.get("text") or "")) > 2048:
-            raise form_error(
-                f"embeds.{i}.footer.text",
-                "Must be 2048 or fewer in length.",
-                "BASE_TYPE_MAX_LENGTH",
-            )
-        author = embed.get("author") or {}
-        if len(str(author.get("name") or "")) > 256:
-            raise form_error(
-                f"embeds.{i}.author.name", "Must be 256 or fewer in length.", "BASE_TYPE_MAX_LENGTH"
-            )
-        total += len(str(footer.get("text") or "")) + len(str(author.get("name") or ""))
-    if total > 6000:
-        raise form_error(
-            "embeds", "Embed size exceeds maximum size of 6000", "MAX_EMBED_SIZE_EXCEEDED"
-        )
-    components = body.get("components") or []
-    v2 = bool(int(body.get("flags") or 0) & FLAG_COMPONENTS_V2)
-    if not v2 and len(components) > 5:
-        raise form_error("components", "Must be 5 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
-    custom_ids: set[str] = set()
-    for i, row in enumerate(components):
-        if not v2 and row.get("type") == 1 and len(row.get("components") or []) > 5:
-            raise form_error(
-                f"components.{i}.components",
-                "Must be 5 or fewer in length.",
-                "BASE_TYPE_MAX_LENGTH",
-            )
-    for component in walk_components(components):
-        custom_id = component.get("custom_id")
-        if custom_id is not None:
-            if not 1 <= len(str(custom_id)) <= 100:
-                raise form_error("components", "custom_id must be between 1 and 100 in length.")
-            if custom_id in custom_ids:
-                raise form_error(
-                    "components",
-                    "Component custom id cannot be duplicated",
-                    "COMPONENT_CUSTOM_ID_DUPLICATED",
-                )
-            custom_ids.add(str(custom_id))
-        label = component.get("label")
-        if component.get("type") == 2 and label is not None and len(str(label)) > 80:
-            raise form_error(
-                "components", "Button label must be 80 or fewer in length.", "BASE_TYPE_MAX_LENGTH"
-            )
-    if v2 and (content or embeds):
-        raise form_error("content", "Messages with IS_COMPONENTS_V2 cannot have content or embeds")
-    if not allow_empty and not (
-        content
-        or embeds
-        or components
-        or attachments
-        or body.get("sticker_ids")
-        or body.get("poll")
-    ):
-        raise ApiError(400, 50006, "Cannot send an empty message")

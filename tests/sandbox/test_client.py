@@ -17,7 +17,8 @@ from bot.sandbox import (
     running_client,
     sandbox_endpoints,
 )
-from bot.sandbox.world import SEND_MESSAGES, snowflake_time
+from bot.sandbox.model import snowflake_time
+from bot.sandbox.permissions import SEND_MESSAGES
 
 from .conftest import Events, make_bot
 

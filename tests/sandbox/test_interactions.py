@@ -9,7 +9,7 @@ import pytest
 from discord import app_commands
 
 from bot.sandbox import Control, ControlError, Sandbox, running_client
-from bot.sandbox.world import FLAG_EPHEMERAL
+from bot.sandbox.model import FLAG_EPHEMERAL
 
 from .conftest import Events, make_bot
 
