@@ -18,6 +18,7 @@ import contextlib
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from bot.app import KindlingBot
 from bot.clock import ManualClock
@@ -62,7 +63,7 @@ class KindlingHarness:
 
     # -- the sandbox ---------------------------------------------------------------------------
 
-    async def __aenter__(self) -> KindlingHarness:
+    async def __aenter__(self) -> Self:
         await self.sandbox.start()
         stack = contextlib.ExitStack()
         stack.enter_context(sandbox_endpoints(self.sandbox))
