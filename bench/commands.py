@@ -107,8 +107,8 @@ async def run(members: int, pairs: int, samples: int) -> None:
         await seed(db, members, pairs, rnd)
         print(f"seeded {members} members and {pairs} pairs in {time.perf_counter() - t:.1f}s")
         pipeline = TrackingPipeline(db)
-        reads = Reads(db, pipeline)
-        services = Services.create(db, pipeline, reads)
+        reads = Reads(pipeline)
+        services = Services.create(pipeline, reads)
         results: dict[str, list[float]] = {}
         for _ in range(samples):
             user = rnd.randint(1, members)

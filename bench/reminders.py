@@ -36,8 +36,8 @@ from bot.domain.guild_config import GuildConfig  # noqa: E402
 from bot.domain.guild_settings import GuildSettings  # noqa: E402
 from bot.domain.streaks import StreakRun  # noqa: E402
 from bot.reads import BoardPage, Reads  # noqa: E402
-from bot.services import Services  # noqa: E402
 from bot.scheduling.jobs import Jobs, ReminderEntry, ReminderMessage  # noqa: E402
+from bot.services import Services  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.guilds import GuildRepository  # noqa: E402
 from bot.storage.tracking import TrackingStore  # noqa: E402
@@ -81,8 +81,8 @@ class RecordingPoster:
 
 def make_jobs(db: Database, poster: RecordingPoster) -> Jobs:
     pipeline = TrackingPipeline(db)
-    reads = Reads(db, pipeline)
-    return Jobs(Services.create(db, pipeline, reads), reads, poster, dm_interval=0)
+    reads = Reads(pipeline)
+    return Jobs(Services.create(pipeline, reads), reads, poster, dm_interval=0)
 
 
 async def bench_one_guild(members: int, pairs: int) -> float:

@@ -106,8 +106,8 @@ class KindlingBot(commands.Bot):
             flush_interval=self.settings.flush_interval_seconds,
             max_batch=self.settings.flush_max_batch,
         )
-        self.reads = Reads(self._db, self._pipeline)
-        self.services = Services.create(self._db, self._pipeline, self.reads)
+        self.reads = Reads(self._pipeline)
+        self.services = Services.create(self._pipeline, self.reads)
         await self._pipeline.start()
         self.scheduler.start()
         for name in self.cog_names:

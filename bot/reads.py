@@ -10,10 +10,7 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.challenges import Challenge, Progress, evaluate_progress
 from bot.domain.streaks import StreakView, local_day, view_at
-from bot.storage.database import Database
-from bot.storage.ledger import LedgerRepository
-from bot.storage.members import MemberRepository, MemberRow
-from bot.storage.streaks import StreakRepository
+from bot.storage.members import MemberRow
 from bot.storage.tracking import PairStreakRow
 from bot.tracking.pipeline import TrackingPipeline
 
@@ -58,11 +55,11 @@ class Reads:
     """Read models: what commands and posts show, evaluated at `now`. Cached lists are
     dropped whenever a service commits a change to the guild."""
 
-    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
+    def __init__(self, pipeline: TrackingPipeline) -> None:
         self.pipeline = pipeline
-        self.members = MemberRepository(db)
-        self.streaks = StreakRepository(db)
-        self.ledger = LedgerRepository(db)
+        self.members = pipeline.repos.members
+        self.streaks = pipeline.repos.streaks
+        self.ledger = pipeline.repos.ledger
         pipeline.add_change_listener(self.forget)
         # weekly sums are an aggregate over the week's ledger: served from a cache at most
         # a minute old, keyed by guild and week

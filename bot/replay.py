@@ -54,7 +54,7 @@ async def apply_events(
     """Records go through the one ingest path; settings and challenge lines through the same
     services a moderator's command uses (with nobody to audit)."""
     if services is None:
-        services = Services.create(pipeline.db, pipeline, Reads(pipeline.db, pipeline))
+        services = Services.create(pipeline, Reads(pipeline))
     for event in events:
         if isinstance(event, MessageRecord | ReactionRecord | KudosRecord | MemberRecord):
             await pipeline.submit(event)
@@ -73,7 +73,7 @@ async def state_json(
     pipeline: TrackingPipeline, guilds: Iterable[int], now: datetime
 ) -> dict[str, Any]:
     """The §9 output for the given guilds at `now`."""
-    reads = Reads(pipeline.db, pipeline)
+    reads = Reads(pipeline)
     out = []
     for guild in sorted(set(guilds)):
         st = await pipeline.state(guild)
@@ -120,7 +120,7 @@ async def run_replay(path: Path, now: datetime, db_path: str) -> dict[str, Any]:
     db = await Database.open(db_path)
     try:
         pipeline = TrackingPipeline(db)
-        services = Services.create(db, pipeline, Reads(db, pipeline))
+        services = Services.create(pipeline, Reads(pipeline))
         try:
             await apply_events(pipeline, events, services)
             guilds = set(await services.settings.guild_ids())

@@ -17,6 +17,6 @@ def svc(pipeline: TrackingPipeline) -> Services:
     """The services (and read models) wired to `pipeline`, as the bot wires them."""
     found = _services.get(pipeline)
     if found is None:
-        found = Services.create(pipeline.db, pipeline, Reads(pipeline.db, pipeline))
+        found = Services.create(pipeline, Reads(pipeline))
         _services[pipeline] = found
     return found

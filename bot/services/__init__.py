@@ -16,7 +16,6 @@ from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.schedule import ScheduleService
 from bot.services.settings import SettingsService
-from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 
 
@@ -31,15 +30,15 @@ class Services:
     schedule: ScheduleService
 
     @classmethod
-    def create(cls, db: Database, pipeline: TrackingPipeline, reads: Reads) -> Services:
+    def create(cls, pipeline: TrackingPipeline, reads: Reads) -> Services:
         return cls(
-            SettingsService(db, pipeline),
-            ModerationService(db, pipeline),
-            ChallengeService(db, pipeline, reads),
-            BadgeService(db, pipeline),
-            PrivacyService(db, pipeline),
-            KudosService(db, pipeline),
-            ScheduleService(db, pipeline),
+            SettingsService(pipeline),
+            ModerationService(pipeline),
+            ChallengeService(pipeline, reads),
+            BadgeService(pipeline),
+            PrivacyService(pipeline),
+            KudosService(pipeline),
+            ScheduleService(pipeline),
         )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.storage.audit import AuditRepository
-from bot.storage.database import Database
+from bot.storage.protocols import Repositories
 from bot.tracking.pipeline import TrackingPipeline
 
 
@@ -15,10 +14,10 @@ class Service:
     in one `pipeline.locked(guild)` unit of work: the domain write, the repository writes and
     the audit row commit together or not at all; read caches are told when it commits."""
 
-    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
-        self.db = db
+    def __init__(self, pipeline: TrackingPipeline) -> None:
         self.pipeline = pipeline
-        self.audit = AuditRepository(db)
+        self.repos: Repositories = pipeline.repos
+        self.audit = self.repos.audit
 
     async def _audit(
         self, guild: int, moderator: int | None, action: str, details: dict[str, Any], at: datetime

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.services._base import Service
-from bot.storage.badges import BadgeDef, BadgeRepository, HeldBadge
-from bot.storage.database import Database
+from bot.storage.badges import BadgeDef, HeldBadge
 from bot.tracking.pipeline import BadgeListener, TrackingPipeline
 
 
 class BadgeService(Service):
-    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
-        super().__init__(db, pipeline)
-        self.repo = BadgeRepository(db)
+    def __init__(self, pipeline: TrackingPipeline) -> None:
+        super().__init__(pipeline)
+        self.repo = self.repos.badges
 
     def add_listener(self, listener: BadgeListener) -> None:
         """Called with every committed batch of newly awarded badges (announcements, roles)."""

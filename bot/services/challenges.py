@@ -10,8 +10,6 @@ from bot.domain.badges import challenge_badge
 from bot.domain.challenges import Challenge, Progress
 from bot.reads import Reads
 from bot.services._base import Service
-from bot.storage.challenges import ChallengeRepository
-from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 
 
@@ -21,10 +19,10 @@ def frozen(ch: Challenge) -> Challenge:
 
 
 class ChallengeService(Service):
-    def __init__(self, db: Database, pipeline: TrackingPipeline, reads: Reads) -> None:
-        super().__init__(db, pipeline)
+    def __init__(self, pipeline: TrackingPipeline, reads: Reads) -> None:
+        super().__init__(pipeline)
         self.reads = reads
-        self.repo = ChallengeRepository(db)
+        self.repo = self.repos.challenges
         self._close_lock = asyncio.Lock()
 
     # -- reads ----------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from bot.domain.errors import DomainError
 from bot.domain.streaks import local_day, pair_key, view_at
 from bot.services._base import Service
 from bot.storage.audit import AuditEntry
-from bot.storage.database import Database
-from bot.storage.members import MemberRepository
 from bot.tracking.pipeline import TrackingPipeline
 
 MAX_RESTORE_DAYS = 30
@@ -23,9 +21,9 @@ class Restored:
 
 
 class ModerationService(Service):
-    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
-        super().__init__(db, pipeline)
-        self.members = MemberRepository(db)
+    def __init__(self, pipeline: TrackingPipeline) -> None:
+        super().__init__(pipeline)
+        self.members = self.repos.members
 
     async def adjust_reputation(
         self,

@@ -6,19 +6,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.services._base import Service
-from bot.storage.database import Database
-from bot.storage.members import MemberRepository
-from bot.storage.nudges import NudgeRepository
-from bot.storage.privacy import PrivacyRepository
 from bot.tracking.pipeline import TrackingPipeline
 
 
 class PrivacyService(Service):
-    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
-        super().__init__(db, pipeline)
-        self.members = MemberRepository(db)
-        self.repo = PrivacyRepository(db)
-        self.nudges = NudgeRepository(db)
+    def __init__(self, pipeline: TrackingPipeline) -> None:
+        super().__init__(pipeline)
+        self.members = self.repos.members
+        self.repo = self.repos.privacy
+        self.nudges = self.repos.nudges
 
     async def export(self, guild: int, user: int) -> dict[str, Any]:
         await self.pipeline.flush()

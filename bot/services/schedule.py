@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from bot.services._base import Service
-from bot.storage.database import Database
-from bot.storage.jobs import JobState, JobStateRepository
+from bot.storage.jobs import JobState
 from bot.tracking.pipeline import TrackingPipeline
 
 
 class ScheduleService(Service):
-    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
-        super().__init__(db, pipeline)
-        self.repo = JobStateRepository(db)
+    def __init__(self, pipeline: TrackingPipeline) -> None:
+        super().__init__(pipeline)
+        self.repo = self.repos.jobs
 
     async def all(self) -> dict[int, JobState]:
         return await self.repo.all()

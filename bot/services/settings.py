@@ -9,15 +9,13 @@ from bot.domain.errors import InvalidSetting
 from bot.domain.guild_config import GuildConfig
 from bot.domain.guild_settings import GuildSettings
 from bot.services._base import Service
-from bot.storage.database import Database
-from bot.storage.guilds import GuildRepository
 from bot.tracking.pipeline import TrackingPipeline
 
 
 class SettingsService(Service):
-    def __init__(self, db: Database, pipeline: TrackingPipeline) -> None:
-        super().__init__(db, pipeline)
-        self.guilds = GuildRepository(db)
+    def __init__(self, pipeline: TrackingPipeline) -> None:
+        super().__init__(pipeline)
+        self.guilds = self.repos.guilds
 
     async def settings(self, guild: int) -> GuildSettings:
         return await self.pipeline.settings(guild)

@@ -36,10 +36,8 @@ from bot.domain.interactions import (
     ReactionRecord,
 )
 from bot.domain.streaks import local_day
-from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
-from bot.storage.guilds import GuildRepository
-from bot.storage.tracking import TrackingStore
+from bot.storage.protocols import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +75,19 @@ class Change:
 
 
 class TrackingPipeline:
-    def __init__(self, db: Database, *, flush_interval: float = 1.0, max_batch: int = 5000) -> None:
-        self.db = db
-        self.store = TrackingStore(db)
-        self._guilds = GuildRepository(db)
-        self._challenges = ChallengeRepository(db)
+    def __init__(
+        self,
+        storage: Database | Repositories,
+        *,
+        flush_interval: float = 1.0,
+        max_batch: int = 5000,
+    ) -> None:
+        """`storage`: a backend's repositories, or an SQLite database to build them on."""
+        self.repos = storage if isinstance(storage, Repositories) else Repositories.sqlite(storage)
+        self.db = self.repos.db
+        self.store = self.repos.tracking
+        self._guilds = self.repos.guilds
+        self._challenges = self.repos.challenges
         self.flush_interval = flush_interval
         self.max_batch = max_batch
         self.states: dict[int, GuildState] = {}

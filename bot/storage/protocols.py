@@ -1,0 +1,229 @@
+"""The storage seam: one Protocol per repository, and the bundle a backend provides.
+
+Services, read models and the pipeline use repositories only through these protocols, so a
+second backend (PostgreSQL) implements the same methods and passes the same storage tests
+(tests/storage run against every backend listed in their `repos` fixture). SQLite is the
+embedded default: `Repositories.sqlite(db)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain.challenges import Challenge, WindowInteraction
+from bot.domain.engine import Batch, DayCounters, GuildSnapshot, StoredMessage
+from bot.domain.guild_settings import GuildSettings
+from bot.domain.streaks import StreakRun
+from bot.storage.audit import AuditEntry, AuditRepository
+from bot.storage.badges import BadgeDef, BadgeRepository, HeldBadge
+from bot.storage.challenges import ChallengeRepository
+from bot.storage.database import Database
+from bot.storage.guilds import GuildRepository
+from bot.storage.jobs import JobState, JobStateRepository
+from bot.storage.ledger import LedgerRepository
+from bot.storage.members import MemberRepository, MemberRow
+from bot.storage.nudges import NudgeRepository
+from bot.storage.privacy import PrivacyRepository
+from bot.storage.streaks import StreakRepository
+from bot.storage.tracking import PairStreakRow, TrackingStore
+
+
+class Transactional(Protocol):
+    """The backend's connection: transactions owned by the task that opens them."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+    def transaction(self) -> AbstractAsyncContextManager[None]: ...
+    async def close(self) -> None: ...
+
+
+class MemberStore(Protocol):
+    """Members as commands read them; preferences and flags."""
+
+    async def member(self, guild: int, user: int) -> MemberRow: ...
+    async def members_with(self, guild: int, users: list[int]) -> dict[int, MemberRow]: ...
+    async def hidden_members(self, guild: int, public_only: bool) -> list[int]: ...
+    async def set_preference(self, guild: int, user: int, name: str, value: str) -> None: ...
+    async def reputations_ascending(self, guild: int) -> list[int]: ...
+    async def top_reputation(
+        self, guild: int, limit: int, offset: int, public_only: bool = False
+    ) -> list[tuple[int, int]]: ...
+    async def set_flag(self, guild: int, user: int, flag: str, value: bool) -> None: ...
+    async def reminder_prefs(self, guilds: list[int]) -> dict[tuple[int, int], str]: ...
+
+
+class StreakStore(Protocol):
+    """Pair streaks as boards, reminders and commands read them."""
+
+    async def alive_streaks(
+        self,
+        guild: int,
+        today: date,
+        max_freezes: int,
+        limit: int,
+        offset: int,
+        exclude: Sequence[int] = (),
+    ) -> list[PairStreakRow]: ...
+    async def at_risk_pairs(
+        self, due: list[tuple[int, date, int, int]]
+    ) -> dict[int, list[tuple[int, int, int, int]]]: ...
+    async def count_alive_longer(
+        self, guild: int, today: date, max_freezes: int, current: int
+    ) -> int: ...
+    async def count_best_above(self, guild: int, best: int) -> int: ...
+    async def top_best(
+        self, guild: int, limit: int, offset: int, exclude: Sequence[int] = ()
+    ) -> list[PairStreakRow]: ...
+    async def pairs_of(self, guild: int, user: int) -> list[PairStreakRow]: ...
+    async def pair(self, guild: int, a: int, b: int) -> PairStreakRow | None: ...
+
+
+class LedgerStore(Protocol):
+    """Sums over the reputation ledger."""
+
+    async def points_since(
+        self, guild: int, since: datetime, limit: int, offset: int
+    ) -> list[tuple[int, int]]: ...
+    async def activity(self, guild: int, user: int, since: datetime) -> dict[str, int]: ...
+
+
+class PrivacyStore(Protocol):
+    """A member's data: export, erasure, retention."""
+
+    async def export(self, guild: int, user: int) -> dict[str, Any]: ...
+    async def erase_member(self, guild: int, user: int) -> None: ...
+    async def prune_interactions(self, before: datetime) -> int: ...
+
+
+class NudgeStore(Protocol):
+    """One nudge per member, pair and local day."""
+
+    async def record_nudge(self, guild: int, a: int, b: int, day: date, by: int) -> bool: ...
+
+
+class BadgeStore(Protocol):
+    """Badge definitions and who holds what."""
+
+    async def definitions(self, guild: int) -> dict[str, BadgeDef]: ...
+    async def define(self, guild: int, badge: BadgeDef) -> None: ...
+    async def held(self, guild: int, user: int) -> list[HeldBadge]: ...
+    async def holders(self, guild: int, badge: str) -> list[int]: ...
+    async def grant(self, guild: int, user: int, badge: str, at: datetime) -> bool: ...
+    async def revoke(self, guild: int, user: int, badge: str) -> bool: ...
+
+
+class ChallengeStore(Protocol):
+    """Challenges and their participants."""
+
+    async def upsert(self, ch: Challenge) -> None: ...
+    async def next_id(self, guild_id: int) -> int: ...
+    async def add_participant(
+        self, guild_id: int, challenge_id: int, user_id: int, at: datetime
+    ) -> bool: ...
+    async def remove_participant(self, guild_id: int, challenge_id: int, user_id: int) -> bool: ...
+    async def mark_closed(self, guild_id: int, challenge_id: int) -> None: ...
+    async def due(self, now: datetime) -> list[tuple[int, int, str]]: ...
+    async def mark_announced(self, guild_id: int, challenge_id: int) -> None: ...
+    async def for_guild(self, guild_id: int) -> list[Challenge]: ...
+
+
+class GuildStore(Protocol):
+    """Guild settings and configuration."""
+
+    async def get_settings(self, guild_id: int) -> GuildSettings | None: ...
+    async def save_settings(self, guild_id: int, settings: GuildSettings) -> None: ...
+    async def ensure(self, guild_id: int) -> None: ...
+    async def guild_ids(self) -> list[int]: ...
+    async def all_configs(self) -> list[tuple[int, dict[str, Any], dict[str, Any]]]: ...
+    async def save_configs(self, configs: list[tuple[int, dict[str, Any]]]) -> None: ...
+    async def get_config(self, guild_id: int) -> dict[str, Any]: ...
+    async def save_config(self, guild_id: int, config: dict[str, Any]) -> None: ...
+
+
+class JobStateStore(Protocol):
+    """Scheduled-job bookkeeping per guild."""
+
+    async def all(self) -> dict[int, JobState]: ...
+    async def get(self, guild: int) -> JobState: ...
+    async def mark(self, column: str, values: list[tuple[int, str | int | None]]) -> None: ...
+
+
+class AuditStore(Protocol):
+    """The moderator audit log."""
+
+    async def record(
+        self, guild: int, moderator: int, action: str, details: dict[str, Any], at: datetime
+    ) -> None: ...
+    async def page(self, guild: int, limit: int, offset: int) -> list[AuditEntry]: ...
+    async def count(self, guild: int) -> int: ...
+
+
+class TrackingStoreProtocol(Protocol):
+    """Batch writes of the pipeline, state rebuild facts, window reads."""
+
+    async def write_batch(
+        self, batch: Batch, max_freezes: Callable[[int], int] = ...
+    ) -> tuple[int, dict[tuple[int, int, int], StreakRun]]: ...
+    async def cursors(self, guild: int) -> dict[int, int]: ...
+    async def forget_message_text(self, guild: int, message_id: int) -> None: ...
+    async def pair_days_of(self, guild: int, a: int, b: int) -> list[date]: ...
+    async def save_streak(self, guild: int, a: int, b: int, run: StreakRun) -> None: ...
+    async def messages_by_ids(self, guild: int, ids: list[int]) -> dict[int, StoredMessage]: ...
+    async def interaction_exists(
+        self, guild: int, source: str, actor: int, target: int, kind: str
+    ) -> bool: ...
+    async def has_data(self, guild: int) -> bool: ...
+    async def fetch_snapshot(self, guild: int) -> GuildSnapshot: ...
+    async def fetch_days(
+        self, guild: int, zone: ZoneInfo, first: date, last: date | None
+    ) -> DayCounters: ...
+    async def all_pair_streaks(self, guild: int) -> list[PairStreakRow]: ...
+    async def window_interactions(
+        self, guild: int, start: datetime, end: datetime
+    ) -> list[WindowInteraction]: ...
+    async def window_pair_days(
+        self, guild: int, start: datetime, end: datetime
+    ) -> list[tuple[int, int, date]]: ...
+    async def window_points(self, guild: int, start: datetime, end: datetime) -> dict[int, int]: ...
+    async def active_members(self, guild: int) -> list[tuple[int, int]]: ...
+    async def badges_of_guild(self, guild: int) -> dict[int, list[str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """Every repository of one backend, sharing its connection."""
+
+    db: Transactional
+    tracking: TrackingStoreProtocol
+    guilds: GuildStore
+    challenges: ChallengeStore
+    members: MemberStore
+    streaks: StreakStore
+    ledger: LedgerStore
+    privacy: PrivacyStore
+    nudges: NudgeStore
+    badges: BadgeStore
+    jobs: JobStateStore
+    audit: AuditStore
+
+    @classmethod
+    def sqlite(cls, db: Database) -> Repositories:
+        return cls(
+            db,
+            TrackingStore(db),
+            GuildRepository(db),
+            ChallengeRepository(db),
+            MemberRepository(db),
+            StreakRepository(db),
+            LedgerRepository(db),
+            PrivacyRepository(db),
+            NudgeRepository(db),
+            BadgeRepository(db),
+            JobStateRepository(db),
+            AuditRepository(db),
+        )
