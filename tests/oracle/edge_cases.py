@@ -1,7 +1,7 @@
 """Hand-written edge cases (boundaries and spec ambiguities), each compared engine vs model.
 
 Each entry: name -> (events, now). Built while probing the engine; every one of them is a
-place where a reasonable implementation could differ (see model.AMBIGUITIES).
+place where a reasonable implementation could differ (see docs/DECISIONS.md).
 """
 # ruff: noqa: RUF005, RUF017
 

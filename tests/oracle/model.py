@@ -1,13 +1,14 @@
 """A deliberately simple reference model of SPEC §1-§3 (+ §4 streak/rep/connector badges)
 and the §9 replay output.
 
-Written from /work/shared/SPEC.md alone; it imports nothing from ``bot``. Clarity over
+Written from the spec (SPEC.md) alone; it imports nothing from ``bot``. Clarity over
 speed: every rule keeps plain lists of past events and scans them, and streaks are
 recomputed from the list of qualifying days with the spec's reference algorithm.
 
 Challenges (§5) are not modelled: ``challenge``/``join`` lines are rejected.
 
-Spec ambiguities and how this model resolves them are listed in ``AMBIGUITIES`` below.
+How it reads the spec where the spec leaves room: A1-A18 in docs/DECISIONS.md, referenced
+below where each applies.
 """
 
 from __future__ import annotations
@@ -18,55 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-AMBIGUITIES = """
-A1  Mass-mention count = number of distinct ids in the `mentions` list (author, bots and the
-    reply target are counted when they appear in that list; they are not added otherwise).
-A2  Rule 0 ("joined less than min_member_age_days ago") is measured at the award's time:
-    event_ts - joined_at < timedelta(days=min_member_age_days). It applies to every award
-    (interaction points, streak-day bonus, milestone). It does not stop the interaction
-    counting for streaks, cooldown, the daily allowance, or badges. With min_member_age_days = 0
-    (the default) the rule is off, even for an event dated before the member's joined_at (a
-    re-join); with N >= 1 such an event counts as "joined less than N days ago".
-A3  The daily allowance unit is consumed by an interaction that passed rules 1 and 2 while a
-    unit is left, even when rule 0, a cap or a zero point value leaves it no points.
-A4  Duplicate content is compared against every earlier remembered message of the same author
-    in the same guild (any channel), window [ts-600 s, ts], equal timestamps included.
-A5  A refused kudos (limits) is "nothing at all": its key is not recorded, and it does not
-    count towards the kudos limits.
-A6  Reaction keys include the kind: a kudos-emoji reaction and an ordinary reaction by the
-    same member to the same message are different keys (kudos vs reaction) and both count.
-A7  Settings changes act from the moment they are read: an interaction is streak-eligible
-    if its kind is in `streak_kinds` at its time; a day qualifies when an interaction makes it
-    qualify under the `streak_mode` in force then (no retroactive (dis)qualification).
-A8  Streak state (output, milestone and streak badge checks) is the reference algorithm over
-    the qualifying days; the `max_freezes` used when a freeze may be earned on day q is the
-    value in force when day q qualified (a later settings change is not retroactive). Milestones
-    are paid once per (pair, run start day, length).
-A9  Caps are truncated to the smaller of what is left of the pair budget and of the member
-    budget; what is actually awarded is what counts against both.
-A10 Too-short check removes <@id>, <@!id>, <@&id>, <#id> and custom emoji <:name:id> - and
-    also animated custom emoji <a:name:id>, which are custom emoji too - then all whitespace
-    (str.isspace), and counts code points. The same check applies to replies and mentions.
-A11 `milestones` in a settings line is merged per length (only full maps are generated).
-A12 A message's interactions: the reply (if reply_to is a known message of another non-bot
-    member), then mentions in list order (first occurrence of an id), skipping the reply
-    target, the author, and bots. A too-short message yields no reply and no mentions.
-A13 Kudos without an id are keyed by (guild, ts instant, from, to); with an id by
-    (guild, id, from, to, kudos); kudos-emoji reactions by (guild, message, reactor, author,
-    kudos).
-A14 rep-N and connector-N badges are checked on the final state (reputation only grows in
-    a replay, and the partner count only grows).
-A15 A message line whose (guild, id) was already seen is a re-delivery of the same message and
-    is ignored as a whole (even if settings changed in between and its interactions now differ);
-    otherwise re-applying a file could change state, against "applying the same file again
-    changes nothing".
-A16 Default streak_kinds = ["reply", "mention", "kudos"] (the "counts for streaks" column).
-A17 The day of every rule (allowance, kudos limits, caps, qualifying day) is the event's local
-    date in the guild's timezone in force at that event.
-A18 Bot status is looked up when an event is processed (a member line declaring a bot later is
-    not retroactive), and the output's "non-bot" filter uses the final declarations.
-"""
 
 DEFAULT_MILESTONES = {3: 10, 7: 25, 14: 50, 30: 100, 50: 150, 100: 300, 365: 1000}
 STREAK_BADGE_LENGTHS = (3, 7, 14, 30, 50, 100, 365)
@@ -79,7 +31,7 @@ def default_settings() -> dict[str, Any]:
     return {
         "timezone": "UTC",
         "streak_mode": "mutual",
-        "streak_kinds": ["reply", "mention", "kudos"],
+        "streak_kinds": ["reply", "mention", "kudos"],  # A16, see docs/DECISIONS.md
         "kudos_emoji": "⭐",
         "points": {
             "reply": 3,
@@ -117,7 +69,8 @@ def reference_streak(
 ) -> dict[str, Any]:
     """SPEC §2 reference algorithm, verbatim. Also reports the start day of the last run.
 
-    ``max_freezes_on[q]`` is the guild's max_freezes when day q qualified (A8).
+    ``max_freezes_on[q]`` is the guild's max_freezes when day q qualified (A8, see
+    docs/DECISIONS.md).
     """
     current = best = freezes = 0
     last = None  # last = last qualifying day
@@ -193,10 +146,10 @@ class Guild:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings["timezone"])
 
-    def day_of(self, ts: datetime) -> date:
+    def day_of(self, ts: datetime) -> date:  # A17, see docs/DECISIONS.md
         return ts.astimezone(self.tz).date()
 
-    def is_bot(self, user: int) -> bool:
+    def is_bot(self, user: int) -> bool:  # A18: as declared so far, see docs/DECISIONS.md
         return bool(self.members.get(user, {}).get("bot", False))
 
     def is_new(self, user: int, ts: datetime) -> bool:
@@ -205,7 +158,7 @@ class Guild:
             return False  # undeclared users joined long ago
         min_age = self.settings["limits"]["min_member_age_days"]
         if min_age <= 0:
-            return False  # A2: 0 (the default) switches the rule off
+            return False  # A2, see docs/DECISIONS.md
         return ts - info["joined_at"] < timedelta(days=min_age)
 
     def add_participant(self, user: int) -> None:
@@ -218,6 +171,7 @@ class Guild:
 
 # --------------------------------------------------------------------------- rules
 
+# A10, see docs/DECISIONS.md
 _STRIP_TOKENS = re.compile(r"<@!?\d+>|<@&\d+>|<#\d+>|<a?:[A-Za-z0-9_~\-]+:\d+>")
 
 
@@ -256,7 +210,7 @@ def award(
             for e in g.ledger
             if e["capped"] and e["member"] == member and e["day"] == day
         )
-        amount = max(
+        amount = max(  # A9, see docs/DECISIONS.md
             0,
             min(
                 amount,
@@ -310,13 +264,13 @@ def apply_interaction(
         passed_duplicate = not duplicate  # rule 2
         if passed_cooldown and passed_duplicate:
             used = sum(1 for (e, p, d) in g.units_used if e == earner and p == partner and d == day)
-            if used < limits["interactions_per_partner_per_day"]:  # rule 2b
+            if used < limits["interactions_per_partner_per_day"]:  # rule 2b; A3
                 g.units_used.append((earner, partner, day))
                 award(g, earner, partner, points[kind], ts, kind)
     elif kind == "kudos":
         award(g, target, actor, points["kudos"], ts, "kudos")
 
-    # streaks
+    # streaks (A7, see docs/DECISIONS.md: settings in force now, never retroactive)
     if kind not in g.settings["streak_kinds"]:
         return
     g.eligible.append((actor, target, day))
@@ -333,7 +287,7 @@ def apply_interaction(
     length = state["run_current"]
     milestones = {int(k): v for k, v in points["milestones"].items()}
     if length in milestones:
-        paid_key = (pair, state["run_start"], length)
+        paid_key = (pair, state["run_start"], length)  # A8
         if paid_key not in g.milestones_paid:
             g.milestones_paid.append(paid_key)
             for m in pair:
@@ -357,8 +311,8 @@ def on_message(g: Guild, ev: dict[str, Any]) -> None:
     content = ev["content"]
     msg = Message(ev["id"], author, content, ts)
     if msg.id in g.messages:
-        return  # the same message delivered again (A15): nothing new
-    duplicate = any(
+        return  # the same message delivered again: A15, see docs/DECISIONS.md
+    duplicate = any(  # A4, see docs/DECISIONS.md
         m.author == author
         and normalise(m.content) == normalise(content)
         and ts - DUPLICATE_WINDOW <= m.ts <= ts
@@ -372,14 +326,14 @@ def on_message(g: Guild, ev: dict[str, Any]) -> None:
         return
     if visible_length(content) < g.settings["limits"]["min_message_chars"]:
         return
-    reply_target = None
+    reply_target = None  # A12: the reply, then mentions in list order
     if ev.get("reply_to") is not None and ev["reply_to"] in g.messages:
         reply_target = g.messages[ev["reply_to"]].author
         if reply_target != author and not g.is_bot(reply_target):
             if try_key(g, (g.id, msg.id, author, reply_target, "reply")):
                 apply_interaction(g, "reply", author, reply_target, ts, duplicate)
     mentions: list[int] = list(ev.get("mentions", []))
-    if len(set(mentions)) > 5:
+    if len(set(mentions)) > 5:  # A1, see docs/DECISIONS.md
         return  # mass mention: no mention interactions
     done: list[int] = []
     for target in mentions:
@@ -401,7 +355,7 @@ def kudos(g: Guild, giver: int, target: int, ts: datetime, key: tuple[Any, ...])
     limits = g.settings["limits"]
     given_today = [(f, t) for (f, t, d) in g.kudos_given if f == giver and d == day]
     if len(given_today) >= limits["kudos_per_day"]:
-        return  # refused
+        return  # refused: no key, not counted (A5, see docs/DECISIONS.md)
     if any(t == target for (_, t) in given_today):
         return  # refused
     g.seen_keys.append(key)
@@ -415,7 +369,7 @@ def on_reaction(g: Guild, ev: dict[str, Any]) -> None:
     if msg is None:
         return  # reaction to an unknown message
     reactor, author = ev["user"], msg.author
-    if ev["emoji"] == g.settings["kudos_emoji"]:
+    if ev["emoji"] == g.settings["kudos_emoji"]:  # A6, A13, see docs/DECISIONS.md
         kudos(g, reactor, author, ts, (g.id, msg.id, reactor, author, "kudos"))
         return
     if reactor == author or g.is_bot(reactor) or g.is_bot(author):
@@ -426,7 +380,7 @@ def on_reaction(g: Guild, ev: dict[str, Any]) -> None:
 
 def on_kudos(g: Guild, ev: dict[str, Any]) -> None:
     ts = parse_ts(ev["ts"])
-    if ev.get("id") is not None:
+    if ev.get("id") is not None:  # A13, see docs/DECISIONS.md
         key: tuple[Any, ...] = (g.id, ev["id"], ev["from"], ev["to"], "kudos")
     else:
         key = (g.id, ts, ev["from"], ev["to"])
@@ -442,7 +396,7 @@ def on_settings(g: Guild, ev: dict[str, Any]) -> None:
         s["streak_kinds"] = list(ev["streak_kinds"])
     for name, value in ev.get("points", {}).items():
         if name == "milestones":
-            for length, pts in value.items():
+            for length, pts in value.items():  # A11, see docs/DECISIONS.md
                 s["points"]["milestones"][int(length)] = pts
         else:
             s["points"][name] = value
@@ -499,10 +453,10 @@ def render(g: Guild, now: datetime) -> dict[str, Any]:
             }
         )
     members = []
-    for user in sorted(u for u in g.participants if not g.is_bot(u)):
+    for user in sorted(u for u in g.participants if not g.is_bot(u)):  # A18
         reputation = sum(e["delta"] for e in g.ledger if e["member"] == user)
         badges = set(g.badges.get(user, set()))
-        badges |= {f"rep-{n}" for n in REP_BADGES if reputation >= n}
+        badges |= {f"rep-{n}" for n in REP_BADGES if reputation >= n}  # A14
         partners = {
             p[1] if p[0] == user else p[0] for p, days in g.qualifying.items() if user in p and days
         }
