@@ -1,13 +1,12 @@
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from bot.domain.engine import Batch, GuildState, memory_window_start
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.interactions import MessageRecord, ReactionRecord
-from bot.storage.database import Database
-from bot.storage.tracking import TrackingStore
+from bot.storage.protocols import Repositories
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 def _feed(state: GuildState, batch: Batch) -> None:
@@ -33,56 +32,47 @@ def _feed(state: GuildState, batch: Batch) -> None:
     )
 
 
-async def test_batch_is_written_and_state_rebuilt(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
-    try:
-        store = TrackingStore(db)
-        state = GuildState(1)
-        batch = Batch()
-        _feed(state, batch)
-        rows, _ = await store.write_batch(batch)
-        assert rows > 0
-        streaks = await store.all_pair_streaks(1)
-        assert [(s.a, s.b, s.run.current, s.run.best) for s in streaks] == [(10, 11, 3, 3)]
-        assert await store.pair_days_of(1, 10, 11) == [date(2026, 6, d) for d in (1, 2, 3)]
-        members = dict(await store.active_members(1))
-        assert members == {10: state.reputation[10], 11: state.reputation[11]}
-        assert (await store.badges_of_guild(1))[10] == ["streak-3"]
+async def test_batch_is_written_and_state_rebuilt(repos: Repositories) -> None:
+    store = repos.tracking
+    state = GuildState(1)
+    batch = Batch()
+    _feed(state, batch)
+    rows, _ = await store.write_batch(batch)
+    assert rows > 0
+    streaks = await store.all_pair_streaks(1)
+    assert [(s.a, s.b, s.run.current, s.run.best) for s in streaks] == [(10, 11, 3, 3)]
+    assert await store.pair_days_of(1, 10, 11) == [date(2026, 6, d) for d in (1, 2, 3)]
+    members = dict(await store.active_members(1))
+    assert members == {10: state.reputation[10], 11: state.reputation[11]}
+    assert (await store.badges_of_guild(1))[10] == ["streak-3"]
 
-        snapshot = await store.fetch_snapshot(1)
-        assert snapshot.newest is not None
-        zone = GuildSettings().zone
-        recent = await store.fetch_days(1, zone, memory_window_start(snapshot.newest, zone), None)
-        fresh = GuildState.restore(1, GuildSettings(), snapshot, recent)
-        assert fresh.streaks == state.streaks
-        assert dict(fresh.reputation) == dict(state.reputation)
-        assert fresh.cooldown == state.cooldown
-        assert {k: v for k, v in fresh.allowance.items() if v} == {
-            k: v for k, v in state.allowance.items() if v
-        }
-        assert {k: v for k, v in fresh.pair_cap.items() if v} == {
-            k: v for k, v in state.pair_cap.items() if v
-        }
-        assert fresh.qualified == state.qualified
-        assert fresh.badges == state.badges
-        assert ("120", 11, 10, "reaction") in fresh.seen_keys
-    finally:
-        await db.close()
+    snapshot = await store.fetch_snapshot(1)
+    assert snapshot.newest is not None
+    zone = GuildSettings().zone
+    recent = await store.fetch_days(1, zone, memory_window_start(snapshot.newest, zone), None)
+    fresh = GuildState.restore(1, GuildSettings(), snapshot, recent)
+    assert fresh.streaks == state.streaks
+    assert dict(fresh.reputation) == dict(state.reputation)
+    assert fresh.cooldown == state.cooldown
+    assert {k: v for k, v in fresh.allowance.items() if v} == {
+        k: v for k, v in state.allowance.items() if v
+    }
+    assert {k: v for k, v in fresh.pair_cap.items() if v} == {
+        k: v for k, v in state.pair_cap.items() if v
+    }
+    assert fresh.qualified == state.qualified
+    assert fresh.badges == state.badges
+    assert ("120", 11, 10, "reaction") in fresh.seen_keys
 
 
-async def test_writing_the_same_batch_twice_adds_no_duplicate_rows(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
-    try:
-        store = TrackingStore(db)
-        state = GuildState(1)
-        batch = Batch()
-        _feed(state, batch)
-        batch.ledger.clear()  # the ledger is append-only; idempotency is upstream
-        await store.write_batch(batch)
-        await store.write_batch(batch)
-        row = await db.fetchone("SELECT COUNT(*) FROM interactions")
-        assert row is not None and row[0] == 7
-        row = await db.fetchone("SELECT COUNT(*) FROM pair_days")
-        assert row is not None and row[0] == 3
-    finally:
-        await db.close()
+async def test_writing_the_same_batch_twice_adds_no_duplicate_rows(repos: Repositories) -> None:
+    store = repos.tracking
+    state = GuildState(1)
+    batch = Batch()
+    _feed(state, batch)
+    batch.ledger.clear()  # the ledger is append-only; idempotency is upstream
+    await store.write_batch(batch)
+    await store.write_batch(batch)
+    # every interaction and qualifying day of the guild, read back through the protocol
+    assert len(await store.window_interactions(1, *EVER)) == 7
+    assert len(await store.window_pair_days(1, *EVER)) == 3
