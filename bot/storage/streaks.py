@@ -24,13 +24,18 @@ class StreakRepository:
     @staticmethod
     def _alive(guild: int, today: date, max_freezes: int) -> tuple[str, list[object]]:
         """WHERE clause: the pair's streak is alive on `today`, i.e. its last qualifying day is
-        no older than 1 + its freezes days. Plain string comparisons of ISO dates (one
-        threshold per possible freeze count), so the covering index answers it."""
+        no older than 1 + its freezes days (streaks.view_at). Plain string comparisons of ISO
+        dates (one threshold per freeze count up to max_freezes), so the covering index answers
+        it; a run holding more freezes than today's max_freezes (earned before a moderator
+        lowered it) is judged by date arithmetic on its own count."""
         since = (today - timedelta(days=1 + max_freezes)).isoformat()
         cases = " ".join(f"WHEN {k} THEN ?" for k in range(max_freezes + 1))
         thresholds = [(today - timedelta(days=1 + k)).isoformat() for k in range(max_freezes + 1)]
-        sql = f"guild_id = ? AND last_day >= ? AND last_day >= CASE freezes {cases} ELSE ? END"
-        return sql, [guild, since, *thresholds, since]
+        sql = (
+            f"guild_id = ? AND (last_day >= ? OR freezes > ?) AND last_day >= CASE freezes "
+            f"{cases} ELSE date(?, '-' || (freezes + 1) || ' days') END"
+        )
+        return sql, [guild, since, max_freezes, *thresholds, today.isoformat()]
 
     async def alive_streaks(
         self,
@@ -60,21 +65,22 @@ class StreakRepository:
         left). One query for many guilds."""
         if not due:
             return {}
-        values = ", ".join("(?, ?, ?, ?, ?)" for _ in due)
+        values = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in due)
         params: list[object] = []
         for guild, today, max_freezes, min_streak in due:
             since = (today - timedelta(days=1 + max_freezes)).isoformat()
             yesterday = (today - timedelta(days=1)).isoformat()
-            params += [guild, today.isoformat(), yesterday, since, min_streak]
+            params += [guild, today.isoformat(), yesterday, since, min_streak, max_freezes]
         # a pair last seen yesterday is always alive and at risk; only older ones (covered by
         # freezes) need date arithmetic, so most rows are decided by string comparisons
         rows = await self.db.fetchall(
-            f"WITH due(g, today, yesterday, since, least) AS (VALUES {values}) "  # noqa: S608
+            f"WITH due(g, today, yesterday, since, least, maxf) AS (VALUES {values}) "  # noqa: S608
             "SELECT p.guild_id, p.a, p.b, p.current, CASE WHEN p.last_day = due.yesterday "
             "THEN p.freezes ELSE p.freezes - CAST(julianday(due.today) - julianday(p.last_day) "
             "- 1 AS INTEGER) END "
             "FROM due JOIN pair_streaks p ON p.guild_id = due.g "
-            "WHERE p.last_day >= due.since AND p.last_day < due.today AND p.current >= due.least "
+            "WHERE (p.last_day >= due.since OR p.freezes > due.maxf) AND p.last_day < due.today "
+            "AND p.current >= due.least "
             "AND (p.last_day = due.yesterday "
             "OR julianday(due.today) - julianday(p.last_day) - 1 <= p.freezes) "
             "ORDER BY p.guild_id, p.current DESC, p.a, p.b",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,14 +99,6 @@ async def test_alive_and_at_risk_match_the_domain(
     await check(repos, *case)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="StreakRepository caps a stored run's freezes at today's max_freezes (CASE ... ELSE "
-    "since, and at_risk_pairs' since bound), but freezes earned before max_freezes was lowered "
-    "are kept (DECISIONS A8) and view_at/add_day honour them: the pair shows alive in /streak "
-    "and bridges the gap when it talks again, yet is missing from the running board, the rank "
-    "count and the at-risk reminders",
-)
 async def test_freezes_earned_before_max_freezes_was_lowered(repos: Repositories) -> None:
     # a week-long run earned a freeze under max_freezes 1, then the guild set max_freezes 0;
     # the pair skipped yesterday: view_at says alive, at risk, 0 freezes left
