@@ -26,7 +26,8 @@ Pair = tuple[int, int]
 def runs(draw: st.DrawFn, today: date, max_freezes: int) -> StreakRun:
     current = draw(st.integers(min_value=1, max_value=40))
     best = current + draw(st.integers(min_value=0, max_value=5))
-    freezes = draw(st.integers(min_value=0, max_value=max_freezes))
+    # up to two more than today's max: freezes earned before a moderator lowered it are kept
+    freezes = draw(st.integers(min_value=0, max_value=max_freezes + 2))
     last = today + timedelta(days=draw(st.integers(min_value=-10, max_value=2)))
     run_start = last - timedelta(days=draw(st.integers(min_value=0, max_value=current + 5)))
     return StreakRun(current, best, freezes, last, run_start)
