@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import discord
@@ -52,6 +52,24 @@ def moderator_only() -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+def given(**options: Any) -> dict[str, Any]:
+    """The options a moderator gave (not None); a clear error when none was given."""
+    chosen = {name: value for name, value in options.items() if value is not None}
+    if not chosen:
+        raise DomainError("Pick at least one option to change.")
+    return chosen
+
+
+class ModeratorGroup:
+    """Mixin for a GroupCog whose every command is for moderators: one check for the whole
+    group (the cog's interaction_check), before any command body runs."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await is_moderator(interaction):
+            raise NotModerator()
+        return True
 
 
 def sentence(text: str) -> str:

@@ -14,9 +14,17 @@ from discord.ext import commands
 from bot.domain.engine import BadgeAward
 from bot.domain.errors import DomainError
 from bot.services.badges import BadgeDef
-from cogs._common import BRAND, OK, guild_config, guild_of, kbot, moderator_only, user_tag
+from cogs._common import (
+    BRAND,
+    OK,
+    ModeratorGroup,
+    guild_config,
+    guild_of,
+    kbot,
+    user_tag,
+)
+from cogs._ui import check_visible
 from cogs.badges._roles import invoker_problem, role_problem, set_role
-from cogs.streaks._cog import check_visible
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -156,7 +164,10 @@ class BadgesCog(commands.Cog):
         await interaction.response.send_message(embed=embed)
 
 
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class BadgeAdminCog(
+    ModeratorGroup,
     commands.GroupCog,
     group_name="badge",
     group_description="Moderators: create, grant and revoke badges",
@@ -175,8 +186,6 @@ class BadgeAdminCog(
     @app_commands.describe(
         name="Badge name", emoji="An emoji for it", description="What it is given for"
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def create(
         self,
         interaction: discord.Interaction,
@@ -208,8 +217,6 @@ class BadgeAdminCog(
     @app_commands.command(name="grant", description="Give a member a badge")
     @app_commands.describe(member="Who gets it", badge="Which badge")
     @app_commands.autocomplete(badge=badge_autocomplete)
-    @app_commands.guild_only()
-    @moderator_only()
     async def grant(
         self, interaction: discord.Interaction, member: discord.Member, badge: str
     ) -> None:
@@ -238,8 +245,6 @@ class BadgeAdminCog(
     @app_commands.command(name="revoke", description="Take a badge from a member")
     @app_commands.describe(member="Who loses it", badge="Which badge")
     @app_commands.autocomplete(badge=badge_autocomplete)
-    @app_commands.guild_only()
-    @moderator_only()
     async def revoke(
         self, interaction: discord.Interaction, member: discord.Member, badge: str
     ) -> None:
@@ -267,8 +272,6 @@ class BadgeAdminCog(
     @app_commands.command(name="link-role", description="Give a role with a badge")
     @app_commands.describe(badge="Which badge", role="The role to give (leave empty to unlink)")
     @app_commands.autocomplete(badge=badge_autocomplete)
-    @app_commands.guild_only()
-    @moderator_only()
     async def link_role(
         self, interaction: discord.Interaction, badge: str, role: discord.Role | None = None
     ) -> None:

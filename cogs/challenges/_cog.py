@@ -16,7 +16,7 @@ from bot.domain.challenges import Challenge, validate_challenge_fields
 from bot.domain.errors import DomainError
 from bot.domain.timeparse import parse_duration, parse_when
 from cogs._common import BRAND, OK, guild_of, kbot, moderator_only, relative, sentence
-from cogs.challenges._embeds import challenge_embed
+from cogs._ui import challenge_embed
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -54,6 +54,7 @@ def challenge_end(
     raise DomainError("Give an end (e.g. 2026-12-08) or a duration (e.g. 7d).")
 
 
+@app_commands.guild_only()
 class ChallengeCog(
     commands.GroupCog,
     group_name="challenge",
@@ -80,7 +81,6 @@ class ChallengeCog(
 
     # -- members ----------------------------------------------------------------------------
     @app_commands.command(name="list", description="Challenges running, coming up and past")
-    @app_commands.guild_only()
     async def list_(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         challenges = await self.bot.services.challenges.all(guild)
@@ -105,7 +105,6 @@ class ChallengeCog(
     @app_commands.command(name="info", description="A challenge's goal, progress and time left")
     @app_commands.describe(challenge="Which challenge (default: the running one)")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
-    @app_commands.guild_only()
     async def info(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
         guild = guild_of(interaction)
         ch = await self._get(guild, challenge)
@@ -119,7 +118,6 @@ class ChallengeCog(
     @app_commands.command(name="join", description="Join a challenge")
     @app_commands.describe(challenge="Which challenge (default: the running one)")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
-    @app_commands.guild_only()
     async def join(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
         guild = guild_of(interaction)
         ch = await self._get(guild, challenge)
@@ -136,7 +134,6 @@ class ChallengeCog(
     @app_commands.command(name="leave", description="Leave a challenge")
     @app_commands.describe(challenge="Which challenge (default: the running one)")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
-    @app_commands.guild_only()
     async def leave(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
         guild = guild_of(interaction)
         ch = await self._get(guild, challenge)
@@ -159,7 +156,6 @@ class ChallengeCog(
         join_required="Must members join to take part?",
         description="Shown in /challenge info",
     )
-    @app_commands.guild_only()
     @moderator_only()
     async def create(
         self,
@@ -220,7 +216,6 @@ class ChallengeCog(
         description="New description",
     )
     @app_commands.autocomplete(challenge=challenge_autocomplete)
-    @app_commands.guild_only()
     @moderator_only()
     async def edit(
         self,
@@ -274,7 +269,6 @@ class ChallengeCog(
     @app_commands.command(name="end", description="Moderators: end a challenge now and award it")
     @app_commands.describe(challenge="Which challenge")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
-    @app_commands.guild_only()
     @moderator_only()
     async def end(self, interaction: discord.Interaction, challenge: int) -> None:
         guild = guild_of(interaction)
@@ -295,7 +289,6 @@ class ChallengeCog(
     @app_commands.command(name="cancel", description="Moderators: cancel a challenge, no awards")
     @app_commands.describe(challenge="Which challenge")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
-    @app_commands.guild_only()
     @moderator_only()
     async def cancel(self, interaction: discord.Interaction, challenge: int) -> None:
         guild = guild_of(interaction)

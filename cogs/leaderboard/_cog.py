@@ -10,8 +10,7 @@ from discord.ext import commands
 
 from bot.domain.challenges import Challenge
 from cogs._common import guild_of
-from cogs.leaderboard._embeds import board_embed
-from cogs.leaderboard._views import PagerView
+from cogs._ui import PagerView, board_embed
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot

@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import DomainError
-from cogs._common import BRAND, OK, guild_of, moderator_only, user_tag
-from cogs.leaderboard._views import PagerView
+from cogs._common import BRAND, OK, ModeratorGroup, guild_of, user_tag
+from cogs._ui import PagerView
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 AUDIT_PAGE = 10
 
 
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class ModCog(
+    ModeratorGroup,
     commands.GroupCog,
     group_name="mod",
     group_description="Moderators: fix streaks and reputation, exclude members",
@@ -38,8 +41,6 @@ class ModCog(
         partner="The other member",
         reason="Why (kept in the audit log)",
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def restore_streak(
         self,
         interaction: discord.Interaction,
@@ -68,8 +69,6 @@ class ModCog(
         amount="Points to add (negative removes)",
         reason="Why (kept in the audit log)",
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def adjust_rep(
         self,
         interaction: discord.Interaction,
@@ -114,21 +113,15 @@ class ModCog(
 
     @app_commands.command(name="exclude", description="Stop counting a member's interactions")
     @app_commands.describe(member="Who to exclude")
-    @app_commands.guild_only()
-    @moderator_only()
     async def exclude(self, interaction: discord.Interaction, member: discord.Member) -> None:
         await self._flag(interaction, member, True)
 
     @app_commands.command(name="include", description="Count an excluded member again")
     @app_commands.describe(member="Who to include again")
-    @app_commands.guild_only()
-    @moderator_only()
     async def include(self, interaction: discord.Interaction, member: discord.Member) -> None:
         await self._flag(interaction, member, False)
 
     @app_commands.command(name="audit", description="Recent moderator actions, 10 a page")
-    @app_commands.guild_only()
-    @moderator_only()
     async def audit(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         bot = self.bot

@@ -21,6 +21,7 @@ EXPLAIN = {
 }
 
 
+@app_commands.guild_only()
 class NotifyCog(
     commands.GroupCog,
     group_name="notify",
@@ -37,16 +38,13 @@ class NotifyCog(
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="channel", description="Remind me in the reminder channel")
-    @app_commands.guild_only()
     async def channel(self, interaction: discord.Interaction) -> None:
         await self._set(interaction, "channel")
 
     @app_commands.command(name="dm", description="Remind me by direct message")
-    @app_commands.guild_only()
     async def dm(self, interaction: discord.Interaction) -> None:
         await self._set(interaction, "dm")
 
     @app_commands.command(name="off", description="Don't remind me")
-    @app_commands.guild_only()
     async def off(self, interaction: discord.Interaction) -> None:
         await self._set(interaction, "off")

@@ -24,6 +24,7 @@ VISIBILITY_TEXT = {
 }
 
 
+@app_commands.guild_only()
 class PrivacyCog(
     commands.GroupCog,
     group_name="privacy",
@@ -34,7 +35,6 @@ class PrivacyCog(
         super().__init__()
 
     @app_commands.command(name="export", description="Get everything stored about you as JSON")
-    @app_commands.guild_only()
     async def export(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         data = await self.bot.services.privacy.export(guild, interaction.user.id)
@@ -52,7 +52,6 @@ class PrivacyCog(
         await interaction.response.send_message(embed=embed, file=file, ephemeral=True)
 
     @app_commands.command(name="optout", description="Stop tracking me and delete my activity")
-    @app_commands.guild_only()
     async def optout(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         await self.bot.services.privacy.opt_out(guild, interaction.user.id)
@@ -65,7 +64,6 @@ class PrivacyCog(
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="optin", description="Take part in streaks and reputation again")
-    @app_commands.guild_only()
     async def optin(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         await self.bot.services.privacy.opt_in(guild, interaction.user.id)
@@ -78,7 +76,6 @@ class PrivacyCog(
 
     @app_commands.command(name="visibility", description="Who can see your stats")
     @app_commands.describe(level="public, server (no public posts) or private")
-    @app_commands.guild_only()
     async def visibility(
         self, interaction: discord.Interaction, level: Literal["public", "server", "private"]
     ) -> None:

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import BRAND, guild_of, sparkline, user_tag
-from cogs.streaks._cog import check_visible
+from cogs._ui import check_visible
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot

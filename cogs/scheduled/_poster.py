@@ -12,8 +12,7 @@ from bot.domain.challenges import Challenge, Progress
 from bot.reads import BoardPage
 from bot.scheduling.jobs import ReminderEntry, ReminderMessage
 from cogs._common import BRAND, relative, user_tag
-from cogs.challenges._embeds import challenge_embed
-from cogs.leaderboard._embeds import board_embed
+from cogs._ui import board_embed, challenge_embed
 from cogs.scheduled._views import NudgeButton
 
 if TYPE_CHECKING:

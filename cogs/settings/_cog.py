@@ -11,7 +11,14 @@ from discord.ext import commands
 from bot.domain.errors import DomainError, InvalidSetting
 from bot.domain.guild_config import GuildConfig
 from bot.domain.guild_settings import all_timezones, check_timezone
-from cogs._common import BRAND, guild_config, guild_of, moderator_only, sentence
+from cogs._common import (
+    BRAND,
+    ModeratorGroup,
+    given,
+    guild_config,
+    guild_of,
+    sentence,
+)
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -99,7 +106,10 @@ def settings_embed(settings: Any, config: GuildConfig) -> discord.Embed:
     return embed
 
 
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class SettingsCog(
+    ModeratorGroup,
     commands.GroupCog,
     group_name="settings",
     group_description="Moderators: configure Kindling for this server",
@@ -135,8 +145,6 @@ class SettingsCog(
             raise DomainError(f"Not changed: {exc}.") from None
 
     @app_commands.command(name="show", description="Show every Kindling setting of this server")
-    @app_commands.guild_only()
-    @moderator_only()
     async def show(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         settings = await self.bot.services.settings.settings(guild)
@@ -148,8 +156,6 @@ class SettingsCog(
     @app_commands.command(name="timezone", description="The server's time zone (when days start)")
     @app_commands.describe(timezone="An IANA time zone, e.g. Europe/Amsterdam")
     @app_commands.autocomplete(timezone=timezone_autocomplete)
-    @app_commands.guild_only()
-    @moderator_only()
     async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
         try:
             check_timezone(timezone)
@@ -167,8 +173,6 @@ class SettingsCog(
         ignore="Never track this channel (toggles)",
         moderator_role="Role that may use moderator commands",
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def channels(
         self,
         interaction: discord.Interaction,
@@ -207,9 +211,7 @@ class SettingsCog(
             changes["channel_deny"] = sorted(deny)
         if moderator_role is not None:
             changes["moderator_role"] = moderator_role.id
-        if not changes:
-            raise DomainError("Pick at least one option to change.")
-        await self._configure(interaction, **changes)
+        await self._configure(interaction, **given(**changes))
         await self._reply(interaction, "Channels updated.")
 
     @app_commands.command(name="reminders", description="When streak reminders are posted")
@@ -218,8 +220,6 @@ class SettingsCog(
         min_streak="Only streaks at least this long",
         enabled="Post reminders at all",
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def reminders(
         self,
         interaction: discord.Interaction,
@@ -227,17 +227,9 @@ class SettingsCog(
         min_streak: app_commands.Range[int, 1, 365] | None = None,
         enabled: bool | None = None,
     ) -> None:
-        changes = {
-            k: v
-            for k, v in (
-                ("reminder_hour", hour),
-                ("reminder_min_streak", min_streak),
-                ("reminders_enabled", enabled),
-            )
-            if v is not None
-        }
-        if not changes:
-            raise DomainError("Pick at least one option to change.")
+        changes = given(
+            reminder_hour=hour, reminder_min_streak=min_streak, reminders_enabled=enabled
+        )
         await self._configure(interaction, **changes)
         await self._reply(interaction, "Reminders updated.")
 
@@ -249,8 +241,6 @@ class SettingsCog(
         kudos="Points for kudos",
         streak_day="Points when a pair's day qualifies",
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def points(
         self,
         interaction: discord.Interaction,
@@ -260,16 +250,9 @@ class SettingsCog(
         kudos: app_commands.Range[int, 0, 1000] | None = None,
         streak_day: app_commands.Range[int, 0, 1000] | None = None,
     ) -> None:
-        values = {
-            "reply": reply,
-            "mention": mention,
-            "reaction": reaction,
-            "kudos": kudos,
-            "streak_day": streak_day,
-        }
-        changes = {k: v for k, v in values.items() if v is not None}
-        if not changes:
-            raise DomainError("Pick at least one option to change.")
+        changes = given(
+            reply=reply, mention=mention, reaction=reaction, kudos=kudos, streak_day=streak_day
+        )
         await self._change(interaction, {"points": changes})
         await self._reply(interaction, "Points updated.")
 
@@ -286,8 +269,6 @@ class SettingsCog(
         streak_mode="mutual: both ways each day; any: either way",
         kudos_emoji="Reaction emoji that gives kudos",
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def limits(
         self,
         interaction: discord.Interaction,
@@ -302,26 +283,25 @@ class SettingsCog(
         streak_mode: Literal["mutual", "any"] | None = None,
         kudos_emoji: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        values = {
-            "cooldown_seconds": cooldown_seconds,
-            "min_message_chars": min_message_chars,
-            "min_member_age_days": min_member_age_days,
-            "interactions_per_partner_per_day": interactions_per_partner_per_day,
-            "kudos_per_day": kudos_per_day,
-            "pair_daily_cap": pair_daily_cap,
-            "member_daily_cap": member_daily_cap,
-            "max_freezes": max_freezes,
+        limits = {
+            k: v
+            for k, v in {
+                "cooldown_seconds": cooldown_seconds,
+                "min_message_chars": min_message_chars,
+                "min_member_age_days": min_member_age_days,
+                "interactions_per_partner_per_day": interactions_per_partner_per_day,
+                "kudos_per_day": kudos_per_day,
+                "pair_daily_cap": pair_daily_cap,
+                "member_daily_cap": member_daily_cap,
+                "max_freezes": max_freezes,
+            }.items()
+            if v is not None
         }
-        changes: dict[str, Any] = {}
-        limit_changes = {k: v for k, v in values.items() if v is not None}
-        if limit_changes:
-            changes["limits"] = limit_changes
-        if streak_mode is not None:
-            changes["streak_mode"] = streak_mode
-        if kudos_emoji is not None:
-            changes["kudos_emoji"] = kudos_emoji.strip()
-        if not changes:
-            raise DomainError("Pick at least one option to change.")
+        changes = given(
+            limits=limits or None,
+            streak_mode=streak_mode,
+            kudos_emoji=kudos_emoji.strip() if kudos_emoji is not None else None,
+        )
         await self._change(interaction, changes)
         await self._reply(interaction, "Limits updated.")
 
@@ -334,8 +314,6 @@ class SettingsCog(
         hour="Local hour 0-23",
         enabled="Post it at all",
     )
-    @app_commands.guild_only()
-    @moderator_only()
     async def leaderboard(
         self,
         interaction: discord.Interaction,
@@ -344,17 +322,11 @@ class SettingsCog(
         hour: app_commands.Range[int, 0, 23] | None = None,
         enabled: bool | None = None,
     ) -> None:
-        changes = {
-            k: v
-            for k, v in (
-                ("leaderboard_board", board),
-                ("leaderboard_day", day),
-                ("leaderboard_hour", hour),
-                ("leaderboard_enabled", enabled),
-            )
-            if v is not None
-        }
-        if not changes:
-            raise DomainError("Pick at least one option to change.")
+        changes = given(
+            leaderboard_board=board,
+            leaderboard_day=day,
+            leaderboard_hour=hour,
+            leaderboard_enabled=enabled,
+        )
         await self._configure(interaction, **changes)
         await self._reply(interaction, "Leaderboard post updated.")

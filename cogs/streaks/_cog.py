@@ -9,22 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import DomainError
-from cogs._common import BRAND, end_of_local_day, guild_of, kbot, streak_line, user_tag
+from cogs._common import BRAND, end_of_local_day, guild_of, streak_line, user_tag
+from cogs._ui import check_visible
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
-
-
-async def check_visible(interaction: discord.Interaction, member: discord.abc.User) -> None:
-    """Others' private stats are refused; opted-out members are not tracked."""
-    bot = kbot(interaction)
-    row = await bot.reads.member(guild_of(interaction), member.id)
-    if member.bot:
-        raise DomainError(f"{member.display_name} is a bot; bots don't have streaks.")
-    if row.opted_out:
-        raise DomainError(f"{member.display_name} has opted out of tracking.")
-    if member.id != interaction.user.id and row.visibility == "private":
-        raise DomainError(f"{member.display_name} keeps their stats private.")
 
 
 class StreaksCog(commands.Cog):

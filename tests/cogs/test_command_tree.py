@@ -8,6 +8,7 @@ from discord import app_commands
 
 from bot.app import KindlingBot
 from bot.config import Settings
+from cogs._common import ModeratorGroup
 
 MEMBER = {
     "streaks",
@@ -78,7 +79,7 @@ async def test_every_cog_loads_with_the_spec_commands(tmp_path: Path) -> None:
             mod_checked = any(
                 getattr(check, "__qualname__", "").startswith("moderator_only")
                 for check in cmd.checks
-            )
+            ) or isinstance(cmd.binding, ModeratorGroup)
             assert mod_checked == (name in MODERATOR), name
         assert [p.name for p in commands["streak"].parameters] == ["member"]
         assert [p.name for p in commands["thanks"].parameters][:2] == ["member", "reason"]
@@ -86,3 +87,19 @@ async def test_every_cog_loads_with_the_spec_commands(tmp_path: Path) -> None:
         choices = {c.value for c in commands["leaderboard"].parameters[0].choices}
         assert choices == {"streaks", "best", "reputation", "weekly", "challenge"}
     assert bot.is_closed()
+
+
+async def test_moderator_groups_are_guild_only_and_hidden_by_default(tmp_path: Path) -> None:
+    bot = KindlingBot(Settings(database_path=tmp_path / "k.db"), sync_commands=False)
+    async with bot:
+        await bot.setup_hook()
+        groups = {g.name: g for g in bot.tree.get_commands() if isinstance(g, app_commands.Group)}
+        for name in ("settings", "badge", "mod"):
+            assert groups[name].guild_only, name
+            perms = groups[name].default_permissions
+            assert perms is not None and perms.manage_guild and perms.value == 32, name
+        for name in ("challenge", "privacy", "notify"):
+            assert groups[name].guild_only, name
+            assert groups[name].default_permissions is None, name
+        for cmd in bot.tree.get_commands():
+            assert cmd.guild_only, cmd.name

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.sandbox import Interaction, InteractionResponse
+from bot.sandbox.control import ControlError
 from tests.e2e.conftest import Harness
 
 
@@ -20,9 +21,18 @@ def text_of(response: InteractionResponse) -> str:
 
 
 async def run(
-    h: Harness, who: Any, command: str, options: dict[str, Any] | None = None
+    h: Harness,
+    who: Any,
+    command: str,
+    options: dict[str, Any] | None = None,
+    *,
+    check_permissions: bool = True,
 ) -> InteractionResponse:
-    inter: Interaction = await h.ctl.invoke(who, command, options or {})
+    """Invoke as `who`; check_permissions=False is a server whose integration settings let
+    everyone see the moderator groups (their default_member_permissions hide them)."""
+    inter: Interaction = await h.ctl.invoke(
+        who, command, options or {}, check_permissions=check_permissions
+    )
     response = await h.ctl.wait_for_response(inter, timeout=10)
     if response.type == 5:  # deferred: wait for the follow-up that fills it
         await h.ctl.wait_for_reply(inter, timeout=10)
@@ -65,7 +75,12 @@ async def test_a_plain_member_is_refused_every_moderator_command(harness: Harnes
     member = await h.ctl.add_member("plain")
     other = await h.ctl.add_member("other")
     for command, options in moderator_invocations(member, other).items():
-        response = await run(h, member, command, options)
+        hidden = command.split()[0] in ("settings", "badge", "mod")
+        if hidden:  # Discord does not even offer these groups to a plain member
+            with pytest.raises(ControlError, match="default_member_permissions"):
+                await h.ctl.invoke(member, command, options)
+        # and where a server shows them to everyone, the bot still refuses
+        response = await run(h, member, command, options, check_permissions=not hidden)
         assert response.ephemeral, command
         assert "Only moderators" in text_of(response), command
 
@@ -247,7 +262,10 @@ async def test_moderator_role_cannot_hand_out_roles_it_could_not_give(harness: H
     admin = await h.ctl.add_role("Admins", permissions=8, position=2)
     await run(h, owner, "settings channels", {"moderator_role": helpers})
     # the moderator role counts as moderator: plain moderator commands work
-    shown = await run(h, mod, "settings show")
+    # the server lets its moderator role see the moderator groups (integration settings)
+    shown = await run(h, mod, "settings show", check_permissions=False)
     assert "Only moderators" not in text_of(shown)
-    linked = await run(h, mod, "badge link-role", {"badge": "streak-3", "role": admin})
+    linked = await run(
+        h, mod, "badge link-role", {"badge": "streak-3", "role": admin}, check_permissions=False
+    )
     assert linked.ephemeral and "needs the **Manage Roles**" in text_of(linked)
