@@ -59,11 +59,16 @@ class MemberRepository:
         return [int(r[0]) for r in rows]
 
     async def set_preference(self, guild: int, user: int, name: str, value: str) -> None:
+        """`notify` or `visibility`."""
         if name not in ("notify", "visibility"):
             raise ValueError(name)
+        await self._set_column(guild, user, name, value)
+
+    async def _set_column(self, guild: int, user: int, column: str, value: str | int) -> None:
+        """One member column (a name checked by the caller), creating the member's row."""
         await self.db.execute(
-            f"INSERT INTO members (guild_id, user_id, {name}) VALUES (?, ?, ?) "  # noqa: S608
-            f"ON CONFLICT (guild_id, user_id) DO UPDATE SET {name} = excluded.{name}",
+            f"INSERT INTO members (guild_id, user_id, {column}) VALUES (?, ?, ?) "  # noqa: S608
+            f"ON CONFLICT (guild_id, user_id) DO UPDATE SET {column} = excluded.{column}",
             (guild, user, value),
         )
 
@@ -89,13 +94,10 @@ class MemberRepository:
         return [(int(r[0]), int(r[1])) for r in rows]
 
     async def set_flag(self, guild: int, user: int, flag: str, value: bool) -> None:
+        """`opted_out` or `excluded`."""
         if flag not in ("opted_out", "excluded"):
             raise ValueError(flag)
-        await self.db.execute(
-            f"INSERT INTO members (guild_id, user_id, {flag}) VALUES (?, ?, ?) "  # noqa: S608
-            f"ON CONFLICT (guild_id, user_id) DO UPDATE SET {flag} = excluded.{flag}",
-            (guild, user, int(value)),
-        )
+        await self._set_column(guild, user, flag, int(value))
 
     async def reminder_prefs(self, guilds: list[int]) -> dict[tuple[int, int], str]:
         """(guild, user) → 'dm', 'off' or 'dm-hidden' for members who do not take the default
