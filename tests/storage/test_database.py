@@ -73,3 +73,40 @@ def test_microsecond_times_round_trip() -> None:
 def test_split_statements() -> None:
     sql = "-- c\nCREATE TABLE a (x TEXT DEFAULT ';');\nCREATE INDEX i ON a (x);\n"
     assert len(split_statements(sql)) == 2
+
+
+async def test_migration_5_moves_job_bookkeeping_out_of_the_config_blob(tmp_path: Path) -> None:
+    """A database of schema 4 whose configs hold the jobs' bookkeeping keeps those values in
+    guild_jobs, and the config blobs lose them (the rest of each config stays)."""
+    import json
+    import sqlite3
+
+    from bot.storage.jobs import JobState, JobStateRepository
+
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path)
+    for _version, _name, sql in migrations()[:4]:
+        for statement in split_statements(sql):
+            raw.execute(statement)
+    raw.execute("PRAGMA user_version = 4")
+    old = {
+        "reminder_channel": 7,
+        "last_reminder_day": "2026-11-30",
+        "last_board_day": "2026-11-23",
+        "leaderboard_message": 123456789012345678,
+    }
+    raw.execute(
+        "INSERT INTO guilds (guild_id, settings, config) VALUES (1, '{}', ?), (2, '{}', '{}')",
+        (json.dumps(old),),
+    )
+    raw.commit()
+    raw.close()
+    db = await Database.open(path)
+    try:
+        assert await db.user_version() == len(migrations())
+        jobs = JobStateRepository(db)
+        assert await jobs.get(1) == JobState("2026-11-30", "2026-11-23", 123456789012345678)
+        assert await jobs.get(2) == JobState()
+        assert await GuildRepository(db).get_config(1) == {"reminder_channel": 7}
+    finally:
+        await db.close()
