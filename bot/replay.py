@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.domain.challenges import Challenge
 from bot.domain.interactions import KudosRecord, MemberRecord, MessageRecord, ReactionRecord
+from bot.domain.review import day_end
 from bot.domain.streaks import local_day, view_at
 from bot.reads import Reads
 from bot.replay_events import (
@@ -22,10 +23,12 @@ from bot.replay_events import (
     ReplayError,
     SettingsEvent,
     event_guild,
+    event_time,
     parse_lines,
     parse_time,
 )
 from bot.services import Services
+from bot.services.review import ReviewService
 from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 
@@ -48,14 +51,47 @@ log = logging.getLogger(__name__)
 REPLAY_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+class ReviewPasses:
+    """SPEC §10 in replay: a review pass at the end of every local day of the replayed span
+    (before any later event is applied) and once more at --now."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.next: dict[int, datetime] = {}  # guild → the next local day end
+
+    async def until(self, guild: int, ts: datetime) -> None:
+        """Run the passes of every day that ended at or before `ts`."""
+        review = self.services.review
+        zone = (await self.services.settings.settings(guild)).zone
+        due = self.next.get(guild)
+        if due is None:
+            self.next[guild] = day_end(ts, zone)
+            return
+        while due <= ts:
+            await review.run_pass(guild, due)
+            due = day_end(due, zone)
+        self.next[guild] = due
+
+    async def finish(self, now: datetime) -> None:
+        for guild in sorted(self.next):
+            await self.until(guild, now)
+            await self.services.review.run_pass(guild, now)
+
+
 async def apply_events(
-    pipeline: TrackingPipeline, events: list[Event], services: Services | None = None
+    pipeline: TrackingPipeline,
+    events: list[Event],
+    services: Services | None = None,
+    passes: ReviewPasses | None = None,
 ) -> None:
     """Records go through the one ingest path; settings and challenge lines through the same
     services a moderator's command uses (with nobody to audit)."""
     if services is None:
         services = Services.create(pipeline, Reads(pipeline))
     for event in events:
+        ts = event_time(event)
+        if passes is not None and ts is not None:
+            await passes.until(event.guild, ts)
         if isinstance(event, MessageRecord | ReactionRecord | KudosRecord | MemberRecord):
             await pipeline.submit(event)
         elif isinstance(event, SettingsEvent):
@@ -109,6 +145,12 @@ async def state_json(
             )
         if challenges:
             entry["challenges"] = challenges
+        review = [
+            {"user": q.flag.user, "reasons": sorted(q.flag.reasons), "held": q.held}
+            for q in await ReviewService(pipeline).queue(guild)
+        ]
+        if review:
+            entry["review"] = review
         out.append(entry)
     return {"guilds": out}
 
@@ -122,7 +164,9 @@ async def run_replay(path: Path, now: datetime, db_path: str) -> dict[str, Any]:
         pipeline = TrackingPipeline(db)
         services = Services.create(pipeline, Reads(pipeline))
         try:
-            await apply_events(pipeline, events, services)
+            passes = ReviewPasses(services)
+            await apply_events(pipeline, events, services, passes)
+            await passes.finish(now)
             guilds = set(await services.settings.guild_ids())
             guilds |= {event_guild(e) for e in events}
             for guild in sorted(guilds):

@@ -103,6 +103,7 @@ class LedgerRow(NamedTuple):
     day: str
     partner: int | None
     capped: int
+    held: int = 0  # 1: held by an authenticity review (SPEC §10), not part of reputation
 
 
 class PairDayRow(NamedTuple):
@@ -163,6 +164,7 @@ class GuildSnapshot:
     badges: list[tuple[int, str]]
     newest: datetime | None  # the newest stored interaction, None when nothing is stored
     recent_messages: list[tuple[int, datetime, str]]  # (author, ts, norm), oldest first
+    holding: dict[int, datetime] = field(default_factory=dict)  # held members → since
 
 
 def memory_window_start(newest: datetime, zone: ZoneInfo) -> date:
@@ -251,6 +253,8 @@ class GuildState:
         self.participants_seen: set[int] = set()
         self.challenges: dict[int, Challenge] = {}
         self.new_badges: list[BadgeAward] = []
+        # members flagged by an authenticity review in hold mode → start of the held window
+        self.holding: dict[int, datetime] = {}
         self.latest_day: date | None = None
         # days >= window_start have all their counters in memory; older days only when
         # listed in loaded_days
@@ -322,6 +326,7 @@ class GuildState:
         st.reputation.update(snapshot.reputation)
         st.participants_seen |= snapshot.active
         st.streaks.update(snapshot.streaks)
+        st.holding.update(snapshot.holding)
         for a, b in snapshot.partner_pairs:
             st.partners[a].add(b)
             st.partners[b].add(a)
@@ -430,6 +435,7 @@ class GuildState:
             self.member_cap[(earner, day)] += points
         if points <= 0:
             return 0
+        held = bool(self.holding) and self.is_held(earner, at)
         out.ledger.append(
             LedgerRow(
                 self.guild,
@@ -441,14 +447,30 @@ class GuildState:
                 self._iso(day),
                 partner,
                 int(capped),
+                int(held),
             )
         )
+        if held:  # counted by every rule above, kept out of reputation until decided
+            return points
         before = self.reputation[earner]
         after = before + points
         self.reputation[earner] = after
         out.reputation[(self.guild, earner)] = after
         self._rep_crossed(out, earner, before, after, at)
         return points
+
+    def is_held(self, user: int, at: datetime) -> bool:
+        """Are `user`'s points earned at `at` held by an undecided review flag?"""
+        since = self.holding.get(user)
+        return since is not None and at >= since
+
+    def set_reputation(self, out: Batch, user: int, total: int, at: datetime) -> None:
+        """The member's reputation after a review decision changed what counts; badges whose
+        threshold it now reaches are given."""
+        before = self.reputation[user]
+        self.reputation[user] = total
+        out.reputation[(self.guild, user)] = total
+        self._rep_crossed(out, user, before, total, at)
 
     def _rep_crossed(self, out: Batch, user: int, before: int, after: int, at: datetime) -> None:
         """Reputation badges whose threshold this change reached (a revoked badge is not

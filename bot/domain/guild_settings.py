@@ -70,6 +70,9 @@ class GuildSettings(_Strict):
     kudos_emoji: str = Field(default="⭐", min_length=1, max_length=64)
     points: PointSettings = Field(default_factory=lambda: PointSettings())
     limits: LimitSettings = Field(default_factory=lambda: LimitSettings())
+    # authenticity review (SPEC §10): hold flagged members' points, only flag, or no passes
+    review_mode: Literal["hold", "flag", "off"] = "hold"
+    review_window_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("timezone")
     @classmethod

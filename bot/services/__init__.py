@@ -14,6 +14,7 @@ from bot.services.challenges import ChallengeService
 from bot.services.kudos import KudosService
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
+from bot.services.review import ReviewService
 from bot.services.schedule import ScheduleService
 from bot.services.settings import SettingsService
 from bot.tracking.pipeline import TrackingPipeline
@@ -28,6 +29,7 @@ class Services:
     privacy: PrivacyService
     kudos: KudosService
     schedule: ScheduleService
+    review: ReviewService
 
     @classmethod
     def create(cls, pipeline: TrackingPipeline, reads: Reads) -> Services:
@@ -39,6 +41,7 @@ class Services:
             PrivacyService(pipeline),
             KudosService(pipeline),
             ScheduleService(pipeline),
+            ReviewService(pipeline),
         )
 
 
@@ -48,6 +51,7 @@ __all__ = [
     "KudosService",
     "ModerationService",
     "PrivacyService",
+    "ReviewService",
     "ScheduleService",
     "Services",
     "SettingsService",

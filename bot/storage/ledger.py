@@ -17,7 +17,8 @@ class LedgerRepository:
         rows = await self.db.fetchall(
             "SELECT l.user_id, SUM(l.delta) AS pts FROM ledger l "
             "LEFT JOIN members m ON m.guild_id = l.guild_id AND m.user_id = l.user_id "
-            "WHERE l.guild_id = ? AND l.ts >= ? AND COALESCE(m.visibility, 'public') != 'private' "
+            "WHERE l.guild_id = ? AND l.ts >= ? AND l.held = 0 "
+            "AND COALESCE(m.visibility, 'public') != 'private' "
             "AND COALESCE(m.opted_out, 0) = 0 AND COALESCE(m.excluded, 0) = 0 "
             "GROUP BY l.user_id HAVING pts > 0 ORDER BY pts DESC, l.user_id LIMIT ? OFFSET ?",
             (guild, to_us(since), limit, offset),

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.challenges import Challenge, WindowInteraction
 from bot.domain.engine import Batch, DayCounters, GuildSnapshot, StoredMessage
 from bot.domain.guild_settings import GuildSettings
+from bot.domain.review import ReviewInteraction, ReviewMessage
 from bot.domain.streaks import StreakRun
 from bot.storage.audit import AuditEntry, AuditRepository
 from bot.storage.badges import BadgeDef, BadgeRepository, HeldBadge
@@ -29,6 +30,7 @@ from bot.storage.ledger import LedgerRepository
 from bot.storage.members import MemberRepository, MemberRow
 from bot.storage.nudges import NudgeRepository
 from bot.storage.privacy import PrivacyRepository
+from bot.storage.review import ReviewRepository, StoredFlag
 from bot.storage.streaks import StreakRepository
 from bot.storage.tracking import PairStreakRow, TrackingStore
 
@@ -153,6 +155,38 @@ class JobStateStore(Protocol):
     async def mark(self, column: str, values: list[tuple[int, str | int | None]]) -> None: ...
 
 
+class ReviewStore(Protocol):
+    """Authenticity review: what a pass reads, flags, held ledger rows."""
+
+    async def window(
+        self, guild: int, start: datetime, end: datetime
+    ) -> tuple[list[ReviewInteraction], list[ReviewMessage]]: ...
+    async def members(self, guild: int) -> tuple[dict[int, datetime | None], frozenset[int]]: ...
+    async def settled(self, guild: int) -> dict[int, datetime]: ...
+    async def pending(self, guild: int) -> list[StoredFlag]: ...
+    async def flag(self, flag_id: int) -> StoredFlag | None: ...
+    async def holding(self, guild: int) -> dict[int, datetime]: ...
+    async def add_flag(
+        self,
+        guild: int,
+        user: int,
+        mode: str,
+        reasons: list[str],
+        evidence: dict[str, Any],
+        since: datetime,
+        at: datetime,
+    ) -> int: ...
+    async def update_flag(
+        self, flag_id: int, reasons: list[str], evidence: dict[str, Any]
+    ) -> None: ...
+    async def decide(self, flag_id: int, state: str, at: datetime, by: int | None) -> bool: ...
+    async def hold(self, guild: int, user: int, since: datetime) -> None: ...
+    async def settle(self, guild: int, user: int, to: int) -> None: ...
+    async def counted_reputation(self, guild: int, user: int) -> int: ...
+    async def held_points(self, guild: int) -> dict[int, int]: ...
+    async def rep_badges_since(self, guild: int, user: int, since: datetime) -> list[str]: ...
+
+
 class AuditStore(Protocol):
     """The moderator audit log."""
 
@@ -210,6 +244,7 @@ class Repositories:
     badges: BadgeStore
     jobs: JobStateStore
     audit: AuditStore
+    review: ReviewStore
 
     @classmethod
     def sqlite(cls, db: Database) -> Repositories:
@@ -226,4 +261,5 @@ class Repositories:
             BadgeRepository(db),
             JobStateRepository(db),
             AuditRepository(db),
+            ReviewRepository(db),
         )

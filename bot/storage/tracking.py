@@ -32,8 +32,8 @@ _INSERT_INTERACTION = (
     "channel_id, points, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_LEDGER = (
-    "INSERT INTO ledger (guild_id, user_id, delta, reason, source, ts, day, partner_id, capped) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO ledger (guild_id, user_id, delta, reason, source, ts, day, partner_id, capped, "
+    "held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_PAIR_DAY = (
     "INSERT OR IGNORE INTO pair_days (guild_id, a, b, day, ts) VALUES (?, ?, ?, ?, ?)"
@@ -286,8 +286,16 @@ class TrackingStore:
                     (g, since),
                 )
             ]
+        holding = {
+            int(r[0]): from_us(r[1])
+            for r in await self.db.fetchall(
+                "SELECT user_id, since FROM review_flags WHERE guild_id = ? "
+                "AND state = 'pending' AND mode = 'hold'",
+                (g,),
+            )
+        }
         return GuildSnapshot(
-            members, reputation, active, streaks, partner_pairs, badges, newest, recent
+            members, reputation, active, streaks, partner_pairs, badges, newest, recent, holding
         )
 
     async def fetch_days(
@@ -369,7 +377,7 @@ class TrackingStore:
     async def window_points(self, guild: int, start: datetime, end: datetime) -> dict[int, int]:
         rows = await self.db.fetchall(
             "SELECT user_id, SUM(delta) FROM ledger WHERE guild_id = ? AND ts >= ? AND ts < ? "
-            "GROUP BY user_id",
+            "AND held = 0 GROUP BY user_id",
             (guild, to_us(start), to_us(end)),
         )
         return {int(r[0]): int(r[1]) for r in rows}
