@@ -6,7 +6,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import discord
 
@@ -173,4 +173,85 @@ def challenge_embed(
                 value=shown + (f" and {more} more" if more > 0 else ""),
             )
     embed.set_footer(text=f"Challenge #{ch.id} · {len(ch.participants)} joined")
+    return embed
+
+
+# -- authenticity review ---------------------------------------------------------------------
+REASON_TEXT = {
+    "shared_text": "shared text",
+    "regular_timing": "machine-regular timing",
+    "closed_cluster": "closed cluster",
+    "new_accounts": "new account",
+    "kudos_ring": "kudos circle",
+    "other": "other",
+}
+
+
+def _people(users: list[int], limit: int = 6) -> str:
+    shown = ", ".join(user_tag(u) for u in users[:limit])
+    return shown + (f" +{len(users) - limit}" if len(users) > limit else "")
+
+
+def evidence_lines(evidence: dict[str, Any]) -> list[str]:
+    """The evidence of a flag in brief: which partners, sample texts, timing."""
+    lines = []
+    if (ev := evidence.get("shared_text")) is not None:
+        sample = (
+            f" e.g. “{discord.utils.escape_markdown(ev['samples'][0])}”"
+            if ev.get("samples")
+            else ""
+        )
+        lines.append(
+            f"📝 {ev['shared']} of {ev['messages']} longer messages also sent by "
+            f"{_people(ev.get('with', []))}.{sample}"
+        )
+    if (ev := evidence.get("regular_timing")) is not None:
+        lines.append(
+            f"⏱️ {ev['gaps']} gaps, median {ev['median_gap_s']} s, variation {ev['cv']}, "
+            f"{round(100 * ev['under_cooldown'])}% faster than the cooldown."
+        )
+    if (ev := evidence.get("closed_cluster")) is not None:
+        members = ev.get("members", [])
+        lines.append(
+            f"🔒 A group of {len(members)} ({_people(members)}): "
+            f"{round(100 * ev['conductance'])}% of their interactions leave it."
+        )
+    if (ev := evidence.get("new_accounts")) is not None:
+        when = ev.get("joined") or ev.get("created")
+        if when:
+            lines.append(f"🆕 Joined {relative(datetime.fromisoformat(when))}.")
+    if (ev := evidence.get("kudos_ring")) is not None:
+        lines.append(
+            f"💛 Kudos circle {_people(ev.get('circle', []))}: gave {ev['given']}, "
+            f"received {ev['received']} inside it."
+        )
+    return lines
+
+
+def flag_embed(
+    user: int,
+    reasons: tuple[str, ...],
+    evidence: dict[str, Any],
+    held: int,
+    mode: str,
+    since: datetime,
+    position: str = "",
+) -> discord.Embed:
+    embed = discord.Embed(
+        title="🚩 Authenticity review" + (f" · {position}" if position else ""),
+        colour=discord.Colour.from_rgb(220, 90, 70),
+    )
+    held_text = (
+        f"**{held}** points held since {relative(since)} until you decide."
+        if mode == "hold"
+        else "Flag only: nothing is held."
+    )
+    embed.description = (
+        f"{user_tag(user)} looks coordinated or automated: "
+        f"{', '.join(REASON_TEXT.get(r, r) for r in reasons)}.\n{held_text}"
+    )
+    lines = evidence_lines(evidence)
+    if lines:
+        embed.add_field(name="Evidence", value="\n".join(lines)[:1024], inline=False)
+    embed.set_footer(text="Approve releases held points; reject voids them. Both are audited.")
     return embed

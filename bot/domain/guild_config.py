@@ -19,6 +19,7 @@ class GuildConfig(BaseModel):
     announcement_channel: int | None = None
     leaderboard_channel: int | None = None
     moderator_role: int | None = None
+    review_channel: int | None = None  # where new review flags are posted (never public)
     reminder_hour: int = Field(default=18, ge=0, le=23)
     reminder_min_streak: int = Field(default=3, ge=1, le=3650)
     reminders_enabled: bool = True

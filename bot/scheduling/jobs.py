@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.challenges import Challenge, Progress
 from bot.domain.guild_config import WEEKDAYS, GuildConfig
+from bot.domain.review import Flag, ReviewInput, review_pass
 from bot.reads import BoardPage, Reads
 from bot.services import Services
+from bot.services.review import QueueEntry
 from bot.services.schedule import JobState
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,12 @@ class Poster(Protocol):
         board: BoardPage | None,
     ) -> None: ...
 
+    async def post_review_flags(
+        self, guild: int, channel: int, flags: Sequence[QueueEntry]
+    ) -> None:
+        """Tell the moderators' channel about new authenticity-review flags."""
+        ...
+
 
 def split_digest(entries: Sequence[ReminderEntry]) -> list[ReminderMessage]:
     """Group digest entries into messages under the length limit, ENTRIES_PER_MESSAGE each."""
@@ -129,6 +137,10 @@ class DueGuild:
             now.astimezone(zone),
             int(limits.get("max_freezes", 2)),
         )
+
+
+async def _in_thread(inp: ReviewInput) -> dict[int, Flag]:
+    return await asyncio.to_thread(review_pass, inp)
 
 
 class Jobs:
@@ -332,6 +344,29 @@ class Jobs:
             except Exception:
                 log.exception("challenge %s/%s %s failed", guild, challenge_id, phase)
         return handled
+
+    # -- authenticity review --------------------------------------------------------------
+    async def run_reviews(self, now: datetime) -> int:
+        """A review pass over every guild that has not turned reviews off (SPEC §10), the
+        pure pass in a worker thread so the event loop keeps serving; new flags are posted
+        to the guild's review channel when it has one. Returns the number of new flags."""
+        found = 0
+        for guild, settings, raw in await self.services.settings.all_configs():
+            if settings.get("review_mode", "hold") == "off":
+                continue
+            try:
+                new = await self.services.review.run_pass(guild, now, _in_thread)
+            except Exception:
+                log.exception("review pass failed for guild %s", guild)
+                continue
+            found += len(new)
+            channel = GuildConfig.from_dict(raw).review_channel
+            if new and channel is not None:
+                queue = {q.flag.id: q for q in await self.services.review.queue(guild)}
+                entries = [queue[f.id] for f in new if f.id in queue]
+                await self.poster.post_review_flags(guild, channel, entries)
+            await asyncio.sleep(0)
+        return found
 
     # -- retention ------------------------------------------------------------------------
     async def prune(self, now: datetime, retention_days: int) -> int:

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 SLOT_JOB = "kindling-slot"
 CHALLENGE_JOB = "kindling-challenges"
 RETENTION_JOB = "kindling-retention"
+REVIEW_JOB = "kindling-review"
 
 
 def _runner(
@@ -69,4 +70,14 @@ def install_jobs(
         max_instances=1,
         misfire_grace_time=3600,
     )
-    return [SLOT_JOB, CHALLENGE_JOB, RETENTION_JOB]
+    # authenticity review: hourly, all guilds in one job (a missed hour is simply the next)
+    scheduler.add_job(
+        _runner(clock, jobs.run_reviews, REVIEW_JOB),
+        CronTrigger(minute=23, timezone="UTC"),
+        id=REVIEW_JOB,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=600,
+    )
+    return [SLOT_JOB, CHALLENGE_JOB, RETENTION_JOB, REVIEW_JOB]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,6 +12,7 @@ from discord.ext import commands
 from bot.domain.errors import DomainError
 from cogs._common import BRAND, OK, ModeratorGroup, guild_of, user_tag
 from cogs._ui import PagerView
+from cogs.mod._views import ReviewView
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -28,10 +30,13 @@ class ModCog(
 ):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
+        self._reviews: weakref.WeakSet[ReviewView] = weakref.WeakSet()
         super().__init__()
 
     async def cog_unload(self) -> None:
         PagerView.stop_all()
+        for view in list(self._reviews):
+            view.stop()
 
     @app_commands.command(
         name="restore-streak", description="Fill the missed days of a pair's broken streak"
@@ -144,4 +149,22 @@ class ModCog(
         embed, has_next = await render(0)
         view = PagerView(interaction.user.id, 0, has_next, render)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        view.message = await interaction.original_response()
+
+    @app_commands.command(
+        name="review", description="Members flagged as coordinated or automated: approve or reject"
+    )
+    async def review(self, interaction: discord.Interaction) -> None:
+        guild = guild_of(interaction)
+        entries = await self.bot.services.review.queue(guild)
+        view = ReviewView(self.bot, guild, interaction.user.id, entries)
+        self._reviews.add(view)
+        content = None
+        if not (await self.bot.services.settings.config(guild)).review_channel:
+            content = (
+                "New flags are not posted anywhere yet: set a channel with `/settings review`."
+            )
+        await interaction.response.send_message(
+            content=content, embed=view.current_embed(), view=view, ephemeral=True
+        )
         view.message = await interaction.original_response()

@@ -11,8 +11,9 @@ import discord
 from bot.domain.challenges import Challenge, Progress
 from bot.reads import BoardPage
 from bot.scheduling.jobs import ReminderEntry, ReminderMessage
+from bot.services.review import QueueEntry
 from cogs._common import BRAND, relative, user_tag
-from cogs._ui import board_embed, challenge_embed
+from cogs._ui import board_embed, challenge_embed, flag_embed
 from cogs.scheduled._views import NudgeButton
 
 if TYPE_CHECKING:
@@ -130,3 +131,24 @@ class DiscordPoster:
             )
         except discord.HTTPException as exc:
             log.warning("could not announce challenge %s in %s: %s", challenge.id, guild, exc)
+
+    async def post_review_flags(
+        self, guild: int, channel: int, flags: Sequence[QueueEntry]
+    ) -> None:
+        """New flags for the moderators' review channel: pings nobody; decided in /mod review."""
+        target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        embeds = [
+            flag_embed(
+                q.flag.user, q.flag.reasons, q.flag.evidence, q.held, q.flag.mode, q.flag.since
+            )
+            for q in flags[:10]
+        ]
+        more = f" (and {len(flags) - 10} more)" if len(flags) > 10 else ""
+        try:
+            await target.send(
+                f"🚩 {len(flags)} new authenticity flag(s){more}. Decide in `/mod review`.",
+                embeds=embeds,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not post review flags in %s/%s: %s", guild, channel, exc)

@@ -103,6 +103,19 @@ def settings_embed(settings: Any, config: GuildConfig) -> discord.Embed:
     )
     role = f"<@&{config.moderator_role}>" if config.moderator_role else "Manage Server only"
     embed.add_field(name="Moderators", value=role)
+    mode = {"hold": "hold points", "flag": "flag only", "off": "off"}[settings.review_mode]
+    where = (
+        f"flags posted in {_channel(config.review_channel)}"
+        if config.review_channel
+        else "no review channel set: flags wait in `/mod review`"
+    )
+    embed.add_field(
+        name="Authenticity review",
+        inline=False,
+        value=f"{mode} · last {settings.review_window_days} days · {where}"
+        if settings.review_mode != "off"
+        else "off",
+    )
     return embed
 
 
@@ -330,3 +343,44 @@ class SettingsCog(
         )
         await self._configure(interaction, **changes)
         await self._reply(interaction, "Leaderboard post updated.")
+
+    @app_commands.command(
+        name="review", description="Authenticity review: hold, flag only or off; where flags go"
+    )
+    @app_commands.describe(
+        mode="hold: flagged members' points wait for a decision; flag: only tell; off: no review",
+        window_days="Days of activity each review pass looks at (1-90)",
+        channel="Moderators-only channel where new flags are posted",
+    )
+    async def review(
+        self,
+        interaction: discord.Interaction,
+        mode: Literal["hold", "flag", "off"] | None = None,
+        window_days: app_commands.Range[int, 1, 90] | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        given(mode=mode, window_days=window_days, channel=channel)
+        if channel is not None:
+            me = channel.guild.me
+            perms = channel.permissions_for(me) if me else None
+            if perms is None or not (
+                perms.send_messages and perms.embed_links and perms.view_channel
+            ):
+                raise DomainError(
+                    f"I can't post embeds in {channel.mention}: give me View "
+                    "Channel, Send Messages and Embed Links there."
+                )
+            if channel.permissions_for(channel.guild.default_role).view_channel:
+                raise DomainError(
+                    f"{channel.mention} is visible to everyone. Flags name members: pick a "
+                    "channel only moderators can see."
+                )
+            await self._configure(interaction, review_channel=channel.id)
+        changes = (
+            given(review_mode=mode, review_window_days=window_days)
+            if (mode is not None or window_days is not None)
+            else {}
+        )
+        if changes:
+            await self._change(interaction, changes)
+        await self._reply(interaction, "Authenticity review updated.")

@@ -37,6 +37,7 @@ MODERATOR = {
     "settings points",
     "settings limits",
     "settings leaderboard",
+    "settings review",
     "challenge create",
     "challenge edit",
     "challenge end",
@@ -50,6 +51,7 @@ MODERATOR = {
     "mod exclude",
     "mod include",
     "mod audit",
+    "mod review",
 }
 
 
