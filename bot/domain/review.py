@@ -31,9 +31,10 @@ timing and talks to enough honest members looks like a friend group — the volu
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,15 +51,18 @@ REASONS: tuple[str, ...] = (
 MIN_SIGNALS = 2
 # small, ordinary exchanges are not evidence: a member is only judged once they have acted
 # this often inside the window
-MIN_ACTIVITY = 8
+MIN_ACTIVITY = 4
+# ...and only in a community: with fewer active members in the window there is no "rest" a
+# group could be closed off from, and a handful of people talking is not a ring
+MIN_COMMUNITY = 12
 
 # shared_text
-MIN_TEXT_TOKENS = 4  # shorter messages ("gm", "thanks!", "lol", "+1 nice") are never evidence
-MIN_TEXT_CHARS = 12
+MIN_TEXT_TOKENS = 2  # one-word messages ("gm", "thanks!", "lol") are never evidence
+MIN_TEXT_CHARS = 8
 SKELETON_TOKENS = 4  # the first / last words that make a template's skeleton
 MAX_SHARING_AUTHORS = 8  # a text used by more authors than this is a community phrase
-MIN_LONG_MESSAGES = 6
-MIN_SHARED_SHARE = 0.3
+MIN_LONG_MESSAGES = 10
+MIN_SHARED_SHARE = 0.5
 
 # regular_timing
 SESSION_GAP_SECONDS = 30 * 60
@@ -82,6 +86,7 @@ NEW_ACCOUNT_DAYS = 14
 
 # kudos_ring
 MIN_RING = 3
+MAX_RING = 12  # a circle, not a whole community thanking each other
 MIN_RING_KUDOS = 2
 MIN_INSIDE_SHARE = 0.8
 
@@ -125,15 +130,27 @@ def window_start(now: datetime, window_days: int) -> datetime:
     return now - timedelta(days=window_days)
 
 
-_STRIP = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
-
-
-def _tokens(text: str) -> list[str]:
-    return text.translate(_STRIP).split()
+# ASCII punctuation → space, on the UTF-8 bytes (bytes.translate is a plain table lookup)
+_STRIP = bytes(
+    32 if chr(b) in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" else b for b in range(256)
+)
 
 
 def review_pass(inp: ReviewInput) -> dict[int, Flag]:
-    """Flags of the members whose activity in the window looks coordinated or automated."""
+    """Flags of the members whose activity in the window looks coordinated or automated.
+
+    A pass builds millions of small objects that hold no cycles: the cyclic garbage collector
+    is paused while it runs (it would otherwise walk them again and again)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _review(inp)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _review(inp: ReviewInput) -> dict[int, Flag]:
     start = window_start(inp.now, inp.window_days)
     settled = inp.settled
     bots = inp.bots
@@ -144,12 +161,17 @@ def review_pass(inp: ReviewInput) -> dict[int, Flag]:
         since = settled.get(user)
         return since is None or ts >= since
 
-    interactions = [
-        i
-        for i in inp.interactions
-        if start <= i.ts < inp.now and counts(i.actor, i.ts) and counts(i.target, i.ts)
-    ]
-    messages = [m for m in inp.messages if start <= m.ts < inp.now and counts(m.author, m.ts)]
+    now = inp.now
+    if settled or bots:
+        interactions = [
+            i
+            for i in inp.interactions
+            if start <= i.ts < now and counts(i.actor, i.ts) and counts(i.target, i.ts)
+        ]
+        messages = [m for m in inp.messages if start <= m.ts < now and counts(m.author, m.ts)]
+    else:
+        interactions = [i for i in inp.interactions if start <= i.ts < now]
+        messages = [m for m in inp.messages if start <= m.ts < now]
     signals: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for user, ev in _shared_text(messages).items():
         signals[user]["shared_text"] = ev
@@ -166,6 +188,8 @@ def review_pass(inp: ReviewInput) -> dict[int, Flag]:
     for i in interactions:
         acted[i.actor] += 1
     flags: dict[int, Flag] = {}
+    if len(active) < MIN_COMMUNITY:
+        return flags
     for user, found in signals.items():
         if len(found) >= MIN_SIGNALS and acted[user] >= MIN_ACTIVITY:
             flags[user] = Flag(user, frozenset(found), dict(sorted(found.items())))
@@ -174,36 +198,49 @@ def review_pass(inp: ReviewInput) -> dict[int, Flag]:
 
 # -- shared_text ----------------------------------------------------------------------------
 def _shared_text(messages: Sequence[ReviewMessage]) -> dict[int, dict[str, Any]]:
-    keys_of: list[tuple[int, str, tuple[str, ...]]] = []
-    authors_of: dict[str, set[int]] = defaultdict(set)
+    # keys are hashes of the whole text and of its first and last words; most keys belong to
+    # one author only, so authors are kept as one int until a second author shares the key
+    keyed: list[tuple[int, str, tuple[int, ...]]] = []
+    first: dict[int, int] = {}
+    several: dict[int, set[int]] = {}
     long_count: dict[int, int] = defaultdict(int)
-    for m in messages:
-        if len(m.text) < MIN_TEXT_CHARS:
+    for author, _ts, text in messages:
+        if len(text) < MIN_TEXT_CHARS:
             continue
-        tokens = _tokens(m.text)
+        tokens = text.encode().translate(_STRIP).split()
         if len(tokens) < MIN_TEXT_TOKENS:
             continue
-        long_count[m.author] += 1
-        keys = ["t:" + " ".join(tokens)]
+        long_count[author] += 1
         if len(tokens) > SKELETON_TOKENS + 1:
-            keys.append("p:" + " ".join(tokens[:SKELETON_TOKENS]))
-            keys.append("s:" + " ".join(tokens[-SKELETON_TOKENS:]))
+            keys: tuple[int, ...] = (
+                hash(tuple(tokens)),
+                hash((1, *tokens[:SKELETON_TOKENS])),
+                hash((2, *tokens[-SKELETON_TOKENS:])),
+            )
+        else:
+            keys = (hash(tuple(tokens)),)
         for key in keys:
-            authors_of[key].add(m.author)
-        keys_of.append((m.author, m.text, tuple(keys)))
+            seen = first.setdefault(key, author)
+            if seen != author:
+                group = several.get(key)
+                if group is None:
+                    several[key] = {seen, author}
+                elif len(group) <= MAX_SHARING_AUTHORS:
+                    group.add(author)
+        keyed.append((author, text, keys))
     shared: dict[int, int] = defaultdict(int)
     partners: dict[int, set[int]] = defaultdict(set)
     samples: dict[int, list[str]] = defaultdict(list)
-    for author, text, message_keys in keys_of:
+    for author, text, keys in keyed:
         hit = False
-        for key in message_keys:
-            group = authors_of[key]
-            if 2 <= len(group) <= MAX_SHARING_AUTHORS:
+        for key in keys:
+            group = several.get(key)
+            if group is not None and len(group) <= MAX_SHARING_AUTHORS:
                 hit = True
                 partners[author] |= group
         if hit:
             shared[author] += 1
-            if len(samples[author]) < 3 and text not in samples[author]:
+            if len(samples[author]) < 3 and text[:80] not in samples[author]:
                 samples[author].append(text[:80])
     out: dict[int, dict[str, Any]] = {}
     for author, n in shared.items():
@@ -235,11 +272,7 @@ def _regular_timing(
         if len(stamps) <= MIN_GAPS:
             continue
         stamps.sort()
-        gaps = [
-            b - a
-            for a, b in itertools.pairwise(stamps)
-            if 0 < b - a < SESSION_GAP_SECONDS
-        ]
+        gaps = [b - a for a, b in itertools.pairwise(stamps) if 0 < b - a < SESSION_GAP_SECONDS]
         if len(gaps) < MIN_GAPS:
             continue
         mean = sum(gaps) / len(gaps)
@@ -258,23 +291,24 @@ def _regular_timing(
 
 # -- closed_cluster -------------------------------------------------------------------------
 def _closed_clusters(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[str, Any]]:
-    weight: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for i in interactions:
-        a, b = i.actor, i.target
+    directed = Counter((i.actor, i.target) for i in interactions)
+    weight: dict[int, dict[int, int]] = defaultdict(dict)
+    for (a, b), n in directed.items():
         if a == b:
             continue
-        weight[a][b] += 1
-        weight[b][a] += 1
+        row = weight[a]
+        row[b] = row.get(b, 0) + n
+        row = weight[b]
+        row[a] = row.get(a, 0) + n
     degree = {u: sum(ws.values()) for u, ws in weight.items()}
+    significant: dict[int, set[int]] = {}
     out: dict[int, dict[str, Any]] = {}
     for user, ws in weight.items():
         total = degree[user]
         if total < MIN_CLUSTER_VOLUME:
             continue
-        least = total * SIGNIFICANT_PARTNER_SHARE
-        group = {v for v, w in ws.items() if w >= least}
-        group.add(user)
-        if not MIN_CLUSTER <= len(group) <= MAX_CLUSTER:
+        group = _cluster_of(user, weight, degree, significant)
+        if group is None or len(group) < MIN_CLUSTER:
             continue
         if len(weight) - len(group) < max(MIN_OUTSIDE_MEMBERS, 2 * len(group)):
             continue
@@ -289,6 +323,41 @@ def _closed_clusters(interactions: Sequence[ReviewInteraction]) -> dict[int, dic
                 "partners": sorted(ws.items(), key=lambda kv: (-kv[1], kv[0]))[:5],
             }
     return out
+
+
+def _significant(
+    user: int, weight: Mapping[int, Mapping[int, int]], degree: Mapping[int, int]
+) -> set[int]:
+    least = degree[user] * SIGNIFICANT_PARTNER_SHARE
+    return {v for v, w in weight[user].items() if w >= least}
+
+
+def _cluster_of(
+    user: int,
+    weight: Mapping[int, Mapping[int, int]],
+    degree: Mapping[int, int],
+    significant: dict[int, set[int]],
+) -> set[int] | None:
+    """The member, their significant partners and those partners' significant partners (two
+    hops, so a ring where each alt talks to the next one is seen whole); None when that grows
+    past MAX_CLUSTER (a member of the wider community)."""
+    group = {user}
+    frontier = {user}
+    for _ in range(2):
+        nxt: set[int] = set()
+        for v in frontier:
+            partners = significant.get(v)
+            if partners is None:
+                partners = significant[v] = _significant(v, weight, degree)
+            if len(partners) > MAX_CLUSTER:
+                return None
+            nxt |= partners
+        nxt -= group
+        group |= nxt
+        if len(group) > MAX_CLUSTER:
+            return None
+        frontier = nxt
+    return group
 
 
 # -- new_accounts ---------------------------------------------------------------------------
@@ -322,7 +391,7 @@ def _kudos_rings(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[st
             received[target] += n
     out: dict[int, dict[str, Any]] = {}
     for component in _strongly_connected({g: set(t) for g, t in given.items()}):
-        if len(component) < MIN_RING:
+        if not MIN_RING <= len(component) <= MAX_RING:
             continue
         for user in component:
             out_all = sum(given[user].values())
