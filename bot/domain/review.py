@@ -21,8 +21,10 @@ Signals (the §10 vocabulary):
   has almost no contact with the rest of the community.
 - `new_accounts`: the member joined the guild recently (and, in the live bot, the account
   itself is recent).
-- `kudos_ring`: the member is in a circle of kudos (a strongly connected group of 3 or more
-  in the kudos graph) and gives and receives their kudos mostly inside it.
+- `kudos_ring`: the member is in a small circle of kudos (a strongly connected group of 3–12
+  in the kudos graph), gives and receives their kudos mostly inside it, and thanking is a
+  large share of what they do; one round is enough when the kudos are relayed (each thanks
+  exactly one other).
 
 What it cannot catch: a slow ring that mimics honest volume, writes its own text, keeps human
 timing and talks to enough honest members looks like a friend group — the volume rules of
@@ -75,7 +77,7 @@ MAX_FAST_SHARE = 0.02  # people in a conversation answer within the cooldown now
 MIN_CLUSTER = 3
 MAX_CLUSTER = 12
 SIGNIFICANT_PARTNER_SHARE = 0.05
-MIN_CLUSTER_VOLUME = 12
+MIN_CLUSTER_VOLUME = 6
 MAX_CONDUCTANCE = 0.15
 # a cluster is only closed off from "the rest" when there is a rest: at least this many other
 # active members (twice the cluster's size when that is more)
@@ -89,6 +91,9 @@ MIN_RING = 3
 MAX_RING = 12  # a circle, not a whole community thanking each other
 MIN_RING_KUDOS = 2
 MIN_INSIDE_SHARE = 0.8
+# ...and thanking is a large part of what they do (friends who also thank each other mostly
+# talk: their kudos are a few among many replies)
+MIN_KUDOS_SHARE = 0.15
 
 
 class ReviewInteraction(NamedTuple):
@@ -131,9 +136,7 @@ def window_start(now: datetime, window_days: int) -> datetime:
 
 
 # ASCII punctuation → space, on the UTF-8 bytes (bytes.translate is a plain table lookup)
-_STRIP = bytes(
-    32 if chr(b) in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" else b for b in range(256)
-)
+_STRIP = bytes(32 if chr(b) in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" else b for b in range(256))
 
 
 def review_pass(inp: ReviewInput) -> dict[int, Flag]:
@@ -380,7 +383,9 @@ def _new_accounts(active: set[int], inp: ReviewInput) -> dict[int, dict[str, Any
 # -- kudos_ring -----------------------------------------------------------------------------
 def _kudos_rings(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[str, Any]]:
     given: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    acted: dict[int, int] = defaultdict(int)
     for i in interactions:
+        acted[i.actor] += 1
         if i.kind == "kudos" and i.actor != i.target:
             given[i.actor][i.target] += 1
     if not given:
@@ -393,17 +398,30 @@ def _kudos_rings(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[st
     for component in _strongly_connected({g: set(t) for g, t in given.items()}):
         if not MIN_RING <= len(component) <= MAX_RING:
             continue
+        # passed around: inside the circle each member thanks exactly one other and is thanked
+        # by exactly one (friends thank in every direction); then one round is evidence enough
+        inside = {u: [t for t in given[u] if t in component] for u in component}
+        relay = all(len(targets) == 1 for targets in inside.values()) and len(
+            {t for targets in inside.values() for t in targets}
+        ) == len(component)
+        least = 1 if relay else MIN_RING_KUDOS
         for user in component:
             out_all = sum(given[user].values())
             out_in = sum(n for t, n in given[user].items() if t in component)
             in_in = sum(given[g].get(user, 0) for g in component)
             if (
-                out_all >= MIN_RING_KUDOS
+                out_all >= least
+                and out_all / acted[user] >= MIN_KUDOS_SHARE
                 and out_in / out_all >= MIN_INSIDE_SHARE
                 and received[user]
                 and in_in / received[user] >= MIN_INSIDE_SHARE
             ):
-                out[user] = {"circle": sorted(component), "given": out_in, "received": in_in}
+                out[user] = {
+                    "circle": sorted(component),
+                    "given": out_in,
+                    "received": in_in,
+                    "relay": relay,
+                }
     return out
 
 
