@@ -67,6 +67,8 @@ def moderator_invocations(member: Any, other: Any) -> dict[str, dict[str, Any]]:
         "mod exclude": {"member": other},
         "mod include": {"member": other},
         "mod audit": {},
+        "mod review": {},
+        "settings review": {"mode": "flag"},
     }
 
 
