@@ -21,6 +21,8 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.harness import KindlingHarness, SandboxBot
 from bot.sandbox import Control, Message
+from bot.sandbox.model import Overwrite
+from bot.sandbox.permissions import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +246,15 @@ class Demo:
         self.people["spammy"] = await ctl.add_member("spammy", joined_at=START - timedelta(days=30))
         await ctl.add_channel("announcements")
         await ctl.add_channel("leaderboard")
+        await ctl.add_channel(
+            "mods",
+            overwrites=[
+                Overwrite(ctl.guild.id, 0, deny=VIEW_CHANNEL),
+                Overwrite(
+                    ctl.world.bot_user.id, 1, allow=VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
+                ),
+            ],
+        )
         mod = ctl.owner
         t.day("Setting up (the moderator configures Kindling)")
         await self.start_bot()
@@ -265,9 +276,13 @@ class Demo:
             label="moderator",
             show=False,
         )
+        await self.command(
+            mod, "settings review", {"channel": "#mods"}, label="moderator", show=False
+        )
         t.note(
             "reminders → #general at 18:00, badges and challenges → #announcements, "
-            "a daily reputation board in #leaderboard"
+            "a daily reputation board in #leaderboard, authenticity flags → #mods "
+            "(only moderators see it)"
         )
         for day in range(DAYS):
             began = time.monotonic()
@@ -355,8 +370,43 @@ class Demo:
                 await self.settle()
         self.at(day, 20)
         await self.chat("eli", "fay", "evening sync")
+        if day == 3:
+            await self.farming_ring(mod)
         await self.settle()
         self.t.new_bot_messages(self.people.values())
+
+    async def farming_ring(self, mod: Any) -> None:
+        """Five alt accounts farm each other; the hourly review flags them; a moderator
+        decides in /mod review (SPEC §10)."""
+        t, ctl = self.t, self.ctl
+        alts = [await ctl.add_member(f"alt{i}") for i in range(1, 6)]
+        canned = ("great point, totally agree", "thanks, really helpful stuff", "so true!!")
+        t.note("five brand-new accounts reply canned text to each other every 61 s for two hours")
+        self.at(3, 20, 30)
+        for i in range(125):
+            a, b = alts[i % 5], alts[(i + 2) % 5]
+            await ctl.send_message(a, f"{canned[i % 3]} <@{b.id}>")
+            self.clock.advance(seconds=61)
+        await self.settle()
+        if self.bot is None or self.bot.jobs is None:
+            raise RuntimeError("the demo bot is not running")
+        self.at(3, 23, 23)
+        t.note("the hourly authenticity review runs")
+        await self.bot.jobs.run_reviews(self.clock())
+        await self.settle()
+        self.t.new_bot_messages([*self.people.values(), *alts])
+        inter = await ctl.invoke(mod, "mod review", {})
+        response = await ctl.wait_for_response(inter, timeout=15)
+        t.member("moderator", "/mod review")
+        t.bot_says("reply (only they see it)", response.content, response.embeds, [])
+        message = await ctl.wait_for_reply(inter, timeout=15)
+        reject = message.custom_ids()[1]  # Approve, Reject, Next
+        pressed = await ctl.press_button(mod, message, reject)
+        decided = await ctl.wait_for_response(pressed, timeout=15)
+        t.member("moderator", "presses ⛔ Reject")
+        t.bot_says("reply (only they see it)", decided.content, [], [])
+        t.note("the other four wait in the queue; their points stay held until someone decides")
+        await self.settle()
 
 
 def run_demo(settings: Settings, wall_seconds: float = 45.0) -> int:

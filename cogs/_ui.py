@@ -242,7 +242,7 @@ def flag_embed(
         colour=discord.Colour.from_rgb(220, 90, 70),
     )
     held_text = (
-        f"**{held}** points held since {relative(since)} until you decide."
+        f"**{held}** points held until you decide (earned since <t:{int(since.timestamp())}:d>)."
         if mode == "hold"
         else "Flag only: nothing is held."
     )

@@ -93,7 +93,7 @@ MIN_RING_KUDOS = 2
 MIN_INSIDE_SHARE = 0.8
 # ...and thanking is a large part of what they do (friends who also thank each other mostly
 # talk: their kudos are a few among many replies)
-MIN_KUDOS_SHARE = 0.15
+MIN_KUDOS_SHARE = 0.2
 
 
 class ReviewInteraction(NamedTuple):
@@ -135,8 +135,11 @@ def window_start(now: datetime, window_days: int) -> datetime:
     return now - timedelta(days=window_days)
 
 
-# ASCII punctuation → space, on the UTF-8 bytes (bytes.translate is a plain table lookup)
-_STRIP = bytes(32 if chr(b) in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" else b for b in range(256))
+# ASCII punctuation and digits → space, on the UTF-8 bytes (bytes.translate is a plain table
+# lookup): mentions (<@123>) and numbers do not make canned texts different
+_STRIP = bytes(
+    32 if chr(b) in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~0123456789" else b for b in range(256)
+)
 
 
 def review_pass(inp: ReviewInput) -> dict[int, Flag]:
@@ -384,8 +387,10 @@ def _new_accounts(active: set[int], inp: ReviewInput) -> dict[int, dict[str, Any
 def _kudos_rings(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[str, Any]]:
     given: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     acted: dict[int, int] = defaultdict(int)
+    partners: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for i in interactions:
         acted[i.actor] += 1
+        partners[i.actor][i.target] += 1
         if i.kind == "kudos" and i.actor != i.target:
             given[i.actor][i.target] += 1
     if not given:
@@ -404,8 +409,10 @@ def _kudos_rings(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[st
         relay = all(len(targets) == 1 for targets in inside.values()) and len(
             {t for targets in inside.values() for t in targets}
         ) == len(component)
-        least = 1 if relay else MIN_RING_KUDOS
         for user in component:
+            # one relayed round is enough only from members who also mostly talk inside it
+            talk_in = sum(n for t, n in partners[user].items() if t in component)
+            least = 1 if relay and talk_in >= MIN_INSIDE_SHARE * acted[user] else MIN_RING_KUDOS
             out_all = sum(given[user].values())
             out_in = sum(n for t, n in given[user].items() if t in component)
             in_in = sum(given[g].get(user, 0) for g in component)
