@@ -183,16 +183,21 @@ def _review(inp: ReviewInput) -> dict[int, Flag]:
         signals[user]["shared_text"] = ev
     for user, ev in _regular_timing(interactions, messages, inp.cooldown_seconds).items():
         signals[user]["regular_timing"] = ev
-    for user, ev in _closed_clusters(interactions).items():
+    # who acted towards whom how often: shared by the cluster and kudos signals
+    directed = Counter((i.actor, i.target) for i in interactions)
+    acted: dict[int, int] = defaultdict(int)
+    active: set[int] = set()
+    for (a, b), n in directed.items():
+        acted[a] += n
+        active.add(a)
+        active.add(b)
+    for user, ev in _clusters_from(directed).items():
         signals[user]["closed_cluster"] = ev
-    active = {i.actor for i in interactions} | {i.target for i in interactions}
     for user, ev in _new_accounts(active, inp).items():
         signals[user]["new_accounts"] = ev
-    for user, ev in _kudos_rings(interactions).items():
+    kudos = [i for i in interactions if i.kind == "kudos"]
+    for user, ev in _kudos_from(kudos, directed, acted).items():
         signals[user]["kudos_ring"] = ev
-    acted: dict[int, int] = defaultdict(int)
-    for i in interactions:
-        acted[i.actor] += 1
     flags: dict[int, Flag] = {}
     if len(active) < MIN_COMMUNITY:
         return flags
@@ -296,8 +301,21 @@ def _regular_timing(
 
 
 # -- closed_cluster -------------------------------------------------------------------------
-def _closed_clusters(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[str, Any]]:
+def _directed(
+    interactions: Sequence[ReviewInteraction],
+) -> tuple[Counter[tuple[int, int]], dict[int, int]]:
     directed = Counter((i.actor, i.target) for i in interactions)
+    acted: dict[int, int] = defaultdict(int)
+    for (a, _b), n in directed.items():
+        acted[a] += n
+    return directed, acted
+
+
+def _closed_clusters(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[str, Any]]:
+    return _clusters_from(_directed(interactions)[0])
+
+
+def _clusters_from(directed: Mapping[tuple[int, int], int]) -> dict[int, dict[str, Any]]:
     weight: dict[int, dict[int, int]] = defaultdict(dict)
     for (a, b), n in directed.items():
         if a == b:
@@ -385,12 +403,17 @@ def _new_accounts(active: set[int], inp: ReviewInput) -> dict[int, dict[str, Any
 
 # -- kudos_ring -----------------------------------------------------------------------------
 def _kudos_rings(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[str, Any]]:
+    directed, acted = _directed(interactions)
+    return _kudos_from([i for i in interactions if i.kind == "kudos"], directed, acted)
+
+
+def _kudos_from(
+    kudos: Sequence[ReviewInteraction],
+    directed: Mapping[tuple[int, int], int],
+    acted: Mapping[int, int],
+) -> dict[int, dict[str, Any]]:
     given: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    acted: dict[int, int] = defaultdict(int)
-    partners: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for i in interactions:
-        acted[i.actor] += 1
-        partners[i.actor][i.target] += 1
+    for i in kudos:
         if i.kind == "kudos" and i.actor != i.target:
             given[i.actor][i.target] += 1
     if not given:
@@ -411,7 +434,7 @@ def _kudos_rings(interactions: Sequence[ReviewInteraction]) -> dict[int, dict[st
         ) == len(component)
         for user in component:
             # one relayed round is enough only from members who also mostly talk inside it
-            talk_in = sum(n for t, n in partners[user].items() if t in component)
+            talk_in = sum(directed.get((user, t), 0) for t in component)
             least = 1 if relay and talk_in >= MIN_INSIDE_SHARE * acted[user] else MIN_RING_KUDOS
             out_all = sum(given[user].values())
             out_in = sum(n for t, n in given[user].items() if t in component)
