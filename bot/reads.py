@@ -48,7 +48,33 @@ def week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
+def period_start(today: date, period: str) -> date:
+    """The first local day of the running week (Monday) or month (the 1st)."""
+    return week_start(today) if period == "weekly" else today.replace(day=1)
+
+
+PERIOD_TITLES = {"weekly": "This week", "monthly": "This month"}
+
+
 WEEKLY_CACHE_SECONDS = 60.0
+
+
+def _ranked_entries(
+    rows: list[tuple[tuple[int, ...], int, str]], offset: int, values: list[int] | None
+) -> list[BoardEntry]:
+    """Board entries where ties share a rank: 1 + how many show more. With the whole board's
+    values (descending) that is exact; otherwise ties share a rank within the page."""
+    ascending = sorted(values) if values is not None else None
+    out: list[BoardEntry] = []
+    for i, (users, value, detail) in enumerate(rows):
+        if ascending is not None:
+            rank = len(ascending) - bisect.bisect_right(ascending, value) + 1
+        elif out and out[-1].value == value:
+            rank = out[-1].rank
+        else:
+            rank = offset + i + 1
+        out.append(BoardEntry(rank, users, value, detail))
+    return out
 
 
 class Reads:
@@ -63,7 +89,7 @@ class Reads:
         pipeline.add_change_listener(self.forget)
         # weekly sums are an aggregate over the week's ledger: served from a cache at most
         # a minute old, keyed by guild and week
-        self._weekly: dict[tuple[int, date], tuple[float, list[tuple[int, int]]]] = {}
+        self._weekly: dict[tuple[int, date, str], tuple[float, list[tuple[int, int]]]] = {}
         # reputations in descending order per guild, for ranks by bisection (same staleness)
         self._reputations: dict[int, tuple[float, list[int]]] = {}
         self._hidden: dict[tuple[int, bool], tuple[float, list[int]]] = {}
@@ -102,9 +128,13 @@ class Reads:
         return [p for p in self._views(rows, today) if p.view.current > 0]
 
     async def weekly(self, guild: int, now: datetime) -> list[tuple[int, int]]:
+        return await self.period_points(guild, now, "weekly")
+
+    async def period_points(self, guild: int, now: datetime, period: str) -> list[tuple[int, int]]:
+        """(member, points) earned since the start of the running week or month, most first."""
         settings = await self.pipeline.settings(guild)
-        start = week_start(local_day(now, settings.zone))
-        key = (guild, start)
+        start = period_start(local_day(now, settings.zone), period)
+        key = (guild, start, period)
         cached = self._weekly.get(key)
         clock = time.monotonic()
         if cached is not None and clock - cached[0] < WEEKLY_CACHE_SECONDS:
@@ -161,6 +191,7 @@ class Reads:
         hidden = await self.hidden(guild, public_only)
         hidden_set = set(hidden)
         ranked: list[tuple[tuple[int, ...], int, str]] = []
+        values: list[int] | None = None  # every value of the board, when it is in memory
         if board == "streaks":
             alive = await self.alive_pairs(guild, now, want, offset, hidden)
             ranked = [((p.a, p.b), p.view.current, "") for p in alive]
@@ -173,11 +204,14 @@ class Reads:
             top = await self.members.top_reputation(guild, want, offset, public_only)
             ranked = [((u,), rep, "") for u, rep in top]
             title = "Reputation"
-        elif board == "weekly":
-            weekly = [(u, p) for u, p in await self.weekly(guild, now) if u not in hidden_set]
-            ranked = [((u,), pts, "") for u, pts in weekly[offset : offset + want]]
+        elif board in PERIOD_TITLES:
+            sums = await self.period_points(guild, now, board)
+            shown = [(u, p) for u, p in sums if u not in hidden_set]
+            ranked = [((u,), pts, "") for u, pts in shown[offset : offset + want]]
             settings = await self.pipeline.settings(guild)
-            title = f"This week (since {week_start(local_day(now, settings.zone)).isoformat()})"
+            since = period_start(local_day(now, settings.zone), board).isoformat()
+            title = f"{PERIOD_TITLES[board]} (since {since})"
+            values = [p for _, p in shown]
         elif board == "challenge":
             if challenge is None:
                 return BoardPage(board, [], 0, False, "No challenge running")
@@ -191,12 +225,10 @@ class Reads:
                 for u, v in order[offset : offset + want]
             ]
             title = f"Challenge: {challenge.name}"
+            values = [v for _, v in order]
         else:
             raise ValueError(board)
-        entries = [
-            BoardEntry(offset + i + 1, users, value, detail)
-            for i, (users, value, detail) in enumerate(ranked[:PAGE_SIZE])
-        ]
+        entries = _ranked_entries(ranked[:PAGE_SIZE], offset, values)
         return BoardPage(board, entries, page, len(ranked) > PAGE_SIZE, title)
 
     async def rank_of(
@@ -225,11 +257,12 @@ class Reads:
                     return None
                 above = await self.streaks.count_best_above(guild, max(values))
             return above + 1, max(values)
-        if board == "weekly":
-            for i, (u, pts) in enumerate(await self.weekly(guild, now), start=1):
-                if u == user:
-                    return i, pts
-            return None
+        if board in PERIOD_TITLES:
+            sums = await self.period_points(guild, now, board)
+            points = next((pts for u, pts in sums if u == user), None)
+            if points is None:
+                return None
+            return 1 + sum(1 for _, pts in sums if pts > points), points
         if board == "challenge" and challenge is not None:
             progress = await self.progress(challenge, now)
             if user not in progress.per_member:

@@ -99,7 +99,14 @@ async def check_visible(interaction: discord.Interaction, member: discord.abc.Us
 
 # -- leaderboard pages ----------------------------------------------------------------------
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-UNITS = {"streaks": "days", "best": "days", "reputation": "rep", "weekly": "pts", "challenge": ""}
+UNITS = {
+    "streaks": "days",
+    "best": "days",
+    "reputation": "rep",
+    "weekly": "pts",
+    "monthly": "pts",
+    "challenge": "",
+}
 
 
 def board_embed(page: BoardPage, own: tuple[int, int] | None = None) -> discord.Embed:

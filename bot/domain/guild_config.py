@@ -25,7 +25,9 @@ class GuildConfig(BaseModel):
     reminders_enabled: bool = True
     leaderboard_day: Weekday = "mon"
     leaderboard_hour: int = Field(default=12, ge=0, le=23)
-    leaderboard_board: Literal["streaks", "best", "reputation", "weekly", "challenge"] = "weekly"
+    leaderboard_board: Literal[
+        "streaks", "best", "reputation", "weekly", "monthly", "challenge"
+    ] = "weekly"
     leaderboard_enabled: bool = True
     channel_allow: list[int] | None = None
     channel_deny: list[int] = Field(default_factory=list)

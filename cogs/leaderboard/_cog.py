@@ -1,4 +1,4 @@
-"""/leaderboard board:[streaks|best|reputation|weekly|challenge]."""
+"""/leaderboard board:[streaks|best|reputation|weekly|monthly|challenge]."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from cogs._ui import PagerView, board_embed
 if TYPE_CHECKING:
     from bot.app import KindlingBot
 
-Board = Literal["streaks", "best", "reputation", "weekly", "challenge"]
+Board = Literal["streaks", "best", "reputation", "weekly", "monthly", "challenge"]
 
 
 async def current_challenge(bot: KindlingBot, guild: int) -> Challenge | None:

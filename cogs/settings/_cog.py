@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from bot.app import KindlingBot
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily"]
-Board = Literal["streaks", "best", "reputation", "weekly", "challenge"]
+Board = Literal["streaks", "best", "reputation", "weekly", "monthly", "challenge"]
 
 
 async def timezone_autocomplete(

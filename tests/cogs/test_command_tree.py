@@ -87,7 +87,7 @@ async def test_every_cog_loads_with_the_spec_commands(tmp_path: Path) -> None:
         assert [p.name for p in commands["thanks"].parameters][:2] == ["member", "reason"]
         assert [p.name for p in commands["leaderboard"].parameters] == ["board"]
         choices = {c.value for c in commands["leaderboard"].parameters[0].choices}
-        assert choices == {"streaks", "best", "reputation", "weekly", "challenge"}
+        assert choices == {"streaks", "best", "reputation", "weekly", "monthly", "challenge"}
     assert bot.is_closed()
 
 
