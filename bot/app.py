@@ -37,6 +37,7 @@ COGS: tuple[str, ...] = (
     "cogs.settings",
     "cogs.mod",
     "cogs.scheduled",
+    "cogs.help",
 )
 
 

@@ -50,6 +50,7 @@ from bot.sandbox.payloads import (
     attachment_payload,
     channel_payload,
     member_payload,
+    message_payload,
     role_payload,
     user_payload,
 )
@@ -452,6 +453,63 @@ class Control:
             ch.id,
             data,
             command_name=cmd_name,
+            locale=locale,
+            loop_time=self._loop_time(),
+        )
+        await self.flush()
+        return interaction
+
+    async def invoke_menu(
+        self,
+        who: Actor,
+        name: str,
+        target: MessageRef | Actor,
+        *,
+        message: bool,
+        channel: ChannelRef = None,
+        locale: str = "en-US",
+    ) -> Interaction:
+        """Run a context-menu command (right-click → Apps → ``name``) on a message
+        (``message=True``) or a user, as Discord does: type 2 with ``data.type`` 3 or 2,
+        ``target_id`` and the target in ``resolved``."""
+        user = self.user(who)
+        kind = 3 if message else 2
+        if message:
+            msg = self._visible_message(user, target)  # type: ignore[arg-type]
+            ch = self.channel(msg.channel_id)
+        else:
+            ch = self.channel(channel)
+        try:
+            cmd, is_guild = self.world.find_command(name, ch.guild_id, type=kind)
+        except LookupError as exc:
+            raise ControlError(str(exc)) from None
+        if ch.guild_id is None:
+            contexts = cmd.get("contexts")
+            if is_guild or (contexts is not None and 1 not in contexts):
+                raise ControlError(f"{name!r} cannot be used in DMs")
+        elif user.id not in self.world.guilds[ch.guild_id].members:
+            raise ControlError(f"{user.username} is not a member of the guild")
+        resolved: dict[str, dict[str, JSON]] = {}
+        if message:
+            resolved["messages"] = {str(msg.id): message_payload(self.world, msg)}
+            target_id = str(msg.id)
+        else:
+            target_id = self._resolve_user(f"{name!r} target", target, ch, resolved)
+        data: JSON = {
+            "id": cmd["id"],
+            "name": cmd["name"],
+            "type": kind,
+            "target_id": target_id,
+            "resolved": resolved,
+        }
+        if is_guild and ch.guild_id is not None:
+            data["guild_id"] = str(ch.guild_id)
+        interaction = self.world.create_interaction(
+            INTERACTION_APPLICATION_COMMAND,
+            user.id,
+            ch.id,
+            data,
+            command_name=cmd["name"],
             locale=locale,
             loop_time=self._loop_time(),
         )

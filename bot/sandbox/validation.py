@@ -22,6 +22,7 @@ from bot.sandbox.model import (
 )
 
 _COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+_MENU_NAME = re.compile(r"^(?=.*\S)[^\n]{1,32}$")
 _EMBED_LIMITS = {"title": 256, "description": 4096}
 
 
@@ -133,7 +134,9 @@ def validate_command(raw: JSON, path: str) -> JSON:
     cmd = {k: v for k, v in raw.items() if k not in ("id", "application_id", "version")}
     cmd.setdefault("type", 1)
     name = cmd.get("name")
-    if not isinstance(name, str) or not _COMMAND_NAME.match(name):
+    # user and message commands (context menus) may hold spaces and capitals, 1-32 characters
+    valid = _COMMAND_NAME if cmd["type"] == 1 else _MENU_NAME
+    if not isinstance(name, str) or not valid.match(name):
         raise form_error(
             f"{path}.name", "Command name is invalid", "APPLICATION_COMMAND_INVALID_NAME"
         )

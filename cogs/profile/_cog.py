@@ -21,6 +21,20 @@ ACTIVITY_DAYS = 14
 class ProfileCog(commands.Cog):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
+        # the "Kindling profile" context menu on a member (SPEC §7)
+        self.profile_menu = app_commands.guild_only(
+            app_commands.ContextMenu(name="Kindling profile", callback=self.profile_of)
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.profile_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.profile_menu.name, type=self.profile_menu.type)
+
+    async def profile_of(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """Right-click a member → Apps → Kindling profile: their profile, only for you."""
+        await self.show(interaction, member, ephemeral=True)
 
     @app_commands.command(name="profile", description="Reputation, rank, badges and streaks")
     @app_commands.describe(member="Whose profile to show (default: yours)")
@@ -28,8 +42,15 @@ class ProfileCog(commands.Cog):
     async def profile(
         self, interaction: discord.Interaction, member: discord.Member | None = None
     ) -> None:
+        await self.show(interaction, member or interaction.user, ephemeral=False)
+
+    async def show(
+        self,
+        interaction: discord.Interaction,
+        target: discord.Member | discord.User,
+        ephemeral: bool,
+    ) -> None:
         guild = guild_of(interaction)
-        target = member or interaction.user
         await check_visible(interaction, target)
         bot = self.bot
         now = bot.clock.now()
@@ -88,4 +109,4 @@ class ProfileCog(commands.Cog):
             value=f"`{sparkline(counts)}` {sum(counts)} points",
             inline=False,
         )
-        await interaction.response.send_message(embed=embed)
+        await interaction.response.send_message(embed=embed, ephemeral=ephemeral)

@@ -22,6 +22,29 @@ MAX_REASON = 200
 class ThanksCog(commands.Cog):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
+        # right-click → Apps → Thank, on a message (its author) or on a member (SPEC §7)
+        self.menus = [
+            app_commands.guild_only(app_commands.ContextMenu(name="Thank", callback=callback))
+            for callback in (self.thank_message, self.thank_member)
+        ]
+
+    async def cog_load(self) -> None:
+        for menu in self.menus:
+            self.bot.tree.add_command(menu)
+
+    async def cog_unload(self) -> None:
+        for menu in self.menus:
+            self.bot.tree.remove_command(menu.name, type=menu.type)
+
+    async def thank_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        if not isinstance(message.author, discord.Member):
+            raise DomainError("That message's author is no longer in this server.")
+        await self.give(interaction, message.author, None)
+
+    async def thank_member(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self.give(interaction, member, None)
 
     @app_commands.command(name="thanks", description="Thank a member: gives them kudos")
     @app_commands.describe(member="Who to thank", reason="What for (optional)")
@@ -32,7 +55,14 @@ class ThanksCog(commands.Cog):
         member: discord.Member,
         reason: app_commands.Range[str, 1, MAX_REASON] | None = None,
     ) -> None:
+        await self.give(interaction, member, reason)
+
+    async def give(
+        self, interaction: discord.Interaction, member: discord.Member, reason: str | None
+    ) -> None:
         guild = guild_of(interaction)
+        if reason is not None and len(reason) > MAX_REASON:
+            raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
         bot = self.bot
         now = bot.clock.now()
         settings = await bot.services.settings.settings(guild)

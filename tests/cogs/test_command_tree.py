@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import discord
 from discord import app_commands
 
 from bot.app import KindlingBot
@@ -11,6 +12,7 @@ from bot.config import Settings
 from cogs._common import ModeratorGroup
 
 MEMBER = {
+    "help",
     "streaks",
     "streak",
     "profile",
@@ -72,8 +74,14 @@ async def test_every_cog_loads_with_the_spec_commands(tmp_path: Path) -> None:
     bot = KindlingBot(Settings(database_path=tmp_path / "k.db"), sync_commands=False)
     async with bot:
         await bot.setup_hook()
-        commands = walk(bot.tree.get_commands())
+        commands = walk(bot.tree.get_commands(type=discord.AppCommandType.chat_input))
         assert set(commands) == MEMBER | MODERATOR
+        menus = {
+            (menu.name, kind.name)
+            for kind in (discord.AppCommandType.message, discord.AppCommandType.user)
+            for menu in bot.tree.get_commands(type=kind)
+        }
+        assert menus == {("Thank", "message"), ("Thank", "user"), ("Kindling profile", "user")}
         for name, cmd in commands.items():
             assert 1 <= len(cmd.description) <= 100, name
             for param in cmd.parameters:
