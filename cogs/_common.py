@@ -112,6 +112,7 @@ def streak_line(view: StreakView, day_ends: datetime | None = None) -> str:
 def sparkline(counts: list[int]) -> str:
     bars = "▁▂▃▄▅▆▇█"
     top = max(counts) if counts else 0
-    if top == 0:
+    if top <= 0:
         return "▁" * len(counts)
-    return "".join(bars[min(7, (c * 7 + top - 1) // top)] if c else "▁" for c in counts)
+    # a day with points taken away (a moderator's adjustment) is drawn as an empty day
+    return "".join(bars[min(7, (c * 7 + top - 1) // top)] if c > 0 else "▁" for c in counts)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.badges import challenge_badge
 from bot.domain.challenges import Challenge, Progress
+from bot.domain.errors import DomainError
 from bot.reads import Reads
 from bot.services._base import Service
 from bot.tracking.pipeline import TrackingPipeline
@@ -80,9 +81,16 @@ class ChallengeService(Service):
             ch.participants[user] = at
             return True
 
-    async def leave(self, guild: int, challenge_id: int, user: int) -> bool:
+    async def leave(self, guild: int, challenge_id: int, user: int, at: datetime) -> bool:
+        """False when the member is not in it. An ended or cancelled challenge is history:
+        leaving it is refused (its results and badges stand)."""
         async with self.pipeline.locked(guild) as change:
             ch = change.state.challenges.get(challenge_id)
+            if ch is not None and ch.state_at(at) in ("ended", "cancelled"):
+                raise DomainError(
+                    f"**{ch.name}** is {ch.state_at(at)}: its results are history, "
+                    "so there is nothing to leave."
+                )
             if ch is None or user not in ch.participants:
                 return False
             await self.repo.remove_participant(guild, challenge_id, user)

@@ -50,7 +50,10 @@ def challenge_end(
     if end:
         return parse_when(end, zone, now)
     if duration:
-        return begins + parse_duration(duration)
+        try:
+            return begins + parse_duration(duration)
+        except OverflowError:
+            raise DomainError(f"`{duration[:40]}` is far too long a duration.") from None
     raise DomainError("Give an end (e.g. 2026-12-08) or a duration (e.g. 7d).")
 
 
@@ -137,7 +140,9 @@ class ChallengeCog(
     async def leave(self, interaction: discord.Interaction, challenge: int | None = None) -> None:
         guild = guild_of(interaction)
         ch = await self._get(guild, challenge)
-        if not await self.bot.services.challenges.leave(guild, ch.id, interaction.user.id):
+        if not await self.bot.services.challenges.leave(
+            guild, ch.id, interaction.user.id, self.bot.clock.now()
+        ):
             raise DomainError(f"You're not in **{ch.name}**.")
         await interaction.response.send_message(
             embed=discord.Embed(description=f"You left **{ch.name}**.", colour=OK), ephemeral=True

@@ -38,3 +38,33 @@ async def test_thank_and_profile_from_the_context_menus(harness: Harness) -> Non
     inter = await h.ctl.invoke_menu(alice, "Kindling profile", bob, message=False)
     profile = await h.ctl.wait_for_response(inter, timeout=10)
     assert profile.ephemeral and "Reputation" in text_of(profile)
+
+
+async def test_an_ended_challenge_cannot_be_left(harness: Harness) -> None:
+    h = harness
+    alice = await h.ctl.add_member("alice")
+    made = await run(
+        h,
+        h.ctl.owner,
+        "challenge create",
+        {"name": "Sprint", "goal": "points", "target": 5, "duration": "1h"},
+    )
+    assert "Sprint" in text_of(made)
+    joined = await run(h, alice, "challenge join", {"challenge": 1})
+    assert "joined" in text_of(joined)
+    h.clock.advance(hours=2)
+    left = await run(h, alice, "challenge leave", {"challenge": 1})
+    assert left.ephemeral and "history" in text_of(left)
+    huge = await run(
+        h,
+        h.ctl.owner,
+        "challenge create",
+        {
+            "name": "Forever",
+            "goal": "points",
+            "target": 5,
+            "start": "9999-12-30",
+            "duration": "99999999d",
+        },
+    )
+    assert huge.ephemeral and "too long" in text_of(huge)
