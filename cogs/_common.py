@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
+from bot.domain.emoji import custom_emoji_id, is_unicode_emoji
 from bot.domain.errors import DomainError
 from bot.domain.guild_config import GuildConfig
 from bot.domain.streaks import StreakView
@@ -52,6 +53,24 @@ def moderator_only() -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+def check_emoji(interaction: discord.Interaction, text: str) -> str:
+    """A Unicode emoji, or a custom emoji of this server; a clear error otherwise (anything
+    else would silently switch the feature off)."""
+    value = text.strip()
+    if is_unicode_emoji(value):
+        return value
+    custom = custom_emoji_id(value)
+    guild = interaction.guild
+    if custom is not None and guild is not None and guild.get_emoji(custom) is not None:
+        return value
+    if custom is not None:
+        raise DomainError("That custom emoji is not one of this server's: pick one of ours.")
+    shown = discord.utils.escape_markdown(discord.utils.escape_mentions(value[:40]))
+    raise DomainError(
+        f"`{shown}` is not an emoji. Pick one emoji, like ⭐, or one of this server's."
+    )
 
 
 def given(**options: Any) -> dict[str, Any]:

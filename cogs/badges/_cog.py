@@ -18,6 +18,7 @@ from cogs._common import (
     BRAND,
     OK,
     ModeratorGroup,
+    check_emoji,
     guild_config,
     guild_of,
     kbot,
@@ -194,6 +195,7 @@ class BadgeAdminCog(
         description: app_commands.Range[str, 0, 200] = "",
     ) -> None:
         guild = guild_of(interaction)
+        emoji = check_emoji(interaction, emoji)
         key = slug(name)
         if not key:
             raise DomainError("Use letters or digits in the badge name.")

@@ -14,6 +14,7 @@ from bot.domain.guild_settings import all_timezones, check_timezone
 from cogs._common import (
     BRAND,
     ModeratorGroup,
+    check_emoji,
     given,
     guild_config,
     guild_of,
@@ -313,7 +314,7 @@ class SettingsCog(
         changes = given(
             limits=limits or None,
             streak_mode=streak_mode,
-            kudos_emoji=kudos_emoji.strip() if kudos_emoji is not None else None,
+            kudos_emoji=check_emoji(interaction, kudos_emoji) if kudos_emoji is not None else None,
         )
         await self._change(interaction, changes)
         await self._reply(interaction, "Limits updated.")

@@ -68,3 +68,17 @@ async def test_an_ended_challenge_cannot_be_left(harness: Harness) -> None:
         },
     )
     assert huge.ephemeral and "too long" in text_of(huge)
+
+
+async def test_kudos_and_badge_emoji_must_be_emoji(harness: Harness) -> None:
+    h = harness
+    owner = h.ctl.owner
+    for bad in ("not an emoji", "@everyone", "<:nope:123456789012345678>"):
+        refused = await run(h, owner, "settings limits", {"kudos_emoji": bad})
+        assert refused.ephemeral and "emoji" in text_of(refused), bad
+    ok = await run(h, owner, "settings limits", {"kudos_emoji": "🔥"})
+    assert "Limits updated" in text_of(ok)
+    badge = await run(h, owner, "badge create", {"name": "Helper", "emoji": "@everyone"})
+    assert badge.ephemeral and "not an emoji" in text_of(badge)
+    made = await run(h, owner, "badge create", {"name": "Helper", "emoji": "🦉"})
+    assert "Created" in text_of(made)
