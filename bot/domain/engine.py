@@ -648,6 +648,7 @@ class GuildState:
     def forget_member(self, user: int) -> None:
         """Opt-out: forget the member's reputation, badges and pairs in memory."""
         self.member(user).opted_out = True
+        self.holding.pop(user, None)
         self.reputation.pop(user, None)
         self.badges.pop(user, None)
         self.participants_seen.discard(user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,7 @@ from bot.domain.errors import DomainError
 from bot.domain.review import Flag, ReviewInput, review_pass, window_start
 from bot.services._base import Service
 from bot.storage.review import COUNTED, VOID, StoredFlag
+from bot.tracking.pipeline import Change
 
 Compute = Callable[[ReviewInput], Awaitable[dict[int, Flag]]]
 
@@ -50,17 +51,31 @@ class ReviewService(Service):
         flags = await compute(inp) if compute is not None else review_pass(inp)
         if not flags:
             return []
-        return await self._apply(guild, flags, settings.review_mode, start, now)
+        return await self._apply(guild, flags, inp.settled, start, now)
 
     async def _apply(
-        self, guild: int, flags: dict[int, Flag], mode: str, since: datetime, now: datetime
+        self,
+        guild: int,
+        flags: dict[int, Flag],
+        settled_before: Mapping[int, datetime],
+        start: datetime,
+        now: datetime,
     ) -> list[StoredFlag]:
         review = self.repos.review
         new: list[StoredFlag] = []
         async with self.pipeline.locked(guild) as change:
             st = change.state
+            mode = st.settings.review_mode  # as it is now, not when the pass began
+            if mode == "off":
+                return []
+            settled = await review.settled(guild)
             pending = {f.user: f for f in await review.pending(guild)}
             for user, flag in sorted(flags.items()):
+                if settled.get(user) != settled_before.get(user):
+                    continue  # a moderator decided on them while the pass ran: stale evidence
+                # held from the window's start, but never what a decision already settled
+                decided = settled.get(user)
+                since = max(start, decided) if decided is not None else start
                 old = pending.get(user)
                 if old is not None:
                     # a later pass may add reasons, never clear them
@@ -131,3 +146,22 @@ class ReviewService(Service):
                 at,
             )
         return QueueEntry(flag, held)
+
+    async def change_mode(self, change: Change, before: str, after: str) -> None:
+        """Inside a settings change: undecided flags follow the new review_mode — hold
+        converts them (their points from the flag's start on are held), flag or off releases
+        what they held."""
+        review = self.repos.review
+        guild = change.state.guild
+        if (before == "hold") == (after == "hold"):
+            return
+        for flag in await review.pending(guild):
+            if after == "hold":
+                await review.hold(guild, flag.user, flag.since)
+                change.state.holding[flag.user] = flag.since
+            else:
+                await review.settle(guild, flag.user, COUNTED)
+                change.state.holding.pop(flag.user, None)
+            await review.set_mode(flag.id, "hold" if after == "hold" else "flag")
+            total = await review.counted_reputation(guild, flag.user)
+            change.state.set_reputation(change.batch, flag.user, total, flag.flagged_at)

@@ -9,6 +9,7 @@ from bot.domain.errors import InvalidSetting
 from bot.domain.guild_config import GuildConfig
 from bot.domain.guild_settings import GuildSettings
 from bot.services._base import Service
+from bot.services.review import ReviewService
 from bot.tracking.pipeline import TrackingPipeline
 
 
@@ -41,6 +42,10 @@ class SettingsService(Service):
             await self.guilds.save_settings(guild, after)
             await self._audit(guild, moderator, "settings", changes, at)
             change.state.settings = after
+            if after.review_mode != before.review_mode:
+                await ReviewService(self.pipeline).change_mode(
+                    change, before.review_mode, after.review_mode
+                )
         return before, after
 
     async def configure(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -123,17 +124,30 @@ class Database:
             yield  # joins the transaction this task already holds
             return
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             self._owner = asyncio.current_task()
             try:
+                await self._complete("BEGIN IMMEDIATE")
                 yield
+                await self._complete("COMMIT")
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                # also when BEGIN or COMMIT itself was cancelled or failed: never leave the
+                # shared connection inside a transaction nobody owns
+                if self.conn.in_transaction:
+                    await asyncio.shield(self.conn.execute("ROLLBACK"))
                 raise
-            else:
-                await self.conn.execute("COMMIT")
             finally:
                 self._owner = None
+
+    async def _complete(self, sql: str) -> None:
+        """Run a transaction statement to its end even when the caller is cancelled meanwhile
+        (the connection's thread runs it anyway: the state must be known before going on)."""
+        done = asyncio.ensure_future(self.conn.execute(sql))
+        try:
+            await asyncio.shield(done)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await done
+            raise
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:

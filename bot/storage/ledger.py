@@ -29,6 +29,7 @@ class LedgerRepository:
         """Points earned per local day since `since` (the member's recent activity)."""
         rows = await self.db.fetchall(
             "SELECT day, SUM(delta) FROM ledger WHERE guild_id = ? AND user_id = ? AND ts >= ? "
+            "AND held = 0 "
             "GROUP BY day",
             (guild, user, to_us(since)),
         )

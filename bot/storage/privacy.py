@@ -102,6 +102,9 @@ class PrivacyRepository:
                 "DELETE FROM member_badges WHERE guild_id = ? AND user_id = ?", (guild, user)
             )
             await c.execute(
+                "DELETE FROM review_flags WHERE guild_id = ? AND user_id = ?", (guild, user)
+            )
+            await c.execute(
                 "UPDATE messages SET norm = '' WHERE guild_id = ? AND author_id = ?", (guild, user)
             )
             await c.execute(

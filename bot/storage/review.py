@@ -164,6 +164,9 @@ class ReviewRepository:
             ),
         )
 
+    async def set_mode(self, flag_id: int, mode: str) -> None:
+        await self.db.execute("UPDATE review_flags SET mode = ? WHERE id = ?", (mode, flag_id))
+
     async def decide(self, flag_id: int, state: str, at: datetime, by: int | None) -> bool:
         """Approve or reject a pending flag; False when it was already decided."""
         count = await self.db.execute(

@@ -175,3 +175,67 @@ async def test_off_runs_no_pass(db: Database) -> None:
     assert await services.review.run_pass(G, T0 + timedelta(days=3)) == []
     assert await services.review.queue(G) == []
     await pipeline.close()
+
+
+async def test_an_approval_while_a_pass_runs_is_not_undone(db: Database) -> None:
+    from bot.domain.review import ReviewInput, review_pass
+
+    pipeline = TrackingPipeline(db)
+    services = svc(pipeline)
+    await feed(pipeline, traffic(range(0, 3)))
+    await services.review.run_pass(G, T0 + timedelta(days=3))
+    flag = {q.flag.user: q for q in await services.review.queue(G)}[900]
+    released = flag.held
+
+    async def slow_pass(inp: ReviewInput) -> dict[int, object]:  # type: ignore[type-arg]
+        # a moderator approves 900 while the (threaded) pass computes
+        await services.review.decide(G, flag.flag.id, True, 77, T0 + timedelta(days=3, hours=1))
+        return review_pass(inp)  # type: ignore[return-value]
+
+    await services.review.run_pass(G, T0 + timedelta(days=3, hours=2), slow_pass)  # type: ignore[arg-type]
+    assert 900 not in {q.flag.user for q in await services.review.queue(G)}
+    assert await reputation(pipeline, 900) == released
+    await pipeline.close()
+
+
+async def test_a_new_flag_after_an_approval_holds_only_what_came_after(db: Database) -> None:
+    pipeline = TrackingPipeline(db)
+    services = svc(pipeline)
+    await feed(pipeline, traffic(range(0, 3)))
+    await services.review.run_pass(G, T0 + timedelta(days=3))
+    flag = {q.flag.user: q for q in await services.review.queue(G)}[900]
+    decided_at = T0 + timedelta(days=3, hours=1)
+    await services.review.decide(G, flag.flag.id, True, 77, decided_at)
+    approved = await reputation(pipeline, 900)
+    await feed(pipeline, traffic(range(3, 5), seed=3))  # the ring goes on farming
+    await services.review.run_pass(G, T0 + timedelta(days=5))
+    again = {q.flag.user: q for q in await services.review.queue(G)}
+    assert 900 in again and again[900].flag.since >= decided_at
+    assert await reputation(pipeline, 900) == approved  # what was approved stays counted
+    await pipeline.close()
+
+
+async def test_switching_the_mode_converts_undecided_flags(db: Database) -> None:
+    pipeline = TrackingPipeline(db)
+    services = svc(pipeline)
+    await feed(pipeline, traffic(range(0, 3)))
+    await services.review.run_pass(G, T0 + timedelta(days=3))
+    held = {q.flag.user: q.held for q in await services.review.queue(G)}
+    assert held[903] > 0 and await reputation(pipeline, 903) == 0
+    await services.settings.change_settings(G, {"review_mode": "flag"}, 77, T0)
+    assert all(q.held == 0 for q in await services.review.queue(G))
+    assert await reputation(pipeline, 903) == held[903]
+    await services.settings.change_settings(G, {"review_mode": "hold"}, 77, T0)
+    assert {q.flag.user: q.held for q in await services.review.queue(G)} == held
+    assert await reputation(pipeline, 903) == 0
+    await pipeline.close()
+
+
+async def test_opting_out_removes_the_flag(db: Database) -> None:
+    pipeline = TrackingPipeline(db)
+    services = svc(pipeline)
+    await feed(pipeline, traffic(range(0, 3)))
+    await services.review.run_pass(G, T0 + timedelta(days=3))
+    await services.privacy.opt_out(G, 904)
+    assert 904 not in {q.flag.user for q in await services.review.queue(G)}
+    await pipeline.close()

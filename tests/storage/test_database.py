@@ -110,3 +110,34 @@ async def test_migration_5_moves_job_bookkeeping_out_of_the_config_blob(tmp_path
         assert await GuildRepository(db).get_config(1) == {"reminder_channel": 7}
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("ticks", [0, 1, 2, 3, 5, 20])
+async def test_a_cancelled_transaction_leaves_the_connection_usable(
+    tmp_path: Path, ticks: int
+) -> None:
+    """Cancelled while BEGIN is under way, inside the body, or later: never an orphaned
+    transaction on the shared connection."""
+    import asyncio
+
+    db = await Database.open(tmp_path / "k.db")
+    try:
+
+        async def write() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO guilds (guild_id, settings) VALUES (1, '{}')")
+                await asyncio.sleep(10)
+
+        task = asyncio.create_task(write())
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not db.conn.in_transaction
+        async with db.transaction():
+            await db.execute("INSERT INTO guilds (guild_id, settings) VALUES (2, '{}')")
+        rows = await db.fetchall("SELECT guild_id FROM guilds")
+        assert [r[0] for r in rows] == [2]
+    finally:
+        await db.close()
