@@ -20,8 +20,40 @@ PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
 """Renders page n; returns the embed and whether a next page exists."""
 
 
-class PagerView(discord.ui.View):
+class OwnedView(discord.ui.View):
+    """Buttons only their owner may press (others are told so, ephemerally), disabled when
+    the view times out."""
+
+    refusal = "Only the person who opened this can use its buttons."
+
+    def __init__(self, owner: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.owner = owner
+        self.message: discord.Message | discord.InteractionMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner:
+            await interaction.response.send_message(self.refusal, ephemeral=True)
+            return False
+        return True
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                pass  # the message is gone or no longer editable: nothing left to stop
+
+
+class PagerView(OwnedView):
     live: ClassVar[weakref.WeakSet[PagerView]] = weakref.WeakSet()
+    refusal = (
+        "Only the person who opened this leaderboard can turn its pages. "
+        "Run `/leaderboard` to get your own."
+    )
 
     @classmethod
     def stop_all(cls) -> None:
@@ -32,28 +64,16 @@ class PagerView(discord.ui.View):
     def __init__(
         self, owner: int, page: int, has_next: bool, render: PageRenderer, timeout: float = 180
     ) -> None:
-        super().__init__(timeout=timeout)
-        self.owner = owner
+        super().__init__(owner, timeout)
         PagerView.live.add(self)
         self.page = page
         self.has_next = has_next
         self.render = render
-        self.message: discord.Message | discord.InteractionMessage | None = None
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
         self.prev_page.disabled = self.page <= 0
         self.next_page.disabled = not self.has_next
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner:
-            await interaction.response.send_message(
-                "Only the person who opened this leaderboard can turn its pages. "
-                "Run `/leaderboard` to get your own.",
-                ephemeral=True,
-            )
-            return False
-        return True
 
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
         embed, has_next = await self.render(page)
@@ -72,16 +92,6 @@ class PagerView(discord.ui.View):
         self, interaction: discord.Interaction, button: discord.ui.Button[PagerView]
     ) -> None:
         await self._show(interaction, self.page + 1 if self.has_next else self.page)
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            try:
-                await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass  # the message is gone or no longer editable: nothing left to stop
 
 
 # -- who may be looked at -------------------------------------------------------------------

@@ -10,7 +10,7 @@ import discord
 from bot.domain.errors import DomainError
 from bot.services.review import QueueEntry
 from cogs._common import OK
-from cogs._ui import flag_embed
+from cogs._ui import OwnedView, flag_embed
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -23,15 +23,18 @@ def entry_embed(entry: QueueEntry, position: str) -> discord.Embed:
     return flag_embed(f.user, f.reasons, f.evidence, entry.held, f.mode, f.since, position)
 
 
-class ReviewView(discord.ui.View):
+class ReviewView(OwnedView):
+    refusal = (
+        "Only the moderator who opened this queue can use its buttons. "
+        "Run `/mod review` to open your own."
+    )
+
     def __init__(self, bot: KindlingBot, guild: int, owner: int, entries: list[QueueEntry]) -> None:
-        super().__init__(timeout=600)
+        super().__init__(owner, timeout=600)
         self.bot = bot
         self.guild = guild
-        self.owner = owner
         self.entries = entries
         self.index = 0
-        self.message: discord.InteractionMessage | None = None
         self._sync()
 
     def current_embed(self) -> discord.Embed:
@@ -51,16 +54,6 @@ class ReviewView(discord.ui.View):
             held = self.entries[self.index].held
             self.approve.label = f"Approve (release {held})" if held else "Approve"
             self.reject.label = f"Reject (void {held})" if held else "Reject"
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner:
-            await interaction.response.send_message(
-                "Only the moderator who opened this queue can use its buttons. "
-                "Run `/mod review` to open your own.",
-                ephemeral=True,
-            )
-            return False
-        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
@@ -110,13 +103,3 @@ class ReviewView(discord.ui.View):
         self.index = (self.index + 1) % len(self.entries)
         self._sync()
         await interaction.response.edit_message(content=None, embed=self.current_embed(), view=self)
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            try:
-                await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass  # gone or no longer editable

@@ -37,6 +37,17 @@ async def timezone_autocomplete(
     return [app_commands.Choice(name=z, value=z) for z in hits[:25]]
 
 
+def can_post(channel: discord.TextChannel) -> None:
+    """The bot can post embeds there, or a clear error that says what to grant."""
+    me = channel.guild.me
+    perms = channel.permissions_for(me) if me else None
+    if perms is None or not (perms.send_messages and perms.embed_links and perms.view_channel):
+        raise DomainError(
+            f"I can't post embeds in {channel.mention}: give me View "
+            "Channel, Send Messages and Embed Links there."
+        )
+
+
 def _channel(value: int | None) -> str:
     return f"<#{value}>" if value else "not set"
 
@@ -206,15 +217,7 @@ class SettingsCog(
             ("leaderboard_channel", leaderboard),
         ):
             if channel is not None:
-                me = channel.guild.me
-                perms = channel.permissions_for(me) if me else None
-                if perms is None or not (
-                    perms.send_messages and perms.embed_links and perms.view_channel
-                ):
-                    raise DomainError(
-                        f"I can't post embeds in {channel.mention}: give me View "
-                        "Channel, Send Messages and Embed Links there."
-                    )
+                can_post(channel)
                 changes[key] = channel.id
         if track is not None:
             allow = set(config.channel_allow or [])
@@ -362,15 +365,7 @@ class SettingsCog(
     ) -> None:
         given(mode=mode, window_days=window_days, channel=channel)
         if channel is not None:
-            me = channel.guild.me
-            perms = channel.permissions_for(me) if me else None
-            if perms is None or not (
-                perms.send_messages and perms.embed_links and perms.view_channel
-            ):
-                raise DomainError(
-                    f"I can't post embeds in {channel.mention}: give me View "
-                    "Channel, Send Messages and Embed Links there."
-                )
+            can_post(channel)
             if channel.permissions_for(channel.guild.default_role).view_channel:
                 raise DomainError(
                     f"{channel.mention} is visible to everyone. Flags name members: pick a "
