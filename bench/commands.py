@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.domain.engine import Batch, MemberInfo  # noqa: E402
+from bot.domain.engine import Batch, LedgerRow, MemberInfo  # noqa: E402
 from bot.domain.streaks import StreakRun  # noqa: E402
 from bot.reads import Reads  # noqa: E402
 from bot.services import Services  # noqa: E402
@@ -68,7 +68,7 @@ async def seed(db: Database, members: int, pairs: int, rnd: random.Random) -> No
         user = rnd.randint(1, members)
         at = NOW - timedelta(minutes=rnd.randint(0, 60 * 24 * 10))
         batch.ledger.append(
-            (
+            LedgerRow(
                 GUILD,
                 user,
                 3,
