@@ -21,6 +21,13 @@ class BadgeService(Service):
     def remove_listener(self, listener: BadgeListener) -> None:
         self.pipeline.remove_badge_listener(listener)
 
+    def add_revoke_listener(self, listener: BadgeListener) -> None:
+        """Called with badges taken back by the system (a review hold), to take their roles."""
+        self.pipeline.add_revoke_listener(listener)
+
+    def remove_revoke_listener(self, listener: BadgeListener) -> None:
+        self.pipeline.remove_revoke_listener(listener)
+
     async def definitions(self, guild: int) -> dict[str, BadgeDef]:
         return await self.repo.definitions(guild)
 

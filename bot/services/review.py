@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.badges import REP_THRESHOLDS
+from bot.domain.engine import BadgeAward
 from bot.domain.errors import DomainError
 from bot.domain.review import Flag, ReviewInput, review_pass, window_start
 from bot.services._base import Service
@@ -63,6 +64,7 @@ class ReviewService(Service):
     ) -> list[StoredFlag]:
         review = self.repos.review
         new: list[StoredFlag] = []
+        withdrawn: list[BadgeAward] = []
         async with self.pipeline.locked(guild) as change:
             st = change.state
             mode = st.settings.review_mode  # as it is now, not when the pass began
@@ -91,23 +93,29 @@ class ReviewService(Service):
                     await review.hold(guild, user, since)
                     st.holding[user] = since
                     total = await review.counted_reputation(guild, user)
-                    await self._withdraw_badges(change.state, guild, user, total, since)
+                    for badge in await self._withdraw_badges(st, guild, user, total, since):
+                        withdrawn.append(BadgeAward(guild, user, badge, now))
                     st.reputation[user] = total
                     change.batch.reputation[(guild, user)] = total
                 stored = await review.flag(flag_id)
                 if stored is not None:
                     new.append(stored)
+        await self.pipeline.announce_revoked(withdrawn)
         return new
 
     async def _withdraw_badges(
         self, st: Any, guild: int, user: int, total: int, since: datetime
-    ) -> None:
-        """Reputation badges reached only with points now held are withdrawn until decided."""
+    ) -> list[str]:
+        """Reputation badges reached only with points now held are withdrawn until decided
+        (their linked roles are taken by the revoke listeners once this commits)."""
+        out = []
         for badge in await self.repos.review.rep_badges_since(guild, user, since):
             threshold = int(badge.removeprefix("rep-"))
             if threshold in REP_THRESHOLDS and threshold > total:
                 await self.repos.badges.revoke(guild, user, badge)
                 st.badges[user].discard(badge)
+                out.append(badge)
+        return out
 
     async def queue(self, guild: int) -> list[QueueEntry]:
         """Undecided flags, by member, with the points they hold."""

@@ -101,6 +101,7 @@ class TrackingPipeline:
         self._stopping = asyncio.Event()
         self._badge_listeners: list[BadgeListener] = []
         self._change_listeners: list[ChangeListener] = []
+        self._revoke_listeners: list[BadgeListener] = []
         self.rows_written = 0
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -132,6 +133,22 @@ class TrackingPipeline:
     def remove_badge_listener(self, listener: BadgeListener) -> None:
         if listener in self._badge_listeners:
             self._badge_listeners.remove(listener)
+
+    def add_revoke_listener(self, listener: BadgeListener) -> None:
+        """Called with badges taken back by a committed change (their roles go too)."""
+        self._revoke_listeners.append(listener)
+
+    def remove_revoke_listener(self, listener: BadgeListener) -> None:
+        if listener in self._revoke_listeners:
+            self._revoke_listeners.remove(listener)
+
+    async def announce_revoked(self, revoked: list[BadgeAward]) -> None:
+        """Tell the revoke listeners, after the change that took the badges committed."""
+        if revoked:
+            for listener in list(self._revoke_listeners):
+                result = listener(revoked)
+                if asyncio.iscoroutine(result):
+                    await result
 
     def add_change_listener(self, listener: ChangeListener) -> None:
         """Called with the guild after each committed `locked` change (read caches)."""
@@ -186,9 +203,7 @@ class TrackingPipeline:
             try:
                 async with self.db.transaction():
                     yield change
-                    _, recomputed = await self.store.write_batch(
-                        change.batch, self._max_freezes
-                    )
+                    _, recomputed = await self.store.write_batch(change.batch, self._max_freezes)
             except BaseException:
                 # memory may be ahead of the store: rebuild this guild from what is committed
                 self.states.pop(guild, None)
@@ -244,8 +259,10 @@ class TrackingPipeline:
     async def _message(self, st: GuildState, rec: MessageRecord) -> int:
         if self._lookup_db[rec.guild]:
             need = [] if rec.id in st.messages else [rec.id]
-            if rec.reply_to is not None and rec.reply_author is None and (
-                rec.reply_to not in st.messages
+            if (
+                rec.reply_to is not None
+                and rec.reply_author is None
+                and (rec.reply_to not in st.messages)
             ):
                 need.append(rec.reply_to)
             if need:

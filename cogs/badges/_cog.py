@@ -57,10 +57,12 @@ class BadgesCog(commands.Cog):
         self._pending: dict[int, list[BadgeAward]] = {}
         self._timers: dict[int, asyncio.Task[None]] = {}
         self.bot.services.badges.add_listener(self.on_badges)
+        self.bot.services.badges.add_revoke_listener(self.on_revoked)
 
     async def cog_unload(self) -> None:
         """Deliver what is still waiting (the gateway is still open when cogs unload)."""
         self.bot.services.badges.remove_listener(self.on_badges)
+        self.bot.services.badges.remove_revoke_listener(self.on_revoked)
         for task in self._timers.values():
             task.cancel()
         self._timers.clear()
@@ -81,6 +83,22 @@ class BadgesCog(commands.Cog):
                 self._timers[award.guild] = asyncio.create_task(
                     self._deliver_later(award.guild), name=f"kindling-badges-{award.guild}"
                 )
+
+    async def on_revoked(self, revoked: list[BadgeAward]) -> None:
+        """Badges taken back without a moderator's command (a review hold): their roles go."""
+        for award in revoked:
+            guild = self.bot.get_guild(award.guild)
+            if guild is None:
+                continue
+            definition = (await self.bot.services.badges.definitions(award.guild)).get(award.badge)
+            if definition is None or definition.role_id is None:
+                continue
+            try:
+                await set_role(
+                    guild, award.user, definition.role_id, False, f"badge {award.badge} held"
+                )
+            except (DomainError, discord.HTTPException) as exc:
+                log.warning("could not take role for %s in %s: %s", award.badge, award.guild, exc)
 
     async def drain(self) -> None:
         """Wait for every gathered announcement to be delivered (tests and the demo)."""

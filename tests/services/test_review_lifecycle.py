@@ -239,3 +239,24 @@ async def test_opting_out_removes_the_flag(db: Database) -> None:
     await services.privacy.opt_out(G, 904)
     assert 904 not in {q.flag.user for q in await services.review.queue(G)}
     await pipeline.close()
+
+
+async def test_badges_reached_with_held_points_are_withdrawn_and_their_roles_told(
+    db: Database,
+) -> None:
+    pipeline = TrackingPipeline(db)
+    services = svc(pipeline)
+    revoked: list[tuple[int, str]] = []
+    services.badges.add_revoke_listener(
+        lambda awards: revoked.extend((a.user, a.badge) for a in awards)
+    )
+    await services.settings.change_settings(G, {"points": {"mention": 50}}, None, EPOCH)
+    await feed(pipeline, traffic(range(0, 3)))
+    assert "rep-100" in {h.key for h in await services.badges.held(G, 900)}
+    await services.review.run_pass(G, T0 + timedelta(days=3))
+    assert "rep-100" not in {h.key for h in await services.badges.held(G, 900)}
+    assert (900, "rep-100") in revoked
+    entry = {q.flag.user: q for q in await services.review.queue(G)}[900]
+    await services.review.decide(G, entry.flag.id, True, 77, T0 + timedelta(days=3, hours=1))
+    assert "rep-100" in {h.key for h in await services.badges.held(G, 900)}  # earned again
+    await pipeline.close()
