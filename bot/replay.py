@@ -110,6 +110,7 @@ async def state_json(
 ) -> dict[str, Any]:
     """The §9 output for the given guilds at `now`."""
     reads = Reads(pipeline)
+    review = ReviewService(pipeline)
     out = []
     for guild in sorted(set(guilds)):
         st = await pipeline.state(guild)
@@ -145,12 +146,12 @@ async def state_json(
             )
         if challenges:
             entry["challenges"] = challenges
-        review = [
+        flagged = [
             {"user": q.flag.user, "reasons": sorted(q.flag.reasons), "held": q.held}
-            for q in await ReviewService(pipeline).queue(guild)
+            for q in await review.queue(guild)
         ]
-        if review:
-            entry["review"] = review
+        if flagged:
+            entry["review"] = flagged
         out.append(entry)
     return {"guilds": out}
 

@@ -66,6 +66,15 @@ def _merge(older: Batch, newer: Batch) -> Batch:
     return older
 
 
+async def _notify(listeners: list[BadgeListener], awards: list[BadgeAward]) -> None:
+    """Call every listener (plain or coroutine function) with the awards, if there are any."""
+    if awards:
+        for listener in list(listeners):
+            result = listener(awards)
+            if asyncio.iscoroutine(result):
+                await result
+
+
 @dataclass(slots=True)
 class Change:
     """A service's unit of work on one guild (see `TrackingPipeline.locked`)."""
@@ -144,11 +153,7 @@ class TrackingPipeline:
 
     async def announce_revoked(self, revoked: list[BadgeAward]) -> None:
         """Tell the revoke listeners, after the change that took the badges committed."""
-        if revoked:
-            for listener in list(self._revoke_listeners):
-                result = listener(revoked)
-                if asyncio.iscoroutine(result):
-                    await result
+        await _notify(self._revoke_listeners, revoked)
 
     def add_change_listener(self, listener: ChangeListener) -> None:
         """Called with the guild after each committed `locked` change (read caches)."""
@@ -377,11 +382,7 @@ class TrackingPipeline:
                 st.streaks[(a, b)] = run
 
     async def _deliver(self, awards: list[BadgeAward]) -> None:
-        if awards:
-            for listener in self._badge_listeners:
-                result = listener(awards)
-                if asyncio.iscoroutine(result):
-                    await result
+        await _notify(self._badge_listeners, awards)
 
     def _drain_badges(self) -> list[BadgeAward]:
         out: list[BadgeAward] = []
