@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.storage.database import Database, from_us, to_us
+
+MEMBER_KEYS: tuple[str, ...] = ("member", "members", "user", "users", "partner")
+"""Detail keys whose values (an id, or a list of ids) name the members an entry is about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +21,47 @@ class AuditEntry:
     action: str
     details: dict[str, Any]
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries to list. `member`: entries by that moderator or about that member (any
+    id under a member key of the details). `actions`: exact action names; `prefixes`: action
+    families such as ``"badge."``. An entry passes when it matches any action or prefix
+    (both empty: every action)."""
+
+    member: int | None = None
+    actions: Sequence[str] = ()
+    prefixes: Sequence[str] = ()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(guild: int, which: AuditFilter | None) -> tuple[str, list[Any]]:
+    clauses = ["guild_id = ?"]
+    params: list[Any] = [guild]
+    if which is None:
+        return clauses[0], params
+    if which.member is not None:
+        keys = ", ".join("?" for _ in MEMBER_KEYS)
+        clauses.append(
+            "(moderator_id = ? OR EXISTS (SELECT 1 FROM json_tree(audit.details) AS j "  # noqa: S608
+            "WHERE j.type = 'integer' AND j.atom = ? "
+            f"AND (j.key IN ({keys}) OR j.path IN ({keys}))))"
+        )
+        params += [which.member, which.member, *MEMBER_KEYS, *(f"$.{k}" for k in MEMBER_KEYS)]
+    kinds: list[str] = []
+    if which.actions:
+        kinds.append(f"action IN ({', '.join('?' for _ in which.actions)})")
+        params += list(which.actions)
+    for prefix in which.prefixes:
+        kinds.append("action LIKE ? ESCAPE '\\'")
+        params.append(_escape_like(prefix) + "%")
+    if kinds:
+        clauses.append("(" + " OR ".join(kinds) + ")")
+    return " AND ".join(clauses), params
 
 
 class AuditRepository:
@@ -32,17 +77,25 @@ class AuditRepository:
             (guild, moderator, action, json.dumps(details, sort_keys=True), to_us(at)),
         )
 
-    async def page(self, guild: int, limit: int, offset: int) -> list[AuditEntry]:
+    async def page(
+        self, guild: int, limit: int, offset: int, which: AuditFilter | None = None
+    ) -> list[AuditEntry]:
+        """Newest first; only the entries `which` lets through."""
+        where, params = _where(guild, which)
         rows = await self.db.fetchall(
-            "SELECT id, moderator_id, action, details, ts FROM audit WHERE guild_id = ? "
+            f"SELECT id, moderator_id, action, details, ts FROM audit WHERE {where} "  # noqa: S608
             "ORDER BY id DESC LIMIT ? OFFSET ?",
-            (guild, limit, offset),
+            (*params, limit, offset),
         )
         return [
             AuditEntry(int(r[0]), int(r[1]), str(r[2]), json.loads(r[3]), from_us(r[4]))
             for r in rows
         ]
 
-    async def count(self, guild: int) -> int:
-        row = await self.db.fetchone("SELECT COUNT(*) FROM audit WHERE guild_id = ?", (guild,))
+    async def count(self, guild: int, which: AuditFilter | None = None) -> int:
+        where, params = _where(guild, which)
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM audit WHERE {where}",  # noqa: S608
+            params,
+        )
         return int(row[0]) if row else 0

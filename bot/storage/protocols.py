@@ -20,7 +20,7 @@ from bot.domain.engine import Batch, DayCounters, GuildSnapshot, StoredMessage
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.review import ReviewInteraction, ReviewMessage
 from bot.domain.streaks import StreakRun
-from bot.storage.audit import AuditEntry, AuditRepository
+from bot.storage.audit import AuditEntry, AuditFilter, AuditRepository
 from bot.storage.badges import BadgeDef, BadgeRepository, HeldBadge
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
@@ -194,8 +194,10 @@ class AuditStore(Protocol):
     async def record(
         self, guild: int, moderator: int, action: str, details: dict[str, Any], at: datetime
     ) -> None: ...
-    async def page(self, guild: int, limit: int, offset: int) -> list[AuditEntry]: ...
-    async def count(self, guild: int) -> int: ...
+    async def page(
+        self, guild: int, limit: int, offset: int, which: AuditFilter | None = None
+    ) -> list[AuditEntry]: ...
+    async def count(self, guild: int, which: AuditFilter | None = None) -> int: ...
 
 
 class TrackingStoreProtocol(Protocol):
