@@ -214,10 +214,33 @@ class Batch:
 
 
 @dataclass(frozen=True, slots=True)
+class AwardNote:
+    """How one award came out of rules 0, 4 and 5 and a review hold, to explain it to the
+    member (what the guild's setting gave, what changed it)."""
+
+    earner: int
+    partner: int
+    reason: str  # the ledger reason: "kudos", "streak_day", "milestone-7", …
+    base: int  # the guild's points for it, before any rule
+    points: int  # what was awarded in the end
+    multiplier: float = 1.0  # rule 4 (1.0: none applied)
+    challenge: str = ""  # the challenge whose multiplier applied
+    cap: str = ""  # rule 5 cap that truncated it: "pair" or "member" ("" none)
+    cap_limit: int = 0  # that cap's daily limit
+    cap_used: int = 0  # what the earner had already earned today under that cap
+    held: bool = False  # held by an authenticity review (SPEC §10)
+    new_member: bool = False  # rule 0: joined too recently to earn
+
+
+@dataclass(frozen=True, slots=True)
 class KudosOutcome:
     accepted: bool
     reason: str = ""  # why refused: "self", "bot", "optout", "daily", "same", "duplicate"
-    points: int = 0
+    points: int = 0  # the receiver's reputation change (held points excluded)
+    awards: tuple[AwardNote, ...] = ()  # every award the kudos made (both members), in order
+
+    def notes_for(self, user: int) -> tuple[AwardNote, ...]:
+        return tuple(n for n in self.awards if n.earner == user)
 
 
 @dataclass(slots=True)
@@ -263,6 +286,7 @@ class GuildState:
         self.channel_allow: set[int] | None = None  # None: every text channel is tracked
         self.channel_deny: set[int] = set()
         self._iso_cache: dict[date, str] = {}
+        self._notes: list[AwardNote] | None = None  # set while a kudos is explained
         self._last_at: datetime | None = None
         self._last_us = 0
 
@@ -416,26 +440,54 @@ class GuildState:
         day: date,
         capped: bool,
     ) -> int:
+        notes = self._notes
         if base <= 0:
+            if notes is not None:
+                notes.append(AwardNote(earner, partner, reason, base, 0))
             return 0
         limits = self.settings.limits
         info = self.members.get(earner)
         if info is not None and is_new_member(info.joined_at, at, limits.min_member_age_days):
+            if notes is not None:
+                notes.append(AwardNote(earner, partner, reason, base, 0, new_member=True))
             return 0
-        points = multiply(base, best_multiplier(self.challenges.values(), earner, at))
+        multiplier = best_multiplier(self.challenges.values(), earner, at)
+        points = multiply(base, multiplier)
+        multiplied = points
         if capped:
+            pair_used = self.pair_cap[(earner, partner, day)]
+            day_used = self.member_cap[(earner, day)]
             points = truncate_to_caps(
-                points,
-                self.pair_cap[(earner, partner, day)],
-                limits.pair_daily_cap,
-                self.member_cap[(earner, day)],
-                limits.member_daily_cap,
+                points, pair_used, limits.pair_daily_cap, day_used, limits.member_daily_cap
             )
             self.pair_cap[(earner, partner, day)] += points
             self.member_cap[(earner, day)] += points
+        held = points > 0 and bool(self.holding) and self.is_held(earner, at)
+        if notes is not None:
+            cap, cap_limit, cap_used = "", 0, 0
+            if capped and points < multiplied:
+                pair_left = limits.pair_daily_cap - pair_used
+                if pair_left <= limits.member_daily_cap - day_used:
+                    cap, cap_limit, cap_used = "pair", limits.pair_daily_cap, pair_used
+                else:
+                    cap, cap_limit, cap_used = "member", limits.member_daily_cap, day_used
+            notes.append(
+                AwardNote(
+                    earner,
+                    partner,
+                    reason,
+                    base,
+                    points,
+                    multiplier,
+                    self._multiplier_source(earner, at, multiplier),
+                    cap,
+                    cap_limit,
+                    cap_used,
+                    held,
+                )
+            )
         if points <= 0:
             return 0
-        held = bool(self.holding) and self.is_held(earner, at)
         out.ledger.append(
             LedgerRow(
                 self.guild,
@@ -458,6 +510,15 @@ class GuildState:
         out.reputation[(self.guild, earner)] = after
         self._rep_crossed(out, earner, before, after, at)
         return points
+
+    def _multiplier_source(self, user: int, at: datetime, multiplier: float) -> str:
+        """The name of the active challenge whose multiplier (rule 4) applied."""
+        if multiplier <= 1:
+            return ""
+        for ch in self.challenges.values():
+            if ch.multiplier == multiplier and ch.active_at(at) and ch.takes_part(user, at):
+                return ch.name
+        return ""
 
     def is_held(self, user: int, at: datetime) -> bool:
         """Are `user`'s points earned at `at` held by an undecided review flag?"""
@@ -792,8 +853,15 @@ class GuildState:
         self.kudos_pairs.add((giver, receiver, day))
         out.count += 1
         before = self.reputation[receiver]
-        self._record_interaction(out, "kudos", giver, receiver, source, at, day, channel, False)
-        return KudosOutcome(True, "", self.reputation[receiver] - before)
+        notes: list[AwardNote] = []
+        self._notes = notes
+        try:
+            self._record_interaction(
+                out, "kudos", giver, receiver, source, at, day, channel, False
+            )
+        finally:
+            self._notes = None
+        return KudosOutcome(True, "", self.reputation[receiver] - before, tuple(notes))
 
     def apply_member(
         self, out: Batch, user: int, bot: bool, joined_at: datetime | None, left: bool = False

@@ -12,6 +12,7 @@ from bot.domain.errors import DomainError
 from bot.domain.interactions import KudosRecord
 from bot.domain.streaks import local_day
 from cogs._common import OK, end_of_local_day, guild_of, relative, user_tag
+from cogs.thanks._explain import reward_text, shown_reason
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -99,12 +100,16 @@ class ThanksCog(commands.Cog):
                 "duplicate": "That thank-you was already counted.",
             }
             raise DomainError(messages.get(outcome.reason, "That kudos was not accepted."))
-        text = f"💛 {user_tag(interaction.user.id)} thanked {user_tag(member.id)}"
+        headline, lines = reward_text(outcome, member.id)
+        text = f"{user_tag(interaction.user.id)} thanked {user_tag(member.id)}"
         if reason:
-            text += f": “{discord.utils.escape_mentions(reason)}”"
-        embed = discord.Embed(description=text, colour=OK)
-        if outcome.points:
-            embed.set_footer(text=f"+{outcome.points} reputation")
+            text += f": “{shown_reason(reason)}”"
+        embed = discord.Embed(description="\n".join([text, *lines]), colour=OK)
+        # the content carries the one ping: the thanked member, nobody else (embeds never ping)
         await interaction.response.send_message(
-            embed=embed, allowed_mentions=discord.AllowedMentions.none()
+            headline,
+            embed=embed,
+            allowed_mentions=discord.AllowedMentions(
+                users=[member], everyone=False, roles=False, replied_user=False
+            ),
         )

@@ -1,0 +1,61 @@
+"""Member-facing replies through the sandbox (issue #9): thanks explains its points and pings
+only the thanked member; ended streaks say so; reminder buttons name the pair; opting out asks
+first and tells partners; the export holds names, challenges and streak state."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import Harness
+from tests.e2e.test_commands_e2e import run, text_of
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+async def test_thanks_explains_multiplier_and_cap_and_pings_only_the_thanked(
+    harness: Harness,
+) -> None:
+    h = harness
+    ctl = h.ctl
+    owner = ctl.owner
+    alice = await ctl.add_member("alice")
+    bob = await ctl.add_member("bob")
+    carol = await ctl.add_member("carol")
+    await run(
+        h,
+        owner,
+        "challenge create",
+        {
+            "name": "Double thanks week",
+            "goal": "points",
+            "target": 500,
+            "duration": "7d",
+            "multiplier": 2.0,
+            "join_required": False,
+        },
+    )
+    await run(h, owner, "settings limits", {"member_daily_cap": 30})
+    h.clock.advance(minutes=1)
+    first = await run(
+        h, alice, "thanks", {"member": bob, "reason": "great review @everyone <@&1> " + "x" * 170}
+    )
+    assert not first.ephemeral
+    assert first.content is not None and f"+20 reputation to <@{bob.id}>" in first.content
+    text = text_of(first)
+    assert "Double thanks week ×2" in text
+    assert "@everyone" not in text.replace("@\u200beveryone", "")  # escaped, never a ping
+    assert "…" in text and "x" * 170 not in text  # clipped
+    assert first.message is not None
+    assert first.message.mentions == [bob.id] and not first.message.mention_everyone
+    assert first.message.mention_roles == []
+    # bob now has 20 of the 30 allowed today: carol's thanks (20 after ×2) is cut to 10
+    second = await run(h, carol, "thanks", {"member": bob})
+    assert second.content is not None and f"+10 reputation to <@{bob.id}>" in second.content
+    text = text_of(second)
+    assert "Capped" in text and "already earned 20 today" in text and "30 a day" in text
+    assert second.message is not None and second.message.mentions == [bob.id]
+    # and once the cap is used up, the thanks still goes through but says why it earned nothing
+    third = await run(h, owner, "thanks", {"member": bob})
+    assert third.content is not None and "Kudos to" in third.content
+    assert "already earned 30 today" in text_of(third)
+    assert third.message is not None and third.message.mentions == [bob.id]
