@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -70,6 +70,8 @@ class StreakView:
     last_day: date | None
     at_risk: bool
     alive: bool
+    length: int = 0  # the latest run's length on its last qualifying day (alive or not)
+    ended_on: date | None = None  # an ended streak: the first local day it was over
 
 
 def run_days(days: Iterable[date], max_freezes: int) -> StreakRun:
@@ -89,7 +91,10 @@ def view_at(run: StreakRun, today: date) -> StreakView:
     current = run.current if alive else 0
     freezes = run.freezes - max(gap, 0) if alive else 0
     at_risk = alive and run.last < today
-    return StreakView(current, run.best, freezes, run.last, at_risk, alive)
+    # dead once more days were missed than its freezes covered: the day after the last
+    # covered one
+    ended_on = None if alive else run.last + timedelta(days=run.freezes + 2)
+    return StreakView(current, run.best, freezes, run.last, at_risk, alive, run.current, ended_on)
 
 
 def evaluate_streak(days: Iterable[date], today: date, max_freezes: int) -> StreakView:

@@ -9,11 +9,23 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import DomainError
-from cogs._common import BRAND, end_of_local_day, guild_of, streak_line, user_tag
+from cogs._common import BRAND, end_of_local_day, guild_of, user_tag
 from cogs._ui import check_visible
+from cogs.streaks._render import (
+    RESTORE_HINT,
+    ago,
+    at_risk_text,
+    days,
+    ended_line,
+    ended_text,
+    freezes_text,
+    running_line,
+)
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
+
+MAX_ENDED_SHOWN = 5
 
 
 class StreaksCog(commands.Cog):
@@ -36,6 +48,11 @@ class StreaksCog(commands.Cog):
         ends = end_of_local_day(today, settings.zone)
         embed = discord.Embed(title=f"🔥 Streaks of {target.display_name}", colour=BRAND)
         alive = [p for p in pairs if p.view.current > 0]
+        ended = sorted(
+            (p for p in pairs if not p.view.alive and p.view.ended_on is not None),
+            key=lambda p: (p.view.ended_on or today, p.view.length),
+            reverse=True,
+        )[:MAX_ENDED_SHOWN]
         if not pairs:
             embed.description = (
                 "No streaks yet. Reply to or mention someone, and get a reply back the "
@@ -43,12 +60,21 @@ class StreaksCog(commands.Cog):
             )
         else:
             lines = [
-                f"{user_tag(p.partner_of(target.id))} — {streak_line(p.view, ends)}"
+                f"{user_tag(p.partner_of(target.id))} — {running_line(p.view, ends)}"
                 for p in alive[:15]
             ]
-            embed.description = "\n".join(lines) if lines else "No streak is running right now."
+            if not lines:
+                lines.append("No streak is running right now.")
+            if ended:
+                lines.append("")
+                lines += [
+                    f"{user_tag(p.partner_of(target.id))} — {ended_line(p.view, settings.zone)}"
+                    for p in ended
+                ]
+                lines.append(RESTORE_HINT)
+            embed.description = "\n".join(lines)
             best = max(p.view.best for p in pairs)
-            embed.set_footer(text=f"{len(alive)} running · best ever {best} days")
+            embed.set_footer(text=f"{len(alive)} running · best ever {best} days · ❄️ = freeze")
         await interaction.response.send_message(embed=embed)
 
     @app_commands.command(name="streak", description="Your streak with one member")
@@ -73,11 +99,20 @@ class StreaksCog(commands.Cog):
             settings = await self.bot.services.settings.settings(guild)
             today = await self.bot.reads.today(guild, now)
             view = pair.view
-            embed.description = streak_line(view, end_of_local_day(today, settings.zone))
-            embed.add_field(name="Current", value=f"🔥 {view.current}")
-            embed.add_field(name="Best", value=f"🏆 {view.best}")
-            embed.add_field(name="Freezes", value="❄️ " + str(view.freezes))
-            if view.last_day is not None:
-                embed.add_field(name="Last day", value=view.last_day.isoformat())
-            embed.add_field(name="At risk", value="⏳ yes" if view.at_risk else "no")
+            if not view.alive:
+                embed.description = f"💤 {ended_text(view, settings.zone)}\n{RESTORE_HINT}"
+                embed.add_field(name="Best", value=f"🏆 {days(view.best)}")
+            else:
+                ends = end_of_local_day(today, settings.zone)
+                embed.description = running_line(view, ends)
+                embed.add_field(name="Current", value=f"🔥 {days(view.current)}")
+                embed.add_field(name="Best", value=f"🏆 {days(view.best)}")
+                embed.add_field(
+                    name="Freezes",
+                    value=freezes_text(view.freezes, settings.limits.max_freezes),
+                    inline=False,
+                )
+                if view.last_day is not None:
+                    embed.add_field(name="Last day together", value=ago(view.last_day, today))
+                embed.add_field(name="At risk", value=at_risk_text(view, ends))
         await interaction.response.send_message(embed=embed)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.e2e.conftest import Harness
-from tests.e2e.test_commands_e2e import run, text_of
+from tests.e2e.test_commands_e2e import run, talk, text_of
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
@@ -59,3 +59,31 @@ async def test_thanks_explains_multiplier_and_cap_and_pings_only_the_thanked(
     assert third.content is not None and "Kudos to" in third.content
     assert "already earned 30 today" in text_of(third)
     assert third.message is not None and third.message.mentions == [bob.id]
+
+
+async def test_streak_wording_running_at_risk_and_ended(harness: Harness) -> None:
+    h = harness
+    alice = await h.ctl.add_member("alice")
+    bob = await h.ctl.add_member("bob")
+    for _ in range(12):
+        await talk(h, alice, bob, "pairing today")
+        h.clock.advance(days=1)
+    await h.settle()
+    # the next day: running, at risk, one freeze earned at day 7
+    running = text_of(await run(h, alice, "streak", {"member": bob}))
+    assert "Current 🔥 12 days" in running and "At risk ⏳ yes" in running
+    assert "<t:" in running and ":R>" in running  # when the day ends
+    assert "❄️ 1 left: covers one missed day" in running
+    assert "Last day together yesterday" in running
+    assert not ISO_DATE.search(running)
+    # two days without talking: the freeze covers one, then the streak is over
+    h.clock.advance(days=2)
+    ended = await run(h, alice, "streak", {"member": bob})
+    text = text_of(ended)
+    assert "Ended <t:" in text and "after 12 days (best 12)" in text
+    assert "Talk to each other today" in text and "/mod restore-streak" in text
+    assert "Current" not in text and "At risk" not in text
+    assert not ISO_DATE.search(text)
+    listed = text_of(await run(h, bob, "streaks"))
+    assert f"<@{alice.id}> — 💤 ended <t:" in listed and "after 12 days" in listed
+    assert "/mod restore-streak" in listed and not ISO_DATE.search(listed)
