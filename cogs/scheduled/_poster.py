@@ -14,7 +14,7 @@ from bot.scheduling.jobs import ReminderEntry, ReminderMessage
 from bot.services.review import QueueEntry
 from cogs._common import BRAND, relative, user_tag
 from cogs._ui import board_embed, challenge_embed, flag_embed
-from cogs.scheduled._views import NudgeButton
+from cogs.scheduled._views import NudgeButton, nudge_label, unique_labels
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -41,11 +41,20 @@ class DiscordPoster:
         self, guild: int, channel: int, messages: Sequence[ReminderMessage]
     ) -> None:
         target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        names = await self._display_names(
+            guild, {u for m in messages for e in m.entries for u in (e.a, e.b)}
+        )
         number = 1
         for message in messages:
             view = discord.ui.View(timeout=None)
-            for offset, e in enumerate(message.entries):
-                view.add_item(NudgeButton(e.a, e.b, f"👋 Nudge {number + offset}"))
+            labels = unique_labels(
+                [
+                    nudge_label(names.get(e.a, "member"), names.get(e.b, "member"))
+                    for e in message.entries
+                ]
+            )
+            for e, label in zip(message.entries, labels, strict=True):
+                view.add_item(NudgeButton(e.a, e.b, label))
             mentions = discord.AllowedMentions(
                 everyone=False, roles=False, users=[discord.Object(id=u) for u in message.pings]
             )
@@ -57,6 +66,21 @@ class DiscordPoster:
                 log.warning("could not post reminders in %s/%s: %s", guild, channel, exc)
                 return
             number += len(message.entries)
+
+    async def _display_names(self, guild: int, users: set[int]) -> dict[int, str]:
+        """Display names for the reminder buttons: the guild's cache, else one fetch each."""
+        names: dict[int, str] = {}
+        server = self.bot.get_guild(guild)
+        for user in sorted(users):
+            member = server.get_member(user) if server is not None else None
+            if member is None and server is not None:
+                try:
+                    member = await server.fetch_member(user)
+                except discord.HTTPException:
+                    member = None
+            if member is not None:
+                names[user] = member.display_name
+        return names
 
     async def dm_reminder(self, guild: int, user: int, entries: Sequence[ReminderEntry]) -> bool:
         name = getattr(self.bot.get_guild(guild), "name", "your server")

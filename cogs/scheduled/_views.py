@@ -10,6 +10,44 @@ import discord
 from bot.domain.streaks import local_day
 from cogs._common import kbot
 
+LABEL_LIMIT = 80  # Discord's limit on a button label
+NUDGE_PREFIX = "👋 Nudge "
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(1, limit - 1)].rstrip() + "…"
+
+
+def nudge_label(name_a: str, name_b: str, limit: int = LABEL_LIMIT) -> str:
+    """'👋 Nudge Ana & Bo', each name clipped so the label fits Discord's limit (the emoji
+    counted twice, as Discord counts UTF-16 units)."""
+    room = limit - len(NUDGE_PREFIX) - 1 - len(" & ")
+    a, b = " ".join(name_a.split()) or "?", " ".join(name_b.split()) or "?"
+    if len(a) + len(b) > room:
+        half = room // 2
+        if len(a) <= half:
+            b = _clip(b, room - len(a))
+        elif len(b) <= half:
+            a = _clip(a, room - len(b))
+        else:
+            a, b = _clip(a, half), _clip(b, room - half)
+    return f"{NUDGE_PREFIX}{a} & {b}"
+
+
+def unique_labels(labels: list[str], limit: int = LABEL_LIMIT) -> list[str]:
+    """Two pairs with the same names get told apart: 'Nudge Ana & Bo (2)'."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        count = seen.get(label, 0) + 1
+        seen[label] = count
+        if count > 1:
+            suffix = f" ({count})"
+            label = _clip(label, limit - 1 - len(suffix)) + suffix
+        out.append(label)
+    return out
+
 
 class NudgeButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],

@@ -87,3 +87,35 @@ async def test_streak_wording_running_at_risk_and_ended(harness: Harness) -> Non
     listed = text_of(await run(h, bob, "streaks"))
     assert f"<@{alice.id}> — 💤 ended <t:" in listed and "after 12 days" in listed
     assert "/mod restore-streak" in listed and not ISO_DATE.search(listed)
+
+
+async def test_reminder_buttons_name_the_pair(harness: Harness) -> None:
+    h = harness
+    ctl = h.ctl
+    ana = await ctl.add_member("ana", nick="Ana")
+    bo = await ctl.add_member("bo", global_name="Bo")
+    cy = await ctl.add_member("cy", nick="C" * 70)
+    dee = await ctl.add_member("dee", nick="D" * 70)
+    await run(h, ctl.owner, "settings channels", {"reminders": "#general"})
+    for _ in range(3):
+        await talk(h, ana, bo, "daily sync")
+        await talk(h, cy, dee, "daily sync")
+        h.clock.advance(days=1)
+    await h.settle()
+    h.clock.set(h.clock().replace(hour=18, minute=0))
+    assert h.bot is not None and h.bot.jobs is not None
+    assert (await h.bot.jobs.run_slot(h.clock()))["reminders"] == 1
+    digest = await ctl.wait_for_message(
+        "general", predicate=lambda m: "at risk" in (m.content or ""), timeout=10
+    )
+    labels = {
+        cid: (digest.find_component(cid) or {}).get("label", "") for cid in digest.custom_ids()
+    }
+    assert "👋 Nudge Ana & Bo" in labels.values()
+    long = next(label for label in labels.values() if "C" in label)
+    assert len(long.encode("utf-16-le")) // 2 <= 80 and "…" in long and "& D" in long
+    assert len(set(labels)) == 2  # one custom id per pair
+    # a press still works as before: the button belongs to the pair it names
+    button = next(cid for cid, label in labels.items() if label == "👋 Nudge Ana & Bo")
+    nudge = await ctl.wait_for_response(await ctl.press_button(ana, digest, button))
+    assert not nudge.ephemeral and f"<@{bo.id}>" in text_of(nudge)
