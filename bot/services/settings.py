@@ -35,10 +35,12 @@ class SettingsService(Service):
         self, guild: int, changes: dict[str, Any], moderator: int | None, at: datetime
     ) -> tuple[GuildSettings, GuildSettings]:
         """Change only the given settings; (before, after). InvalidSetting on a bad name or
-        value, before anything is written."""
+        value, before anything is written. Values already set write and audit nothing."""
         async with self.pipeline.locked(guild) as change:
             before = change.state.settings
             after = before.apply_changes(changes)
+            if after == before:
+                return before, after
             await self.guilds.save_settings(guild, after)
             await self._audit(guild, moderator, "settings", changes, at)
             change.state.settings = after
@@ -52,10 +54,12 @@ class SettingsService(Service):
         self, guild: int, changes: dict[str, Any], moderator: int | None, at: datetime
     ) -> tuple[GuildConfig, GuildConfig]:
         """Change only the given configuration fields; (before, after). Tracked channels
-        take effect at once."""
+        take effect at once. Values already set write and audit nothing."""
         async with self.pipeline.locked(guild) as change:
             before = GuildConfig.from_dict(await self.guilds.get_config(guild))
             after = before.changed(**changes)
+            if after == before:
+                return before, after
             await self.guilds.save_config(guild, after.model_dump())
             await self._audit(guild, moderator, "config", changes, at)
             change.state.set_channels(after.channel_allow, after.channel_deny)

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.guild_config import GuildConfig
+from bot.domain.checklist import open_items
 from bot.domain.guild_settings import GuildSettings
 from cogs._common import BRAND, guild_of, is_moderator
 
@@ -48,22 +48,6 @@ def counting_text(settings: GuildSettings) -> str:
     )
 
 
-def setup_checklist(config: GuildConfig, settings: GuildSettings) -> list[str]:
-    """What a moderator has not set up yet (empty: everything is in place)."""
-    todo = []
-    if config.reminder_channel is None:
-        todo.append("No reminder channel: `/settings channels reminders:`")
-    if config.announcement_channel is None:
-        todo.append("No announcement channel for badges and challenges: `/settings channels`")
-    if config.leaderboard_channel is None:
-        todo.append("No leaderboard channel: `/settings channels leaderboard:`")
-    if settings.review_mode != "off" and config.review_channel is None:
-        todo.append("No moderators' channel for review flags: `/settings review channel:`")
-    if settings.timezone == "UTC":
-        todo.append("Time zone is UTC: `/settings timezone` if your server lives elsewhere")
-    return todo
-
-
 class HelpCog(commands.Cog):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
@@ -79,10 +63,12 @@ class HelpCog(commands.Cog):
         if await is_moderator(interaction):
             embed.add_field(name="Moderators", value="\n".join(MODERATOR_COMMANDS), inline=False)
             config = await self.bot.services.settings.config(guild)
-            todo = setup_checklist(config, settings)
+            todo = open_items(config, settings)
             embed.add_field(
                 name="Not set up yet" if todo else "Set up",
-                value="\n".join(f"• {t}" for t in todo) if todo else "Everything is in place. ✅",
+                value="\n".join(f"⬜ {t.todo}" for t in todo)
+                if todo
+                else "Everything is in place. ✅",
                 inline=False,
             )
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -2,39 +2,53 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain import timezones
+from bot.domain.checklist import open_items
 from bot.domain.errors import DomainError, InvalidSetting
 from bot.domain.guild_config import GuildConfig
-from bot.domain.guild_settings import all_timezones, check_timezone
+from bot.domain.guild_settings import GuildSettings, check_timezone
 from cogs._common import (
     BRAND,
+    OK,
     ModeratorGroup,
     check_emoji,
     given,
     guild_config,
     guild_of,
-    sentence,
+    kbot,
 )
+from cogs.settings import _render as render
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
 
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily"]
-Board = Literal["streaks", "best", "reputation", "weekly", "monthly", "challenge"]
+SettingsPair = tuple[GuildSettings, GuildSettings]
+ConfigPair = tuple[GuildConfig, GuildConfig]
+
+
+def _choices(labels: dict[str, str]) -> list[app_commands.Choice[str]]:
+    """Human words shown, the spec's value sent."""
+    return [app_commands.Choice(name=label, value=value) for value, label in labels.items()]
 
 
 async def timezone_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    needle = current.lower().replace(" ", "_")
-    hits = [z for z in all_timezones() if needle in z.lower()]
-    hits.sort(key=lambda z: (not z.lower().startswith(needle), len(z), z))
-    return [app_commands.Choice(name=z, value=z) for z in hits[:25]]
+    """Common zones first; by name, city or offset ("+5:30", "UTC-3"); each with its UTC
+    offset and local time now."""
+    now = kbot(interaction).clock.now()
+    return [
+        app_commands.Choice(name=c.label, value=c.value)
+        for c in timezones.suggest(current[:100], now)
+    ]
 
 
 def can_post(channel: discord.TextChannel) -> None:
@@ -48,86 +62,49 @@ def can_post(channel: discord.TextChannel) -> None:
         )
 
 
-def _channel(value: int | None) -> str:
-    return f"<#{value}>" if value else "not set"
+def unknown_zone(text: str, now: datetime) -> str:
+    """Not a zone: say so, with the closest names when there are some."""
+    shown = " ".join(text[:40].replace("`", "'").split()) or "(empty)"
+    close = [c.value for c in timezones.suggest(text, now, 3)]
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    return (
+        f"I don't know the time zone `{shown}`.{hint} Pick one from the list, or type an "
+        "IANA name such as Europe/Amsterdam, a city, or an offset like +5:30."
+    )
 
 
-def _clip(text: str, limit: int = 1024) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def settings_embed(settings: Any, config: GuildConfig) -> discord.Embed:
+def settings_embed(settings: GuildSettings, config: GuildConfig) -> discord.Embed:
+    """Every setting, grouped; what is not set up yet at the top until it is done."""
     embed = discord.Embed(title="⚙️ Kindling settings", colour=BRAND)
-    embed.add_field(name="Time zone", value=settings.timezone)
-    embed.add_field(
-        name="Streaks",
-        value=f"{settings.streak_mode} · "
-        f"{', '.join(settings.streak_kinds)} · kudos {settings.kudos_emoji}",
-    )
-    p = settings.points
-    embed.add_field(
-        name="Points",
-        inline=False,
-        value=f"reply {p.reply} · mention {p.mention} · reaction {p.reaction} · "
-        f"kudos {p.kudos} · streak day {p.streak_day}",
-    )
-    lim = settings.limits
-    embed.add_field(
-        name="Limits",
-        inline=False,
-        value=(
-            f"cooldown {lim.cooldown_seconds}s · min chars {lim.min_message_chars} · "
-            f"min member age {lim.min_member_age_days}d · per partner/day "
-            f"{lim.interactions_per_partner_per_day} · kudos/day {lim.kudos_per_day} · "
-            f"pair cap {lim.pair_daily_cap} · daily cap {lim.member_daily_cap} · "
-            f"max freezes {lim.max_freezes}"
-        ),
-    )
-    embed.add_field(
-        name="Channels",
-        inline=False,
-        value=(
-            f"reminders {_channel(config.reminder_channel)} · announcements "
-            f"{_channel(config.announcement_channel)} · leaderboard "
-            f"{_channel(config.leaderboard_channel)}"
-        ),
-    )
-    tracked = (
-        "all text channels"
-        if not config.channel_allow
-        else " ".join(f"<#{c}>" for c in config.channel_allow)
-    )
-    ignored = " ".join(f"<#{c}>" for c in config.channel_deny) or "none"
-    embed.add_field(name="Tracking", inline=False, value=_clip(f"{tracked} · ignored: {ignored}"))
-    embed.add_field(
-        name="Reminders",
-        value=(
-            f"{'on' if config.reminders_enabled else 'off'} at {config.reminder_hour:02d}:00 · "
-            f"streaks ≥ {config.reminder_min_streak}"
-        ),
-    )
-    embed.add_field(
-        name="Leaderboard post",
-        value=(
-            f"{'on' if config.leaderboard_enabled else 'off'} · {config.leaderboard_board} · "
-            f"{config.leaderboard_day} {config.leaderboard_hour:02d}:00"
-        ),
-    )
-    role = f"<@&{config.moderator_role}>" if config.moderator_role else "Manage Server only"
-    embed.add_field(name="Moderators", value=role)
-    mode = {"hold": "hold points", "flag": "flag only", "off": "off"}[settings.review_mode]
-    where = (
-        f"flags posted in {_channel(config.review_channel)}"
-        if config.review_channel
-        else "no review channel set: flags wait in `/mod review`"
-    )
-    embed.add_field(
-        name="Authenticity review",
-        inline=False,
-        value=f"{mode} · last {settings.review_window_days} days · {where}"
-        if settings.review_mode != "off"
-        else "off",
-    )
+    todo = open_items(config, settings)
+    if todo:
+        embed.description = "**Still to set up**\n" + "\n".join(item.line for item in todo)
+    for heading, lines in render.show_lines(settings, config):
+        embed.add_field(name=heading, value=render.clip("\n".join(lines)), inline=False)
+    embed.set_footer(text="Change a group with /settings <group> · /help: what counts")
+    return embed
+
+
+def changes_embed(
+    what: str,
+    diff: list[render.Change],
+    already: list[str],
+    note: str | None = None,
+    left: int = 0,
+) -> discord.Embed:
+    """Only what changed, before → after; or "Nothing changed" with the values already set."""
+    if diff:
+        embed = discord.Embed(title=f"✅ {what}", colour=OK)
+        text = "\n".join(c.line for c in diff)
+    else:
+        embed = discord.Embed(title="Nothing changed", colour=BRAND)
+        text = "Already set:\n" + "\n".join(already) if already else "Those were already set."
+    if note:
+        text += f"\n\nℹ️ {note}"
+    embed.description = render.clip(text, 4000)
+    if left:
+        steps = "step" if left == 1 else "steps"
+        embed.set_footer(text=f"{left} setup {steps} left: /settings show")
     return embed
 
 
@@ -143,27 +120,44 @@ class SettingsCog(
         self.bot = bot
         super().__init__()
 
-    async def _reply(self, interaction: discord.Interaction, what: str) -> None:
+    async def _reply(
+        self,
+        interaction: discord.Interaction,
+        what: str,
+        asked: dict[str, Any],
+        *,
+        settings: SettingsPair | None = None,
+        config: ConfigPair | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Reply with what the service changed (its before and after), in human words."""
+        before = (settings[0] if settings else None, config[0] if config else None)
+        after = (settings[1] if settings else None, config[1] if config else None)
+        diff = render.changes(before, after)
+        already = [] if diff else render.current(render.asked(asked), *after)
         guild = guild_of(interaction)
-        settings = await self.bot.services.settings.settings(guild)
-        config = await guild_config(self.bot, guild)
+        now_settings = after[0] or await self.bot.services.settings.settings(guild)
+        now_config = after[1] or await guild_config(self.bot, guild)
+        left = len(open_items(now_config, now_settings))
         await interaction.response.send_message(
-            content=f"✅ {what}", embed=settings_embed(settings, config), ephemeral=True
+            embed=changes_embed(what, diff, already, note, left), ephemeral=True
         )
 
-    async def _change(self, interaction: discord.Interaction, changes: dict[str, Any]) -> None:
+    async def _change(
+        self, interaction: discord.Interaction, changes: dict[str, Any]
+    ) -> SettingsPair:
         guild = guild_of(interaction)
         try:
-            await self.bot.services.settings.change_settings(
+            return await self.bot.services.settings.change_settings(
                 guild, changes, interaction.user.id, self.bot.clock.now()
             )
         except InvalidSetting as exc:
             raise DomainError(f"Not changed: {exc}.") from None
 
-    async def _configure(self, interaction: discord.Interaction, **changes: Any) -> None:
+    async def _configure(self, interaction: discord.Interaction, **changes: Any) -> ConfigPair:
         guild = guild_of(interaction)
         try:
-            await self.bot.services.settings.configure(
+            return await self.bot.services.settings.configure(
                 guild, changes, interaction.user.id, self.bot.clock.now()
             )
         except InvalidSetting as exc:
@@ -179,15 +173,26 @@ class SettingsCog(
         )
 
     @app_commands.command(name="timezone", description="The server's time zone (when days start)")
-    @app_commands.describe(timezone="An IANA time zone, e.g. Europe/Amsterdam")
+    @app_commands.describe(timezone="A city's zone, e.g. Europe/Amsterdam (type a city or +5:30)")
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
+        timezone = timezone.strip()
+        now = self.bot.clock.now()
         try:
             check_timezone(timezone)
-        except ValueError as exc:
-            raise DomainError(sentence(str(exc))) from None
-        await self._change(interaction, {"timezone": timezone})
-        await self._reply(interaction, f"Time zone is now {timezone}.")
+        except ValueError:
+            raise DomainError(unknown_zone(timezone, now)) from None
+        changed = await self._change(interaction, {"timezone": timezone})
+        note = timezones.explain(timezone, now)
+        offset = timezones.format_offset(timezones.offset_minutes(timezone, now))
+        local = f"Now {now.astimezone(ZoneInfo(timezone)):%H:%M} there ({offset})."
+        await self._reply(
+            interaction,
+            "Time zone changed",
+            {"timezone": timezone},
+            settings=changed,
+            note=f"{note} {local}" if note else local,
+        )
 
     @app_commands.command(name="channels", description="Where the bot posts and what it tracks")
     @app_commands.describe(
@@ -228,8 +233,9 @@ class SettingsCog(
             changes["channel_deny"] = sorted(deny)
         if moderator_role is not None:
             changes["moderator_role"] = moderator_role.id
-        await self._configure(interaction, **given(**changes))
-        await self._reply(interaction, "Channels updated.")
+        asked = given(**changes)
+        changed = await self._configure(interaction, **asked)
+        await self._reply(interaction, "Channels updated", asked, config=changed)
 
     @app_commands.command(name="reminders", description="When streak reminders are posted")
     @app_commands.describe(
@@ -247,8 +253,8 @@ class SettingsCog(
         changes = given(
             reminder_hour=hour, reminder_min_streak=min_streak, reminders_enabled=enabled
         )
-        await self._configure(interaction, **changes)
-        await self._reply(interaction, "Reminders updated.")
+        changed = await self._configure(interaction, **changes)
+        await self._reply(interaction, "Reminders updated", changes, config=changed)
 
     @app_commands.command(name="points", description="Points per kind of interaction")
     @app_commands.describe(
@@ -270,8 +276,8 @@ class SettingsCog(
         changes = given(
             reply=reply, mention=mention, reaction=reaction, kudos=kudos, streak_day=streak_day
         )
-        await self._change(interaction, {"points": changes})
-        await self._reply(interaction, "Points updated.")
+        changed = await self._change(interaction, {"points": changes})
+        await self._reply(interaction, "Points updated", {"points": changes}, settings=changed)
 
     @app_commands.command(name="limits", description="Anti-abuse limits and streak rules")
     @app_commands.describe(
@@ -283,9 +289,10 @@ class SettingsCog(
         pair_daily_cap="Points per partner a day",
         member_daily_cap="Points per member a day",
         max_freezes="Streak freezes one can hold",
-        streak_mode="mutual: both ways each day; any: either way",
+        streak_mode="Does a day need both partners to talk, or either one?",
         kudos_emoji="Reaction emoji that gives kudos",
     )
+    @app_commands.choices(streak_mode=_choices(render.STREAK_MODES))
     async def limits(
         self,
         interaction: discord.Interaction,
@@ -297,7 +304,7 @@ class SettingsCog(
         pair_daily_cap: app_commands.Range[int, 0, 100000] | None = None,
         member_daily_cap: app_commands.Range[int, 0, 100000] | None = None,
         max_freezes: app_commands.Range[int, 0, 30] | None = None,
-        streak_mode: Literal["mutual", "any"] | None = None,
+        streak_mode: app_commands.Choice[str] | None = None,
         kudos_emoji: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         limits = {
@@ -316,11 +323,11 @@ class SettingsCog(
         }
         changes = given(
             limits=limits or None,
-            streak_mode=streak_mode,
+            streak_mode=streak_mode.value if streak_mode is not None else None,
             kudos_emoji=check_emoji(interaction, kudos_emoji) if kudos_emoji is not None else None,
         )
-        await self._change(interaction, changes)
-        await self._reply(interaction, "Limits updated.")
+        changed = await self._change(interaction, changes)
+        await self._reply(interaction, "Limits updated", changes, settings=changed)
 
     @app_commands.command(
         name="leaderboard", description="When and what the leaderboard post shows"
@@ -331,22 +338,23 @@ class SettingsCog(
         hour="Local hour 0-23",
         enabled="Post it at all",
     )
+    @app_commands.choices(board=_choices(render.BOARDS), day=_choices(render.DAYS))
     async def leaderboard(
         self,
         interaction: discord.Interaction,
-        board: Board | None = None,
-        day: Day | None = None,
+        board: app_commands.Choice[str] | None = None,
+        day: app_commands.Choice[str] | None = None,
         hour: app_commands.Range[int, 0, 23] | None = None,
         enabled: bool | None = None,
     ) -> None:
         changes = given(
-            leaderboard_board=board,
-            leaderboard_day=day,
+            leaderboard_board=board.value if board is not None else None,
+            leaderboard_day=day.value if day is not None else None,
             leaderboard_hour=hour,
             leaderboard_enabled=enabled,
         )
-        await self._configure(interaction, **changes)
-        await self._reply(interaction, "Leaderboard post updated.")
+        changed = await self._configure(interaction, **changes)
+        await self._reply(interaction, "Leaderboard post updated", changes, config=changed)
 
     @app_commands.command(
         name="review", description="Authenticity review: hold, flag only or off; where flags go"
@@ -356,14 +364,17 @@ class SettingsCog(
         window_days="Days of activity each review pass looks at (1-90)",
         channel="Moderators-only channel where new flags are posted",
     )
+    @app_commands.choices(mode=_choices(render.REVIEW_MODES))
     async def review(
         self,
         interaction: discord.Interaction,
-        mode: Literal["hold", "flag", "off"] | None = None,
+        mode: app_commands.Choice[str] | None = None,
         window_days: app_commands.Range[int, 1, 90] | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
         given(mode=mode, window_days=window_days, channel=channel)
+        configured: ConfigPair | None = None
+        asked: dict[str, Any] = {}
         if channel is not None:
             can_post(channel)
             if channel.permissions_for(channel.guild.default_role).view_channel:
@@ -371,12 +382,21 @@ class SettingsCog(
                     f"{channel.mention} is visible to everyone. Flags name members: pick a "
                     "channel only moderators can see."
                 )
-            await self._configure(interaction, review_channel=channel.id)
+            configured = await self._configure(interaction, review_channel=channel.id)
+            asked["review_channel"] = channel.id
         changes = (
-            given(review_mode=mode, review_window_days=window_days)
+            given(
+                review_mode=mode.value if mode is not None else None,
+                review_window_days=window_days,
+            )
             if (mode is not None or window_days is not None)
             else {}
         )
-        if changes:
-            await self._change(interaction, changes)
-        await self._reply(interaction, "Authenticity review updated.")
+        changed = await self._change(interaction, changes) if changes else None
+        await self._reply(
+            interaction,
+            "Authenticity review updated",
+            {**asked, **changes},
+            settings=changed,
+            config=configured,
+        )
