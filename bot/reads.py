@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.challenges import Challenge, Progress, evaluate_progress
 from bot.domain.streaks import StreakView, local_day, view_at
+from bot.storage.audit import AuditEntry, AuditFilter
 from bot.storage.members import MemberRow
 from bot.storage.tracking import PairStreakRow
 from bot.tracking.pipeline import TrackingPipeline
@@ -57,6 +58,34 @@ PERIOD_TITLES = {"weekly": "This week", "monthly": "This month"}
 
 
 WEEKLY_CACHE_SECONDS = 60.0
+RECAP_MEMBERS = 5
+RECAP_PAIRS = 3
+RECAP_LIST = 5  # milestones and badges named in a recap; the rest are counted
+
+
+@dataclass(frozen=True, slots=True)
+class EndedChallenge:
+    challenge: Challenge
+    completed: list[int]  # public completers, in id order
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """What a completed schedule period [start, end) brought (SPEC §6), public members only."""
+
+    start: datetime
+    end: datetime
+    members: list[tuple[int, int]]  # (member, points), most first
+    pairs: list[tuple[int, int, int]]  # (a, b, streak days in the period), most first
+    milestones: list[tuple[int, int, int]]  # (a, b, length), longest first
+    milestone_count: int
+    badges: list[tuple[int, str, str]]  # (member, emoji, badge name), in award order
+    badge_count: int
+    challenges: list[EndedChallenge]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.members or self.pairs or self.milestones or self.badges or self.challenges)
 
 
 def _ranked_entries(
@@ -271,6 +300,48 @@ class Reads:
             return 1 + sum(1 for v in progress.per_member.values() if v > value), value
         return None
 
+    async def recap(self, guild: int, start: datetime, end: datetime) -> Recap:
+        """The recap of the completed period [start, end): its top members and pairs, the
+        milestones and badges earned in it and the challenges that ended in it. Members who
+        are not public are left out (it is the bot's own post)."""
+        await self.pipeline.flush()
+        hidden = await self.hidden(guild, public_only=True)
+        hidden_set = set(hidden)
+        members = await self.ledger.points_between(guild, start, end, hidden, RECAP_MEMBERS)
+        pairs = await self.streaks.top_pairs_between(guild, start, end, hidden, RECAP_PAIRS)
+        milestones = [
+            m
+            for m in await self.ledger.milestones_between(guild, start, end)
+            if m[0] not in hidden_set and m[1] not in hidden_set
+        ]
+        badge_repo = self.pipeline.repos.badges
+        defs = await badge_repo.definitions(guild)
+        badges = [
+            (user, defs[key].emoji, defs[key].name) if key in defs else (user, "🏅", key)
+            for user, key in await badge_repo.awarded_between(guild, start, end)
+            if user not in hidden_set
+        ]
+        ended: list[EndedChallenge] = []
+        for ch in await self.pipeline.repos.challenges.for_guild(guild):
+            if ch.cancelled or not start <= ch.ends < end:
+                continue
+            progress = await self.progress(ch, end)
+            ended.append(
+                EndedChallenge(ch, sorted(u for u in progress.completed if u not in hidden_set))
+            )
+        ended.sort(key=lambda e: e.challenge.ends)
+        return Recap(
+            start,
+            end,
+            members,
+            pairs,
+            milestones[:RECAP_LIST],
+            len(milestones),
+            badges[:RECAP_LIST],
+            len(badges),
+            ended,
+        )
+
     # -- members, challenges, activity ----------------------------------------------------
     async def member(self, guild: int, user: int) -> MemberRow:
         await self.pipeline.flush()
@@ -305,3 +376,40 @@ class Reads:
             await store.window_pair_days(ch.guild, ch.starts, until),
             await store.window_points(ch.guild, ch.starts, until),
         )
+
+    # -- page counts and the audit log (pagers) --------------------------------------------
+    async def board_size(
+        self,
+        guild: int,
+        board: str,
+        now: datetime,
+        challenge: Challenge | None = None,
+        public_only: bool = False,
+    ) -> int:
+        """How many entries `board` shows (for "Page x/y"): COUNT queries for the boards kept
+        in storage, the in-memory list for the period and challenge boards."""
+        await self.pipeline.flush()
+        hidden = await self.hidden(guild, public_only)
+        if board == "streaks":
+            settings = await self.pipeline.settings(guild)
+            today = local_day(now, settings.zone)
+            return await self.streaks.count_alive(guild, today, settings.limits.max_freezes, hidden)
+        if board == "best":
+            return await self.streaks.count_pairs(guild, hidden)
+        if board == "reputation":
+            return await self.members.count_reputation(guild, public_only)
+        hidden_set = set(hidden)
+        if board in PERIOD_TITLES:
+            sums = await self.period_points(guild, now, board)
+            return sum(1 for u, _ in sums if u not in hidden_set)
+        if board == "challenge" and challenge is not None:
+            progress = await self.progress(challenge, now)
+            return sum(1 for u in progress.per_member if u not in hidden_set)
+        return 0
+
+    async def audit_page(
+        self, guild: int, limit: int, offset: int, which: AuditFilter | None = None
+    ) -> tuple[int, list[AuditEntry]]:
+        """(how many match, a page of them) of the audit log, newest first."""
+        audit = self.pipeline.repos.audit
+        return await audit.count(guild, which), await audit.page(guild, limit, offset, which)

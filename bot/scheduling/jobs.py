@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.challenges import Challenge, Progress
-from bot.domain.guild_config import WEEKDAYS, GuildConfig
+from bot.domain.guild_config import GuildConfig
+from bot.domain.periods import period_end, period_start
 from bot.domain.review import Flag, ReviewInput, review_pass
-from bot.reads import BoardPage, Reads
+from bot.domain.timeutil import epoch_us
+from bot.reads import BoardPage, Reads, Recap
 from bot.services import Services
 from bot.services.review import QueueEntry
 from bot.services.schedule import JobState
@@ -28,6 +30,7 @@ MESSAGE_LIMIT = 1900  # under Discord's 2,000 characters, with room for a header
 REMINDER_LINE_ESTIMATE = 90
 ENTRIES_PER_MESSAGE = 5  # one Nudge button per entry, one row each
 GUILD_BATCH = 200  # guilds whose reminders are read with one query
+BOARD_REFRESH = timedelta(hours=1)  # an unchanged live board is still re-checked this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +73,26 @@ class Poster(Protocol):
     async def announce_challenge(
         self,
         guild: int,
-        channel: int,
+        channel: int | None,
         challenge: Challenge,
         phase: str,
         progress: Progress | None,
         board: BoardPage | None,
-    ) -> None: ...
+        *,
+        unnamed: int = 0,
+        reason: str = "",
+        mention: Sequence[int] = (),
+        dm: Sequence[int] = (),
+    ) -> None:
+        """`start`; `end`: the one results post (`progress.completed` may be named,
+        `unnamed` more completed it, `board` is the final board without hidden members);
+        `cancel`: mention `mention` in the post and DM `dm` (everyone by DM when `channel`
+        is None)."""
+        ...
+
+    async def post_recap(self, guild: int, channel: int, recap: Recap) -> None:
+        """Post the recap of a completed period as a new message."""
+        ...
 
     async def post_review_flags(
         self, guild: int, channel: int, flags: Sequence[QueueEntry]
@@ -155,18 +172,26 @@ class Jobs:
         self.reads = reads
         self.poster = poster
         self.dm_interval = dm_interval
+        # per guild: what the live board showed when last posted or edited, and when
+        self._boards: dict[int, tuple[BoardPage, int | None, datetime]] = {}
+        self._slot_lock = asyncio.Lock()  # the scheduled slot and a manual run never overlap
 
     # -- the 15-minute slot ---------------------------------------------------------------
     async def run_slot(self, now: datetime) -> dict[str, int]:
-        """Reminders and leaderboard posts of every guild whose local time is in this slot.
+        """Reminders of every guild whose local time is in this slot, recaps of periods that
+        ended since the last one (once per period, also after downtime) and the live boards.
         A guild is marked served before anything is posted, so a restart never posts twice."""
-        done = {"reminders": 0, "boards": 0}
+        async with self._slot_lock:
+            return await self._run_slot(now)
+
+    async def _run_slot(self, now: datetime) -> dict[str, int]:
+        done = {"reminders": 0, "boards": 0, "recaps": 0}
         reminders: list[DueGuild] = []
         boards: list[DueGuild] = []
+        recaps: list[tuple[DueGuild, datetime, datetime]] = []
+        first_seen: list[tuple[int, int]] = []
         served = await self.services.schedule.all()
-        for index, (guild, settings, raw) in enumerate(
-            await self.services.settings.all_configs()
-        ):
+        for index, (guild, settings, raw) in enumerate(await self.services.settings.all_configs()):
             if index and index % 1000 == 0:
                 await asyncio.sleep(0)  # keep the event loop responsive in a large slot
             try:
@@ -182,21 +207,24 @@ class Jobs:
                 and jobs.last_reminder_day != today
             ):
                 reminders.append(due)
-            day_ok = (
-                config.leaderboard_day == "daily"
-                or WEEKDAYS[local.weekday()] == config.leaderboard_day
-            )
-            if (
-                config.leaderboard_enabled
-                and config.leaderboard_channel is not None
-                and day_ok
-                and slot_matches(local, config.leaderboard_hour)
-                and jobs.last_board_day != today
-            ):
+            if config.leaderboard_enabled and config.leaderboard_channel is not None:
                 boards.append(due)
+                end = period_end(now, due.zone, config.leaderboard_day, config.leaderboard_hour)
+                end_us = epoch_us(end)
+                if jobs.last_recap_end is None:
+                    # the bot starts counting here: a period that ended before it saw the
+                    # guild (or before a leaderboard channel was set) gets no recap
+                    first_seen.append((guild, end_us))
+                elif jobs.last_recap_end < end_us:
+                    since = period_start(
+                        end, due.zone, config.leaderboard_day, config.leaderboard_hour
+                    )
+                    recaps.append((due, since, end))
         await self.services.schedule.mark_served(
-            [(d.guild, d.today.isoformat()) for d in reminders],
-            [(d.guild, d.today.isoformat()) for d in boards],
+            [(d.guild, d.today.isoformat()) for d in reminders], []
+        )
+        await self.services.schedule.mark_recaps(
+            first_seen + [(d.guild, epoch_us(end)) for d, _, end in recaps]
         )
         for start in range(0, len(reminders), GUILD_BATCH):
             chunk = reminders[start : start + GUILD_BATCH]
@@ -206,12 +234,19 @@ class Jobs:
             except Exception:
                 log.exception("reminders failed for guilds %s", [d.guild for d in chunk])
             await asyncio.sleep(0)
+        for due, start_at, end_at in recaps:
+            try:
+                if await self.post_recap(due.guild, due.config, start_at, end_at):
+                    done["recaps"] += 1
+            except Exception:
+                log.exception("recap failed for guild %s", due.guild)
         for due in boards:
             try:
-                await self.post_board(due.guild, due.config, now)
-                done["boards"] += 1
+                if await self.refresh_board(due.guild, due.config, now):
+                    done["boards"] += 1
             except Exception:
                 log.exception("leaderboard post failed for guild %s", due.guild)
+            await asyncio.sleep(0)
         return done
 
     # -- reminders ------------------------------------------------------------------------
@@ -291,24 +326,53 @@ class Jobs:
                 digest.append(ReminderEntry(a, b, current, freezes, day_ends, ping))
         return digest
 
-    # -- leaderboard ----------------------------------------------------------------------
-    async def post_board(self, guild: int, config: GuildConfig, now: datetime) -> int | None:
-        if config.leaderboard_channel is None:
-            return None
+    # -- leaderboard and recap -----------------------------------------------------------
+    async def board_page(self, guild: int, config: GuildConfig, now: datetime) -> BoardPage:
+        """The first page of the guild's live board, public members only."""
         challenge = None
         if config.leaderboard_board == "challenge":
             live = [
                 c for c in await self.services.challenges.all(guild) if c.state_at(now) == "active"
             ]
             challenge = live[0] if live else None
-        page = await self.reads.board(
+        return await self.reads.board(
             guild, config.leaderboard_board, 0, now, challenge, public_only=True
         )
+
+    async def post_board(self, guild: int, config: GuildConfig, now: datetime) -> int | None:
+        """Edit the live board in place (re-created when it was deleted); returns its id."""
+        if config.leaderboard_channel is None:
+            return None
+        page = await self.board_page(guild, config, now)
         known = (await self.services.schedule.get(guild)).leaderboard_message
         message = await self.poster.post_board(guild, config.leaderboard_channel, page, known)
         if message is not None and message != known:
             await self.services.schedule.set_board_message(guild, message)
+        self._boards[guild] = (page, message, now)
         return message
+
+    async def refresh_board(self, guild: int, config: GuildConfig, now: datetime) -> bool:
+        """Keep the live board current: edited when what it shows changed, and re-checked
+        at least hourly (which re-creates it if it was deleted). True when it was sent."""
+        last = self._boards.get(guild)
+        if last is not None and now - last[2] < BOARD_REFRESH:
+            page = await self.board_page(guild, config, now)
+            if page == last[0] and last[1] is not None:
+                return False
+        return await self.post_board(guild, config, now) is not None
+
+    async def post_recap(
+        self, guild: int, config: GuildConfig, start: datetime, end: datetime
+    ) -> bool:
+        """Post the recap of the period [start, end) as a new message; an empty period posts
+        nothing. True when a recap was posted."""
+        if config.leaderboard_channel is None:
+            return False
+        recap = await self.reads.recap(guild, start, end)
+        if recap.empty:
+            return False
+        await self.poster.post_recap(guild, config.leaderboard_channel, recap)
+        return True
 
     # -- challenges -----------------------------------------------------------------------
     async def run_challenges(self, now: datetime) -> list[tuple[int, int, str]]:
@@ -322,7 +386,8 @@ class Jobs:
                     continue
                 channel = (await self.services.settings.config(guild)).announcement_channel
                 if phase == "start":
-                    await challenges.mark_announced(guild, challenge_id)
+                    if not await challenges.claim_start(guild, challenge_id):
+                        continue  # /challenge create announced it
                     if channel is not None:
                         await self.poster.announce_challenge(
                             guild, channel, ch, "start", None, None
@@ -330,15 +395,15 @@ class Jobs:
                 else:
                     result = await challenges.close(ch, now)
                     if result is not None and channel is not None:
-                        board = await self.reads.board(
-                            guild, "challenge", 0, now, ch, public_only=True
-                        )
-                        shown = set(await self.reads.hidden(guild, public_only=True))
-                        result = replace(
-                            result, completed=[u for u in result.completed if u not in shown]
-                        )
+                        outcome = await challenges.outcome(ch, result, now)
                         await self.poster.announce_challenge(
-                            guild, channel, ch, "end", result, board
+                            guild,
+                            channel,
+                            ch,
+                            "end",
+                            outcome.progress,
+                            outcome.board,
+                            unnamed=outcome.unnamed,
                         )
                 handled.append((guild, challenge_id, phase))
             except Exception:

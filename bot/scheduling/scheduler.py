@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -38,11 +38,13 @@ def install_jobs(
     scheduler: AsyncIOScheduler, jobs: Jobs, clock: Clock, retention_days: int
 ) -> list[str]:
     """(Re)create the fixed job set. A missed slot is skipped (no burst after downtime);
-    challenge ends are found in the database, so a missed end still runs once."""
+    challenge ends are found in the database, so a missed end still runs once. The slot
+    also runs once at start-up, so a recap missed while the bot was down is posted at once."""
     scheduler.add_job(
         _runner(clock, jobs.run_slot, SLOT_JOB),
         CronTrigger(minute="0,15,30,45", timezone="UTC"),
         id=SLOT_JOB,
+        next_run_time=datetime.now(UTC),
         replace_existing=True,
         coalesce=True,
         max_instances=1,

@@ -28,6 +28,12 @@ class ScheduleService(Service):
         if boards:
             await self.repo.mark("last_board_day", list(boards))
 
+    async def mark_recaps(self, ends: list[tuple[int, int]]) -> None:
+        """Guilds whose recap is done up to a period end (microseconds, UTC), marked before
+        posting so a restart never posts a recap twice."""
+        if ends:
+            await self.repo.mark("last_recap_end", list(ends))
+
     async def set_board_message(self, guild: int, message: int | None) -> None:
         await self.repo.mark("leaderboard_message", [(guild, message)])
 

@@ -89,6 +89,17 @@ class BadgeRepository:
         )
         return [int(r[0]) for r in rows]
 
+    async def awarded_between(
+        self, guild: int, start: datetime, end: datetime
+    ) -> list[tuple[int, str]]:
+        """(member, badge) of the badges awarded in [start, end), in award order."""
+        rows = await self.db.fetchall(
+            "SELECT user_id, badge FROM member_badges WHERE guild_id = ? AND awarded_at >= ? "
+            "AND awarded_at < ? ORDER BY awarded_at, user_id",
+            (guild, to_us(start), to_us(end)),
+        )
+        return [(int(r[0]), str(r[1])) for r in rows]
+
     async def grant(self, guild: int, user: int, badge: str, at: datetime) -> bool:
         count = await self.db.execute(
             "INSERT OR IGNORE INTO member_badges (guild_id, user_id, badge, awarded_at) "

@@ -34,3 +34,39 @@ class LedgerRepository:
             (guild, user, to_us(since)),
         )
         return {str(r[0]): int(r[1]) for r in rows}
+
+    async def points_between(
+        self, guild: int, start: datetime, end: datetime, exclude: list[int], limit: int
+    ) -> list[tuple[int, int]]:
+        """(member, points) earned in [start, end), most first, without `exclude`d members
+        (a recap's top members)."""
+        without, args = _without("user_id", exclude)
+        rows = await self.db.fetchall(
+            "SELECT user_id, SUM(delta) AS pts FROM ledger "  # noqa: S608 - placeholders only
+            f"WHERE guild_id = ? AND ts >= ? AND ts < ? AND held = 0{without} "
+            "GROUP BY user_id HAVING pts > 0 ORDER BY pts DESC, user_id LIMIT ?",
+            (guild, to_us(start), to_us(end), *args, limit),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def milestones_between(
+        self, guild: int, start: datetime, end: datetime
+    ) -> list[tuple[int, int, int]]:
+        """(a, b, length) of the streak milestones paid in [start, end), one per pair and
+        length, longest first (the ledger reason is `milestone-<length>`)."""
+        rows = await self.db.fetchall(
+            "SELECT MIN(user_id, partner_id), MAX(user_id, partner_id), "
+            "CAST(SUBSTR(reason, 11) AS INTEGER) AS length FROM ledger "
+            "WHERE guild_id = ? AND ts >= ? AND ts < ? AND held = 0 "
+            "AND reason LIKE 'milestone-%' AND partner_id IS NOT NULL "
+            "GROUP BY 1, 2, 3 ORDER BY length DESC, 1, 2",
+            (guild, to_us(start), to_us(end)),
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def _without(column: str, users: list[int]) -> tuple[str, list[int]]:
+    if not users:
+        return "", []
+    marks = ", ".join("?" * len(users))
+    return f" AND {column} NOT IN ({marks})", list(users)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from bot.storage.database import Database
+from bot.storage.database import Database, to_us
 from bot.storage.tracking import STREAK_COLUMNS, PairStreakRow, streak_from_row
 
 
@@ -107,6 +107,27 @@ class StreakRepository:
         )
         return int(r[0]) if r else 0
 
+    async def count_alive(
+        self, guild: int, today: date, max_freezes: int, exclude: Sequence[int] = ()
+    ) -> int:
+        """How many pairs the running-streaks board shows (alive_streaks' filter)."""
+        alive, params = self._alive(guild, today, max_freezes)
+        without, ids = _without(exclude)
+        r = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM pair_streaks WHERE {alive}{without}",  # noqa: S608
+            (*params, *ids),
+        )
+        return int(r[0]) if r else 0
+
+    async def count_pairs(self, guild: int, exclude: Sequence[int] = ()) -> int:
+        """How many pairs the best-streaks board shows (top_best's filter)."""
+        without, ids = _without(exclude)
+        r = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM pair_streaks WHERE guild_id = ?{without}",  # noqa: S608
+            (guild, *ids),
+        )
+        return int(r[0]) if r else 0
+
     async def top_best(
         self, guild: int, limit: int, offset: int, exclude: Sequence[int] = ()
     ) -> list[PairStreakRow]:
@@ -132,3 +153,17 @@ class StreakRepository:
             (guild, a, b),
         )
         return streak_from_row(guild, r) if r else None
+
+    async def top_pairs_between(
+        self, guild: int, start: datetime, end: datetime, exclude: Sequence[int], limit: int
+    ) -> list[tuple[int, int, int]]:
+        """(a, b, days) of the pairs with the most streak days in [start, end), most first,
+        without pairs of `exclude`d members (a recap's top pairs)."""
+        without, args = _without(exclude)
+        rows = await self.db.fetchall(
+            "SELECT a, b, COUNT(*) AS days FROM pair_days "  # noqa: S608 - placeholders only
+            f"WHERE guild_id = ? AND ts >= ? AND ts < ?{without} "
+            "GROUP BY a, b ORDER BY days DESC, a, b LIMIT ?",
+            (guild, to_us(start), to_us(end), *args, limit),
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]

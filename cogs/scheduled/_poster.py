@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -9,17 +10,28 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.challenges import Challenge, Progress
-from bot.reads import BoardPage
+from bot.reads import BoardPage, Recap
 from bot.scheduling.jobs import ReminderEntry, ReminderMessage
 from bot.services.review import QueueEntry
-from cogs._common import BRAND, relative, user_tag
-from cogs._ui import board_embed, challenge_embed, flag_embed
+from cogs._common import relative, user_tag
+from cogs._ui import (
+    board_embed,
+    challenge_cancel_embed,
+    challenge_embed,
+    challenge_end_embed,
+    challenge_start_text,
+    flag_embed,
+    mention_chunks,
+)
+from cogs.scheduled._recap import recap_embed, recap_title
 from cogs.scheduled._views import NudgeButton, nudge_label, unique_labels
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
 
 log = logging.getLogger(__name__)
+
+DM_PACE = 0.25  # seconds between DMs about one challenge
 
 
 def reminder_text(entries: Sequence[ReminderEntry], start: int) -> str:
@@ -129,32 +141,85 @@ class DiscordPoster:
     async def announce_challenge(
         self,
         guild: int,
-        channel: int,
+        channel: int | None,
         challenge: Challenge,
         phase: str,
         progress: Progress | None,
         board: BoardPage | None,
+        *,
+        unnamed: int = 0,
+        reason: str = "",
+        mention: Sequence[int] = (),
+        dm: Sequence[int] = (),
     ) -> None:
+        """`start`; `end`: one results post (`progress.completed` may be named, `unnamed`
+        more completed it, `board` is the final board); `cancel`: the post mentions the
+        `mention` participants and the `dm` ones are told by DM (all of them without a
+        channel)."""
+        none = discord.AllowedMentions.none()
+        if phase == "cancel":
+            await self._announce_cancel(guild, channel, challenge, reason, mention, dm)
+            return
+        if channel is None:
+            return
         target = self.bot.get_partial_messageable(channel, guild_id=guild)
-        now = self.bot.clock.now()
-        embeds = [challenge_embed(challenge, now, progress)]
-        if phase == "start":
-            content = f"🏁 **{challenge.name}** has started! Use `/challenge join` to take part."
-        else:
-            count = len(progress.completed) if progress else 0
-            content = (
-                f"🏆 **{challenge.name}** is over: {count} member(s) completed it and "
-                "earned its badge."
-            )
-            if board is not None:
-                embeds.append(board_embed(board))
-        embeds[0].colour = BRAND
         try:
-            await target.send(
-                content, embeds=embeds, allowed_mentions=discord.AllowedMentions.none()
-            )
+            if phase == "start":
+                embed = challenge_embed(challenge, self.bot.clock.now(), None)
+                await target.send(
+                    challenge_start_text(challenge), embed=embed, allowed_mentions=none
+                )
+            else:
+                result = progress or Progress({}, [], 0)
+                embed = challenge_end_embed(challenge, result, board, unnamed)
+                await target.send(embed=embed, allowed_mentions=none)
         except discord.HTTPException as exc:
             log.warning("could not announce challenge %s in %s: %s", challenge.id, guild, exc)
+
+    async def _announce_cancel(
+        self,
+        guild: int,
+        channel: int | None,
+        challenge: Challenge,
+        reason: str,
+        mention: Sequence[int],
+        dm: Sequence[int],
+    ) -> None:
+        embed = challenge_cancel_embed(challenge, reason)
+        private = list(dm)
+        if channel is None:
+            private = sorted({*mention, *dm})
+        else:
+            target = self.bot.get_partial_messageable(channel, guild_id=guild)
+            head = "Heads-up for everyone who joined:" if mention else ""
+            chunks = mention_chunks(list(mention), head) or [("", [])]
+            try:
+                for number, (text, users) in enumerate(chunks):
+                    pings = discord.AllowedMentions(
+                        everyone=False, roles=False, users=[discord.Object(id=u) for u in users]
+                    )
+                    if number == 0:
+                        await target.send(text or None, embed=embed, allowed_mentions=pings)
+                    else:
+                        await target.send(text, allowed_mentions=pings)
+            except discord.HTTPException as exc:
+                log.warning(
+                    "could not announce the cancel of %s in %s: %s", challenge.id, guild, exc
+                )
+                private = sorted({*mention, *dm})  # the post failed: tell them all by DM
+        name = getattr(self.bot.get_guild(guild), "name", "your server")
+        for count, user in enumerate(private):
+            if count:
+                await asyncio.sleep(DM_PACE)  # paced: never a burst of DMs
+            try:
+                target_user = self.bot.get_user(user) or await self.bot.fetch_user(user)
+                await target_user.send(
+                    f"A challenge you joined in **{name}** was cancelled.",
+                    embed=embed,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            except discord.HTTPException as exc:
+                log.info("could not tell %s of the cancel of %s: %s", user, challenge.id, exc)
 
     async def post_review_flags(
         self, guild: int, channel: int, flags: Sequence[QueueEntry]
@@ -176,3 +241,15 @@ class DiscordPoster:
             )
         except discord.HTTPException as exc:
             log.warning("could not post review flags in %s/%s: %s", guild, channel, exc)
+
+    async def post_recap(self, guild: int, channel: int, recap: Recap) -> None:
+        """The completed period's recap, as a new message (an edit notifies nobody)."""
+        target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        try:
+            await target.send(
+                f"{recap_title(recap)} is here.",
+                embed=recap_embed(recap),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not post the recap in %s/%s: %s", guild, channel, exc)
