@@ -16,8 +16,24 @@ from bot.reads import BoardPage
 from cogs._common import BRAND, guild_of, kbot, relative, user_tag
 
 # -- paging ---------------------------------------------------------------------------------
-PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, bool]]]
-"""Renders page n; returns the embed and whether a next page exists."""
+PAGE_SIZE = 10
+PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
+"""Renders page n (from 0); returns the embed and how many pages there are now."""
+OwnPage = Callable[[], Awaitable[int | None]]
+"""The page on which the person who opened the pager appears; None when they are not on it."""
+
+
+def page_count(entries: int, size: int = PAGE_SIZE) -> int:
+    """Pages needed for `entries` (at least 1: an empty list is one empty page)."""
+    return max(1, -(-entries // size))
+
+
+def paged(embed: discord.Embed, page: int, pages: int) -> discord.Embed:
+    """Put `Page x/y` first in the footer (after it, whatever the footer said)."""
+    label = f"Page {page + 1}/{max(pages, page + 1)}"
+    text = embed.footer.text
+    embed.set_footer(text=f"{label} · {text}" if text else label)
+    return embed
 
 
 class OwnedView(discord.ui.View):
@@ -49,11 +65,16 @@ class OwnedView(discord.ui.View):
 
 
 class PagerView(OwnedView):
+    """◀ Prev · Next ▶ · 📍 My page under a paged embed that shows `Page x/y`. Prev and Next
+    are disabled at the ends; My page (only with `own_page`) jumps to the owner's page, or
+    tells them, ephemerally, that they are not on it."""
+
     live: ClassVar[weakref.WeakSet[PagerView]] = weakref.WeakSet()
     refusal = (
         "Only the person who opened this leaderboard can turn its pages. "
         "Run `/leaderboard` to get your own."
     )
+    not_on_it = "You're not on this board yet."
 
     @classmethod
     def stop_all(cls) -> None:
@@ -62,24 +83,56 @@ class PagerView(OwnedView):
             view.stop()
 
     def __init__(
-        self, owner: int, page: int, has_next: bool, render: PageRenderer, timeout: float = 180
+        self,
+        owner: int,
+        render: PageRenderer,
+        *,
+        own_page: OwnPage | None = None,
+        refusal: str | None = None,
+        not_on_it: str | None = None,
+        timeout: float = 180,
     ) -> None:
         super().__init__(owner, timeout)
         PagerView.live.add(self)
-        self.page = page
-        self.has_next = has_next
+        self.page = 0
+        self.pages = 1
         self.render = render
+        self.own_page = own_page
+        if refusal is not None:
+            self.refusal = refusal
+        if not_on_it is not None:
+            self.not_on_it = not_on_it
+        if own_page is None:
+            self.remove_item(self.my_page)
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
         self.prev_page.disabled = self.page <= 0
-        self.next_page.disabled = not self.has_next
+        self.next_page.disabled = self.page + 1 >= self.pages
+
+    async def open(self, page: int = 0) -> discord.Embed:
+        """The embed of `page` (clamped to the last page), buttons set for it."""
+        embed, pages = await self.render(page)
+        if page >= pages > 0:  # the list shrank: show its last page instead
+            page = pages - 1
+            embed, pages = await self.render(page)
+        self.page, self.pages = page, max(pages, page + 1)
+        self._sync_buttons()
+        return paged(embed, self.page, self.pages)
 
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        embed, has_next = await self.render(page)
-        self.page, self.has_next = page, has_next
-        self._sync_buttons()
+        embed = await self.open(page)
         await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="📍 My page", style=discord.ButtonStyle.primary)
+    async def my_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button[PagerView]
+    ) -> None:
+        target = await self.own_page() if self.own_page is not None else None
+        if target is None:
+            await interaction.response.send_message(self.not_on_it, ephemeral=True)
+            return
+        await self._show(interaction, target)
 
     @discord.ui.button(label="◀ Prev", style=discord.ButtonStyle.secondary)
     async def prev_page(
@@ -91,7 +144,7 @@ class PagerView(OwnedView):
     async def next_page(
         self, interaction: discord.Interaction, button: discord.ui.Button[PagerView]
     ) -> None:
-        await self._show(interaction, self.page + 1 if self.has_next else self.page)
+        await self._show(interaction, min(self.page + 1, self.pages - 1))
 
 
 # -- who may be looked at -------------------------------------------------------------------
@@ -109,30 +162,70 @@ async def check_visible(interaction: discord.Interaction, member: discord.abc.Us
 
 # -- leaderboard pages ----------------------------------------------------------------------
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-UNITS = {
-    "streaks": "days",
-    "best": "days",
-    "reputation": "rep",
-    "weekly": "pts",
-    "monthly": "pts",
-    "challenge": "",
+Unit = tuple[str, str]
+"""A value's unit, singular and plural."""
+UNITS: dict[str, Unit] = {
+    "streaks": ("day", "days"),
+    "best": ("day", "days"),
+    "reputation": ("point", "points"),
+    "weekly": ("point", "points"),
+    "monthly": ("point", "points"),
+    "challenge": ("", ""),
 }
+CHALLENGE_UNITS: dict[str, Unit] = {
+    "community_interactions": ("interaction", "interactions"),
+    "pair_streak": ("day in a row", "days in a row"),
+    "distinct_partners": ("partner", "partners"),
+    "points": ("point", "points"),
+}
+BOARD_LABELS: dict[str, str] = {
+    "reputation": "Reputation (all time)",
+    "weekly": "Points this week",
+    "monthly": "Points this month",
+    "streaks": "Running streaks",
+    "best": "Best streaks ever",
+    "challenge": "Current challenge",
+}
+"""Human names of the boards, for choice lists (the values stay the SPEC §7 names)."""
 
 
-def board_embed(page: BoardPage, own: tuple[int, int] | None = None) -> discord.Embed:
-    embed = discord.Embed(title=f"🏆 {page.title}", colour=BRAND)
-    unit = UNITS.get(page.board, "")
+def with_unit(value: int, unit: Unit, bold: bool = False) -> str:
+    """`12 days`, `1 point`, `1,250 points`."""
+    number = f"**{value:,}**" if bold else f"{value:,}"
+    word = unit[0] if value == 1 else unit[1]
+    return f"{number} {word}".rstrip()
+
+
+def readable_title(title: str) -> str:
+    """A board title's `(since 2026-05-04)` as `(since Mon 4 May)` (no ISO dates shown)."""
+    head, sep, tail = title.rpartition("(since ")
+    if not sep or not tail.endswith(")"):
+        return title
+    try:
+        day = datetime.fromisoformat(tail[:-1]).date()
+    except ValueError:
+        return title
+    return f"{head}(since {day:%a} {day.day} {day:%b})"
+
+
+def board_embed(
+    page: BoardPage, own: tuple[int, int] | None = None, unit: Unit | None = None
+) -> discord.Embed:
+    """A board page for a phone: rank (medals for the top three), names as mentions, values
+    with their unit; `own` (rank, value) of the viewer goes in the footer. A pager adds
+    `Page x/y` in front of it (`paged`)."""
+    embed = discord.Embed(title=f"🏆 {readable_title(page.title)}", colour=BRAND)
+    unit = unit or UNITS.get(page.board, ("", ""))
+    flame = "🔥 " if page.board in ("streaks", "best") else ""
     lines = []
     for entry in page.entries:
         who = " & ".join(user_tag(u) for u in entry.users)
         marker = MEDALS.get(entry.rank, f"`#{entry.rank}`")
-        flame = "🔥 " if page.board in ("streaks", "best") else ""
-        lines.append(f"{marker} {who} — {flame}**{entry.value}** {unit} {entry.detail}".rstrip())
+        detail = f" {entry.detail}" if entry.detail else ""
+        lines.append(f"{marker} {who} — {flame}{with_unit(entry.value, unit, bold=True)}{detail}")
     embed.description = "\n".join(lines) if lines else "Nobody on this board yet."
-    footer = f"Page {page.page + 1}"
     if own is not None:
-        footer += f" · You: #{own[0]} ({own[1]} {unit})".rstrip()
-    embed.set_footer(text=footer)
+        embed.set_footer(text=f"You: #{own[0]} · {with_unit(own[1], unit)}")
     return embed
 
 
@@ -143,6 +236,51 @@ GOAL_TEXT = {
     "distinct_partners": "different partners (both ways)",
     "points": "points earned",
 }
+GOAL_UNITS = {  # what one member's value counts, singular and plural
+    "community_interactions": ("interaction", "interactions"),
+    "pair_streak": ("day", "days"),
+    "distinct_partners": ("partner", "partners"),
+    "points": ("point", "points"),
+}
+NAMED_AT_MOST = 10
+BOARD_TOP = 3
+POST_LIMIT = 1900  # under Discord's 2,000 characters
+MENTIONS_PER_POST = 90  # under Discord's 100 users in allowed_mentions
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """`1 member`, `3 members`, `1,200 points`."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def goal_text(ch: Challenge) -> str:
+    """`**5** days in a row with one partner` (a target of 1 is singular)."""
+    if ch.target == 1:
+        singular = {
+            "community_interactions": "interaction by the whole server",
+            "pair_streak": "day with a partner",
+            "distinct_partners": "partner (both ways)",
+            "points": "point earned",
+        }
+        return f"**1** {singular.get(ch.goal, ch.goal)}"
+    return f"**{ch.target:,}** {GOAL_TEXT.get(ch.goal, ch.goal)}"
+
+
+def value_text(goal: str, value: int) -> str:
+    """A member's value on a challenge board with its unit: `249 points`, `1 day`."""
+    one, many = GOAL_UNITS.get(goal, ("", ""))
+    return plural(value, one, many).strip() if one else f"{value:,}"
+
+
+def name_list(users: list[int], more: int = 0, limit: int = NAMED_AT_MOST) -> str:
+    """`<@1>, <@2> and <@3>`; past `limit` (plus `more` not named): `… and 4 more`."""
+    shown = [user_tag(u) for u in users[:limit]]
+    rest = len(users) - len(shown) + more
+    if rest > 0:
+        return ", ".join(shown) + f" and {rest} more" if shown else f"{rest} members"
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + f" and {shown[-1]}"
 
 
 def progress_bar(value: int, target: int, width: int = 16) -> str:
@@ -155,13 +293,13 @@ def challenge_embed(
 ) -> discord.Embed:
     state = ch.state_at(now)
     embed = discord.Embed(title=f"🏁 {ch.name}", colour=BRAND, description=ch.description or None)
-    embed.add_field(name="Goal", value=f"{ch.target} {GOAL_TEXT.get(ch.goal, ch.goal)}")
+    embed.add_field(name="Goal", value=goal_text(ch))
     embed.add_field(name="State", value=state)
     if state == "scheduled":
         embed.add_field(name="Starts", value=relative(ch.starts))
     elif state == "active":
         embed.add_field(name="Ends", value=relative(ch.ends))
-    if ch.multiplier > 1:
+    if ch.multiplier > 1 and state in ("scheduled", "active"):
         embed.add_field(name="Bonus", value=f"×{ch.multiplier:g} points while it runs")
     embed.add_field(
         name="Joining",
@@ -182,15 +320,126 @@ def challenge_embed(
                 value=f"`{progress_bar(mine, ch.target)}` {mine}/{ch.target}",
             )
         if progress.completed:
-            shown = " ".join(user_tag(u) for u in progress.completed[:20])
-            more = len(progress.completed) - 20
             embed.add_field(
                 name=f"Completed ({len(progress.completed)})",
                 inline=False,
-                value=shown + (f" and {more} more" if more > 0 else ""),
+                value=name_list(progress.completed, limit=20),
             )
-    embed.set_footer(text=f"Challenge #{ch.id} · {len(ch.participants)} joined")
+    embed.set_footer(text=challenge_footer(ch))
     return embed
+
+
+def challenge_footer(ch: Challenge) -> str:
+    if not ch.join_required:
+        return f"Challenge #{ch.id} · open to everyone"
+    return f"Challenge #{ch.id} · {plural(len(ch.participants), 'member', 'members')} joined"
+
+
+def challenge_start_text(ch: Challenge) -> str:
+    how = "Use `/challenge join` to take part." if ch.join_required else "Everyone takes part."
+    return f"🏁 **{ch.name}** has started! {how}"
+
+
+def challenge_end_embed(
+    ch: Challenge, progress: Progress, board: BoardPage | None, unnamed: int = 0
+) -> discord.Embed:
+    """The one results post: what it was, who completed it (named once), the top of the
+    final board with units. `progress.completed` are the completers who may be named;
+    `unnamed` more completed it."""
+    lines = [f"The goal: {goal_text(ch)}."]
+    if ch.goal == "community_interactions":
+        reached = "✅ reached" if progress.total >= ch.target else "not reached"
+        lines[0] += f" The server got to **{progress.total:,}**: {reached}."
+    count = len(progress.completed) + unnamed
+    if count == 0:
+        lines.append("Nobody completed it this time.")
+    else:
+        people = name_list(progress.completed, unnamed)
+        done = f"✅ {plural(count, 'member', 'members')} completed it and earned its badge"
+        named = bool(progress.completed)
+        lines.append(f"{done}: {people}." if named else f"{done}.")
+    top = [e for e in (board.entries if board is not None else []) if e.rank <= BOARD_TOP]
+    if top:
+        lines.append("")
+        lines.append("**Final board**")
+        for entry in top:
+            marker = MEDALS.get(entry.rank, f"`#{entry.rank}`")
+            who = " & ".join(user_tag(u) for u in entry.users)
+            lines.append(f"{marker} {who} · {value_text(ch.goal, entry.value)}")
+    embed = discord.Embed(
+        title=f"🏁 {ch.name} has ended", colour=BRAND, description="\n".join(lines)
+    )
+    embed.set_footer(text=challenge_footer(ch))
+    return embed
+
+
+def challenge_cancel_embed(ch: Challenge, reason: str = "") -> discord.Embed:
+    lines = []
+    if reason.strip():
+        lines.append(f"Reason: {reason.strip()}")
+    lines.append("No badges are awarded for it.")
+    embed = discord.Embed(
+        title=f"❌ {ch.name} was cancelled",
+        colour=discord.Colour.from_rgb(200, 80, 70),
+        description="\n".join(lines),
+    )
+    embed.set_footer(text=f"Challenge #{ch.id}")
+    return embed
+
+
+def when_line(label: str, at: datetime) -> str:
+    """`Starts <t:…:F> · <t:…:R>`: the exact time in each reader's own zone, and how soon."""
+    stamp = int(at.timestamp())
+    return f"{label} <t:{stamp}:F> · <t:{stamp}:R>"
+
+
+def challenge_saved_embed(
+    ch: Challenge, now: datetime, title: str, channel: int | None, announced: bool
+) -> discord.Embed:
+    """The moderator's short, private confirmation of a created or edited challenge: what was
+    understood (the times as timestamps) and where it is announced (`announced`: just now)."""
+    started = ch.starts <= now
+    bonus = f" · ×{ch.multiplier:g} points while it runs" if ch.multiplier > 1 else ""
+    lines = [
+        f"Goal: {goal_text(ch)}{bonus}",
+        when_line("Started" if started else "Starts", ch.starts),
+        when_line("Ends", ch.ends),
+    ]
+    if channel is None:
+        lines.append(
+            "📣 No announcement channel is set, so nobody has been told. "
+            "Set one with `/settings channels announcements:`."
+        )
+    elif announced:
+        lines.append(f"📣 Announced in <#{channel}>.")
+    else:
+        soon = "in a moment" if started else f"when it starts, {relative(ch.starts)}"
+        lines.append(f"📣 It will be announced in <#{channel}> {soon}.")
+    embed = discord.Embed(title=title, colour=BRAND, description="\n".join(lines))
+    embed.set_footer(text=challenge_footer(ch))
+    return embed
+
+
+def mention_chunks(
+    users: list[int],
+    head: str,
+    limit: int = POST_LIMIT,
+    per_post: int = MENTIONS_PER_POST,
+) -> list[tuple[str, list[int]]]:
+    """Mentions of `users` split into message texts under `limit` characters with at most
+    `per_post` users each (the first starts with `head`): (text, the users it pings)."""
+    out: list[tuple[str, list[int]]] = []
+    text, pinged = head, list[int]()
+    for user in users:
+        tag = user_tag(user)
+        if pinged and (len(text) + 1 + len(tag) > limit or len(pinged) >= per_post):
+            out.append((text, pinged))
+            text, pinged = "", []
+        text = f"{text} {tag}" if text else tag
+        pinged.append(user)
+    if pinged:
+        out.append((text, pinged))
+    return out
 
 
 # -- authenticity review ---------------------------------------------------------------------

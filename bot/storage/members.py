@@ -93,6 +93,16 @@ class MemberRepository:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
+    async def count_reputation(self, guild: int, public_only: bool = False) -> int:
+        """How many members the reputation board shows (top_reputation's filter)."""
+        shown = "visibility = 'public'" if public_only else "visibility != 'private'"
+        r = await self.db.fetchone(
+            "SELECT COUNT(*) FROM members WHERE guild_id = ? AND reputation > 0 "  # noqa: S608
+            f"AND bot = 0 AND opted_out = 0 AND excluded = 0 AND {shown}",
+            (guild,),
+        )
+        return int(r[0]) if r else 0
+
     async def set_flag(self, guild: int, user: int, flag: str, value: bool) -> None:
         """`opted_out` or `excluded`."""
         if flag not in ("opted_out", "excluded"):

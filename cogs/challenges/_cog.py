@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -12,11 +12,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.challenges import Challenge, validate_challenge_fields
+from bot.domain.challenges import MAX_DURATION, Challenge, validate_challenge_fields
 from bot.domain.errors import DomainError
-from bot.domain.timeparse import parse_duration, parse_when
+from bot.domain.timeparse import parse_duration
+from bot.domain.when import HORIZON, describe_local, parse_moment, parse_start, shown_text
+from bot.scheduling.jobs import Poster
 from cogs._common import BRAND, OK, guild_of, kbot, moderator_only, relative, sentence
-from cogs._ui import challenge_embed
+from cogs._ui import (
+    challenge_embed,
+    challenge_end_embed,
+    challenge_saved_embed,
+    plural,
+)
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -41,20 +48,63 @@ async def challenge_autocomplete(
     return [app_commands.Choice(name=f"#{c.id} {c.name}"[:100], value=c.id) for c in hits[:25]]
 
 
+START_EXAMPLES = ("now", "in 1h", "tomorrow 18:00", "friday 18:00", "next monday 9:00")
+
+
+async def start_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """What the typed start means, in server time, and a few examples that parse."""
+    if interaction.guild_id is None:
+        return []
+    bot = kbot(interaction)
+    zone = (await bot.services.settings.settings(interaction.guild_id)).zone
+    now = bot.clock.now()
+    typed = current.strip()[:100]
+    texts = [typed] if typed else []
+    texts += [e for e in START_EXAMPLES if e.startswith(typed.lower()) and e != typed.lower()]
+    if len(texts) <= 1:
+        texts += [e for e in START_EXAMPLES if e not in texts]
+    choices = []
+    for text in texts:
+        try:
+            when = parse_start(text, now, zone)
+        except DomainError:
+            continue
+        label = f"{text} → {describe_local(when, zone)} (server time)"
+        choices.append(app_commands.Choice(name=label[:100], value=text))
+    return choices[:25]
+
+
+def challenge_length(duration: str | None) -> timedelta | None:
+    """A duration a moderator typed: a clear error when it is not one or is too long."""
+    if duration is None:
+        return None
+    try:
+        length = parse_duration(duration)
+    except DomainError:
+        raise DomainError(
+            f"`{shown_text(duration)}` is not a duration. Use e.g. `7d`, `36h` or `1w 2d`."
+        ) from None
+    if length > MAX_DURATION:
+        raise DomainError(
+            f"`{shown_text(duration)}` is too long: a challenge lasts at most "
+            f"{MAX_DURATION.days} days."
+        )
+    return length
+
+
 def challenge_end(
-    begins: datetime, end: str | None, duration: str | None, zone: ZoneInfo, now: datetime
+    begins: datetime, end: str | None, length: timedelta | None, zone: ZoneInfo, now: datetime
 ) -> datetime:
     """The end from either an end time or a duration (exactly one of them)."""
-    if end and duration:
+    if end and length is not None:
         raise DomainError("Give either an end or a duration, not both.")
     if end:
-        return parse_when(end, zone, now)
-    if duration:
-        try:
-            return begins + parse_duration(duration)
-        except OverflowError:
-            raise DomainError(f"`{duration[:40]}` is far too long a duration.") from None
-    raise DomainError("Give an end (e.g. 2026-12-08) or a duration (e.g. 7d).")
+        return parse_moment(end, now, zone, HORIZON + MAX_DURATION)
+    if length is not None:
+        return begins + length
+    raise DomainError("Give an end (e.g. `friday 18:00`) or a duration (e.g. `7d`).")
 
 
 @app_commands.guild_only()
@@ -149,18 +199,24 @@ class ChallengeCog(
         )
 
     # -- moderators -------------------------------------------------------------------------
+    def _poster(self) -> Poster | None:
+        """The scheduled jobs' way of posting (None while the scheduled cog is not loaded)."""
+        jobs = self.bot.jobs
+        return jobs.poster if jobs is not None else None
+
     @app_commands.command(name="create", description="Moderators: start a new challenge")
     @app_commands.describe(
         name="Name (at most 80 characters)",
         goal="What counts",
         target="How much completes it",
-        start="When it starts: now, 2026-12-01 or 2026-12-01 18:00 (server time)",
-        end="When it ends (or give a duration)",
+        start="When it starts, server time: now, in 2h, tomorrow 18:00, friday, dec 24 6pm",
+        end="When it ends, e.g. friday 18:00 (or give a duration)",
         duration="How long, e.g. 7d or 36h (or give an end)",
         multiplier="Points multiplier while it runs, 1.0-5.0",
         join_required="Must members join to take part?",
         description="Shown in /challenge info",
     )
+    @app_commands.autocomplete(start=start_autocomplete)
     @moderator_only()
     async def create(
         self,
@@ -168,9 +224,9 @@ class ChallengeCog(
         name: str,
         goal: Goal,
         target: app_commands.Range[int, 1, 1_000_000],
-        start: str = "now",
-        end: str | None = None,
-        duration: str | None = None,
+        start: app_commands.Range[str, 1, 100] = "now",
+        end: app_commands.Range[str, 1, 100] | None = None,
+        duration: app_commands.Range[str, 1, 40] | None = None,
         multiplier: app_commands.Range[float, 1.0, 5.0] = 1.0,
         join_required: bool = True,
         description: app_commands.Range[str, 0, 500] = "",
@@ -179,15 +235,16 @@ class ChallengeCog(
         bot = self.bot
         now = bot.clock.now()
         settings = await bot.services.settings.settings(guild)
-        begins = parse_when(start, settings.zone, now)
-        if begins < now - parse_duration("1m"):
-            raise DomainError("The start must be now or in the future.")
-        begins = max(begins, now)
-        ends = challenge_end(begins, end, duration, settings.zone, now)
+        length = challenge_length(duration)
+        begins = parse_start(start, now, settings.zone)
+        ends = challenge_end(begins, end, length, settings.zone, now)
         clean = discord.utils.escape_mentions(name.strip())
         problems = validate_challenge_fields(clean, goal, target, begins, ends, multiplier)
         if problems:
             raise DomainError(sentence("; ".join(problems)))
+        channel = (await bot.services.settings.config(guild)).announcement_channel
+        poster = self._poster()
+        announce_now = begins <= now and channel is not None and poster is not None
         ch = Challenge(
             guild=guild,
             id=0,  # the service gives the next id
@@ -200,12 +257,15 @@ class ChallengeCog(
             join_required=join_required,
             description=discord.utils.escape_mentions(description),
         )
-        ch = await bot.services.challenges.create(ch, interaction.user.id, now)
-        await interaction.response.send_message(
-            content=f"Challenge #{ch.id} created.",
-            embed=challenge_embed(ch, now, None),
-            allowed_mentions=discord.AllowedMentions.none(),
+        ch = await bot.services.challenges.create(
+            ch, interaction.user.id, now, announced=announce_now
         )
+        await interaction.response.send_message(
+            embed=challenge_saved_embed(ch, now, f"✅ {ch.name} created", channel, announce_now),
+            ephemeral=True,
+        )
+        if announce_now and poster is not None and channel is not None:
+            await poster.announce_challenge(guild, channel, ch, "start", None, None)
 
     @app_commands.command(
         name="edit", description="Moderators: change a challenge before it starts"
@@ -214,13 +274,14 @@ class ChallengeCog(
         challenge="Which challenge",
         name="New name",
         target="New target",
-        start="New start",
-        end="New end",
+        start="New start, server time: now, in 2h, tomorrow 18:00, friday, dec 24 6pm",
+        end="New end, e.g. friday 18:00",
         duration="New length, e.g. 7d",
         multiplier="New multiplier 1.0-5.0",
         description="New description",
     )
     @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.autocomplete(start=start_autocomplete)
     @moderator_only()
     async def edit(
         self,
@@ -228,9 +289,9 @@ class ChallengeCog(
         challenge: int,
         name: str | None = None,
         target: app_commands.Range[int, 1, 1_000_000] | None = None,
-        start: str | None = None,
-        end: str | None = None,
-        duration: str | None = None,
+        start: app_commands.Range[str, 1, 100] | None = None,
+        end: app_commands.Range[str, 1, 100] | None = None,
+        duration: app_commands.Range[str, 1, 40] | None = None,
         multiplier: app_commands.Range[float, 1.0, 5.0] | None = None,
         description: app_commands.Range[str, 0, 500] | None = None,
     ) -> None:
@@ -243,11 +304,10 @@ class ChallengeCog(
                 f"**{ch.name}** has started; it can be ended or cancelled, not edited."
             )
         settings = await bot.services.settings.settings(guild)
-        begins = parse_when(start, settings.zone, now) if start else ch.starts
-        if begins < now:
-            raise DomainError("The start must be now or in the future.")
-        if end or duration:
-            ends = challenge_end(begins, end, duration, settings.zone, now)
+        length = challenge_length(duration)
+        begins = parse_start(start, now, settings.zone) if start else ch.starts
+        if end or length is not None:
+            ends = challenge_end(begins, end, length, settings.zone, now)
         else:
             ends = begins + (ch.ends - ch.starts)
         new = replace(
@@ -267,8 +327,10 @@ class ChallengeCog(
         if problems:
             raise DomainError(sentence("; ".join(problems)))
         new = await bot.services.challenges.save(new, interaction.user.id, "challenge.edit", now)
+        channel = (await bot.services.settings.config(guild)).announcement_channel
         await interaction.response.send_message(
-            embed=challenge_embed(new, now, None), ephemeral=True
+            embed=challenge_saved_embed(new, now, f"✏️ {new.name} updated", channel, False),
+            ephemeral=True,
         )
 
     @app_commands.command(name="end", description="Moderators: end a challenge now and award it")
@@ -284,25 +346,85 @@ class ChallengeCog(
             raise DomainError(
                 f"**{ch.name}** is {ch.state_at(now)}; only a running challenge can be ended."
             )
-        await interaction.response.defer()
-        ended, result = await bot.services.challenges.end_now(ch, interaction.user.id, now)
+        await interaction.response.defer(ephemeral=True)  # closing reads the whole window
+        service = bot.services.challenges
+        ended, result = await service.end_now(ch, interaction.user.id, now)
+        if result is None:  # the scheduled job closed it a moment ago, and posted the results
+            await interaction.followup.send(
+                embed=discord.Embed(description=f"**{ch.name}** has ended already.", colour=OK),
+                ephemeral=True,
+            )
+            return
+        outcome = await service.outcome(ended, result, now)
+        channel = (await bot.services.settings.config(guild)).announcement_channel
+        poster = self._poster()
+        if channel is not None and poster is not None:
+            await poster.announce_challenge(
+                guild,
+                channel,
+                ended,
+                "end",
+                outcome.progress,
+                outcome.board,
+                unnamed=outcome.unnamed,
+            )
+            count = len(result.completed)
+            done = f"{plural(count, 'member', 'members')} completed it" if count else "nobody"
+            await interaction.followup.send(
+                embed=discord.Embed(
+                    description=f"🏁 **{ended.name}** has ended: {done}. "
+                    f"The results are posted in <#{channel}>.",
+                    colour=OK,
+                ),
+                ephemeral=True,
+            )
+            return
+        embed = challenge_end_embed(ended, outcome.progress, outcome.board, outcome.unnamed)
         await interaction.followup.send(
-            embed=challenge_embed(ended, now, result),
-            allowed_mentions=discord.AllowedMentions.none(),
+            "No announcement channel is set, so only you see these results. "
+            "Set one with `/settings channels announcements:`.",
+            embed=embed,
+            ephemeral=True,
         )
 
     @app_commands.command(name="cancel", description="Moderators: cancel a challenge, no awards")
-    @app_commands.describe(challenge="Which challenge")
+    @app_commands.describe(challenge="Which challenge", reason="Why (told to everyone who joined)")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     @moderator_only()
-    async def cancel(self, interaction: discord.Interaction, challenge: int) -> None:
+    async def cancel(
+        self,
+        interaction: discord.Interaction,
+        challenge: int,
+        reason: app_commands.Range[str, 0, 200] = "",
+    ) -> None:
         guild = guild_of(interaction)
         bot = self.bot
         now = bot.clock.now()
         ch = await self._get(guild, challenge)
         if ch.state_at(now) in ("ended", "cancelled"):
             raise DomainError(f"**{ch.name}** is already {ch.state_at(now)}.")
-        await bot.services.challenges.cancel(ch, interaction.user.id, now)
+        why = discord.utils.escape_mentions(reason.strip())
+        service = bot.services.challenges
+        cancelled = await service.cancel(ch, interaction.user.id, now, why)
+        mention, dm = await service.audience(cancelled)
+        channel = (await bot.services.settings.config(guild)).announcement_channel
+        poster = self._poster()
+        count = len(mention) + len(dm)
+        who = f"the {plural(count, 'member', 'members')} who joined {'is' if count == 1 else 'are'}"
+        if poster is None:
+            told = "Nobody could be told: the bot's posting is not running."
+        elif channel is None:
+            told = f"No announcement channel is set: {who} told by DM." if count else ""
+        else:
+            told = f"Announced in <#{channel}>" + (f"; {who} told." if count else ".")
         await interaction.response.send_message(
-            embed=discord.Embed(description=f"Cancelled **{ch.name}**.", colour=OK)
+            embed=discord.Embed(
+                description=f"❌ Cancelled **{ch.name}**: nothing is awarded. {told}",
+                colour=OK,
+            ),
+            ephemeral=True,
         )
+        if poster is not None:
+            await poster.announce_challenge(
+                guild, channel, cancelled, "cancel", None, None, reason=why, mention=mention, dm=dm
+            )

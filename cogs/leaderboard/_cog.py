@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.challenges import Challenge
+from bot.reads import BoardPage
 from cogs._common import guild_of
-from cogs._ui import PagerView, board_embed
+from cogs._ui import (
+    BOARD_LABELS,
+    CHALLENGE_UNITS,
+    PAGE_SIZE,
+    PagerView,
+    board_embed,
+    page_count,
+)
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
 
-Board = Literal["streaks", "best", "reputation", "weekly", "monthly", "challenge"]
+BOARDS = ("reputation", "weekly", "monthly", "streaks", "best", "challenge")
+BOARD_CHOICES = [app_commands.Choice(name=BOARD_LABELS[b], value=b) for b in BOARDS]
+MY_PAGE_SCAN = 5  # pages looked at past the rank's page (ties share a rank)
 
 
 async def current_challenge(bot: KindlingBot, guild: int) -> Challenge | None:
@@ -29,6 +39,14 @@ async def current_challenge(bot: KindlingBot, guild: int) -> Challenge | None:
     return max(ended, key=lambda c: c.ends) if ended else None
 
 
+def pages_of(data: BoardPage, size: int) -> int:
+    """The board's page count, consistent with the page in hand (a count a moment old may
+    differ from the rows just read: the rows win)."""
+    if not data.has_next:
+        return data.page + 1
+    return max(page_count(size), data.page + 2)
+
+
 class LeaderboardCog(commands.Cog):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
@@ -38,27 +56,50 @@ class LeaderboardCog(commands.Cog):
 
     @app_commands.command(name="leaderboard", description="Top members and pairs, 10 a page")
     @app_commands.describe(board="Which board (default: reputation)")
+    @app_commands.choices(board=BOARD_CHOICES)
     @app_commands.guild_only()
     async def leaderboard(
-        self, interaction: discord.Interaction, board: Board = "reputation"
+        self, interaction: discord.Interaction, board: str = "reputation"
     ) -> None:
+        if board not in BOARDS:  # Discord sends only the choices; anything else is refused
+            board = "reputation"
         guild = guild_of(interaction)
         bot = self.bot
         user = interaction.user.id
         challenge = await current_challenge(bot, guild) if board == "challenge" else None
+        unit = CHALLENGE_UNITS.get(challenge.goal) if challenge is not None else None
 
-        async def render(page: int) -> tuple[discord.Embed, bool]:
+        async def render(page: int) -> tuple[discord.Embed, int]:
             now = bot.clock.now()
             data = await bot.reads.board(guild, board, page, now, challenge)
+            size = await bot.reads.board_size(guild, board, now, challenge)
             own = await bot.reads.rank_of(guild, board, user, now, challenge)
-            return board_embed(data, own), data.has_next
+            return board_embed(data, own, unit), pages_of(data, size)
+
+        async def own_page() -> int | None:
+            """The page where the invoker is listed: from their rank, then a few pages on
+            (members tied with them share the rank but fill the following rows)."""
+            now = bot.clock.now()
+            own = await bot.reads.rank_of(guild, board, user, now, challenge)
+            if own is None:
+                return None
+            page = (own[0] - 1) // PAGE_SIZE
+            for _ in range(MY_PAGE_SCAN):
+                data = await bot.reads.board(guild, board, page, now, challenge)
+                if any(user in e.users for e in data.entries):
+                    return page
+                if not data.has_next:
+                    break
+                page += 1
+            return None  # ranked, but left off the board (their stats are private)
 
         # a challenge board computes everyone's progress: answer "thinking…" first so the
         # 3-second interaction deadline is never missed
         await interaction.response.defer()
-        embed, has_next = await render(0)
-        if not has_next:
-            await interaction.followup.send(embed=embed)
+        view = PagerView(user, render, own_page=own_page)
+        embed = await view.open(0)
+        if view.pages <= 1:
+            view.stop()
+            await interaction.followup.send(embed=embed)  # one page: `Page 1/1`, no buttons
             return
-        view = PagerView(user, 0, has_next, render)
         view.message = await interaction.followup.send(embed=embed, view=view, wait=True)

@@ -10,8 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import DomainError
-from cogs._common import BRAND, OK, ModeratorGroup, guild_of, user_tag
-from cogs._ui import PagerView
+from cogs._common import BRAND, OK, ModeratorGroup, guild_of
+from cogs._ui import PagerView, page_count
+from cogs.mod._audit import ACTION_CHOICES, action_filter, action_label, audit_line
 from cogs.mod._views import ReviewView
 
 if TYPE_CHECKING:
@@ -127,27 +128,51 @@ class ModCog(
         await self._flag(interaction, member, False)
 
     @app_commands.command(name="audit", description="Recent moderator actions, 10 a page")
-    async def audit(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(
+        member="Only entries by or about this member",
+        action="Only this kind of action",
+    )
+    @app_commands.choices(action=ACTION_CHOICES)
+    async def audit(
+        self,
+        interaction: discord.Interaction,
+        member: discord.User | None = None,
+        action: str | None = None,
+    ) -> None:
         guild = guild_of(interaction)
         bot = self.bot
+        which = action_filter(action, member.id if member is not None else None)
+        names = {
+            key: f"{d.emoji} {d.name}"
+            for key, d in (await bot.services.badges.definitions(guild)).items()
+        }
+        scope = [f"by or about {member.mention}"] if member is not None else []
+        if action is not None:
+            scope.insert(0, action_label(action).lower())
+        empty = (
+            "No moderator actions match. Try without a filter."
+            if scope
+            else "No moderator actions yet."
+        )
 
-        async def render(page: int) -> tuple[discord.Embed, bool]:
-            total, rows = await bot.services.moderation.audit_page(
-                guild, AUDIT_PAGE, page * AUDIT_PAGE
-            )
-            pages = max(1, -(-total // AUDIT_PAGE))
+        async def render(page: int) -> tuple[discord.Embed, int]:
+            total, rows = await bot.reads.audit_page(guild, AUDIT_PAGE, page * AUDIT_PAGE, which)
             embed = discord.Embed(title="📜 Moderator audit log", colour=BRAND)
-            lines = [
-                f"<t:{int(e.at.timestamp())}:f> {user_tag(e.moderator)} `{e.action}` "
-                + ", ".join(f"{k}={v}" for k, v in e.details.items())[:150]
-                for e in rows
-            ]
-            embed.description = "\n".join(lines) or "No moderator actions yet."
-            embed.set_footer(text=f"Page {page + 1}/{pages}")
-            return embed, page + 1 < pages
+            lines = [audit_line(e.moderator, e.action, e.details, e.at, names) for e in rows]
+            head = f"Showing {' '.join(scope)}.\n" if scope else ""
+            embed.description = (head + "\n".join(lines)) if lines else head + empty
+            return embed, page_count(total, AUDIT_PAGE)
 
-        embed, has_next = await render(0)
-        view = PagerView(interaction.user.id, 0, has_next, render)
+        view = PagerView(
+            interaction.user.id,
+            render,
+            refusal="Only the moderator who opened this log can turn its pages.",
+        )
+        embed = await view.open(0)
+        if view.pages <= 1:
+            view.stop()
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+            return
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
         view.message = await interaction.original_response()
 

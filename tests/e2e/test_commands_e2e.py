@@ -227,7 +227,8 @@ async def test_moderator_paths_and_audit(harness: Harness) -> None:
     assert shown.ephemeral and "Time zone" in text_of(shown)
     audit = await run(h, owner, "mod audit")
     log = text_of(audit)
-    assert "mod.adjust-rep" in log and "challenge.create" in log and "challenge.end" in log
+    assert f"adjusted <@{alice.id}>'s reputation by +120 (reason: event host)" in log
+    assert "created the challenge **Sprint" in log and "ended the challenge **Sprint" in log
 
 
 @pytest.mark.parametrize("hour", [25])

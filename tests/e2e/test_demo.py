@@ -24,7 +24,7 @@ def test_demo_shows_a_week_of_kindling() -> None:
     assert "Streaks at risk today" in out  # reminder digest
     assert "nudges" in out  # a member pressed Nudge
     assert "🎉 New badges" in out and "3-day streak" in out  # badge announcements
-    assert "has started" in out and "is over" in out  # a challenge from start to results
+    assert "has started" in out and "has ended" in out  # a challenge from start to results
     assert "Kindling (edited) in #leaderboard" in out  # the board is edited, not re-posted
     assert out.count("Kindling in #leaderboard") == 1
     assert "Demo finished" in out

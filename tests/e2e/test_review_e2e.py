@@ -69,4 +69,4 @@ async def test_a_ring_is_flagged_and_a_moderator_approves(harness: Harness) -> N
     assert "1/4" in text_of(after)
     await h.settle()
     audit = await run(h, owner, "mod audit")
-    assert "review.approve" in text_of(audit)
+    assert "approved <@" in text_of(audit) and "after review" in text_of(audit)

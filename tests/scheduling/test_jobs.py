@@ -65,6 +65,7 @@ class RecordingPoster:
         phase: str,
         progress: Progress | None,
         board: BoardPage | None,
+        **_: object,
     ) -> None:
         self.announcements.append((challenge.id, phase, progress.completed if progress else []))
 
