@@ -24,7 +24,7 @@ from cogs._common import (
     kbot,
     user_tag,
 )
-from cogs._ui import check_visible
+from cogs._ui import PAGE_SIZE, PagerView, check_visible, page_count
 from cogs.badges._roles import invoker_problem, role_problem, set_role
 
 if TYPE_CHECKING:
@@ -170,17 +170,36 @@ class BadgesCog(commands.Cog):
         await check_visible(interaction, target)
         held = await self.bot.services.badges.held(guild, target.id)
         defs = await self.bot.services.badges.definitions(guild)
-        embed = discord.Embed(title=f"🏅 Badges of {target.display_name}", colour=BRAND)
-        if not held:
-            embed.description = "No badges yet. Keep a streak for 3 days to earn the first one."
-        else:
-            lines = []
-            for h in held:
-                d = defs.get(h.key)
-                name = f"{d.emoji} **{d.name}** — {d.description}" if d else h.key
-                lines.append(f"{name} · <t:{int(h.awarded_at.timestamp())}:d>")
-            embed.description = "\n".join(lines)[:4000]
-        await interaction.response.send_message(embed=embed)
+        title = f"🏅 Badges of {target.display_name}"[:256]
+        lines = []
+        for h in held:
+            d = defs.get(h.key)
+            name = f"{d.emoji} **{d.name}** — {d.description}" if d else h.key
+            lines.append(f"{name} · <t:{int(h.awarded_at.timestamp())}:d>"[:380])
+
+        async def render(page: int) -> tuple[discord.Embed, int]:
+            embed = discord.Embed(title=title, colour=BRAND)
+            shown = lines[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+            embed.description = (
+                "\n".join(shown)
+                if shown
+                else "No badges yet. Keep a streak for 3 days to earn the first one."
+            )
+            return embed, page_count(len(lines))
+
+        if len(lines) <= PAGE_SIZE:
+            embed, _ = await render(0)
+            await interaction.response.send_message(embed=embed)
+            return
+        view = PagerView(
+            interaction.user.id,
+            render,
+            refusal="Only the person who opened this list can turn its pages. "
+            "Run `/badges` to get your own.",
+        )
+        embed = await view.open(0)
+        await interaction.response.send_message(embed=embed, view=view)
+        view.message = await interaction.original_response()
 
 
 @app_commands.guild_only()

@@ -177,3 +177,23 @@ async def test_short_boards_say_page_one_of_one_and_use_units(harness: Harness) 
     assert streaks.components == []  # one page: no buttons
     weekly = text_of(await run(h, ana, "leaderboard", {"board": "weekly"}))
     assert "points" in weekly and "since" in weekly and not re.search(r"\d{4}-\d{2}-\d{2}", weekly)
+
+
+async def test_many_badges_are_paged(harness: Harness) -> None:
+    h = harness
+    owner = h.ctl.owner
+    ana = await h.ctl.add_member("ana")
+    keys = [f"streak-{n}" for n in (3, 7, 14, 30, 50, 100, 365)]
+    keys += [f"rep-{n}" for n in (100, 500, 1000, 5000)] + ["connector-5"]
+    for key in keys:
+        await run(h, owner, "badge grant", {"member": ana, "badge": key})
+    inter = await h.ctl.invoke(ana, "badges", {})
+    message = await h.ctl.wait_for_reply(inter, timeout=10)
+    assert message.embeds[0]["footer"]["text"] == "Page 1/2"
+    assert message.embeds[0]["description"].count("\n") == 9  # ten a page
+    turned = await h.ctl.press_button(ana, message, button_id(message, "Next ▶"))
+    page2 = await h.ctl.wait_for_response(turned, timeout=10)
+    assert "Page 2/2" in text_of(page2) and page2.embeds[0]["description"].count(" · <t:") == 2
+    assert buttons(page2.components)["Next ▶"].get("disabled")
+    few = await run(h, owner, "badges", {"member": ana})  # someone else looks: same pages
+    assert "Page 1/2" in text_of(few)
