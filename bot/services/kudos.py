@@ -11,8 +11,18 @@ class KudosService(Service):
     async def give(self, record: KudosRecord) -> KudosOutcome:
         """Apply a kudos exactly as a ⭐ reaction or a replayed line would be (SPEC §3 rule 3);
         the outcome says why a refused one was refused, and how an accepted one's points came
-        out (base, multiplier, caps, hold)."""
+        out (base, multiplier, caps, hold). The reason, if any, is kept with it."""
         outcome = await self.pipeline.submit(record)
+        if outcome.accepted and record.reason:
+            async with self.pipeline.locked(record.guild):
+                await self.repos.kudos.add_reason(
+                    record.guild,
+                    record.key_source,
+                    record.giver,
+                    record.receiver,
+                    record.reason,
+                    record.ts,
+                )
         return outcome
 
 

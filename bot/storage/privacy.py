@@ -102,6 +102,11 @@ class PrivacyRepository:
                 "DELETE FROM member_badges WHERE guild_id = ? AND user_id = ?", (guild, user)
             )
             await c.execute(
+                "DELETE FROM kudos_reasons WHERE guild_id = ? "
+                "AND (giver_id = ? OR receiver_id = ?)",
+                (guild, user, user),
+            )
+            await c.execute(
                 "DELETE FROM review_flags WHERE guild_id = ? AND user_id = ?", (guild, user)
             )
             await c.execute(
@@ -121,5 +126,6 @@ class PrivacyRepository:
                 "DELETE FROM interactions WHERE ts < ?", (to_us(before),)
             )
             count = cur.rowcount
+            await self.db.conn.execute("DELETE FROM kudos_reasons WHERE ts < ?", (to_us(before),))
             await self.db.conn.execute("DELETE FROM messages WHERE ts < ?", (to_us(before),))
         return count

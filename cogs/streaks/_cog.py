@@ -105,7 +105,7 @@ class StreaksCog(commands.Cog):
             else:
                 ends = end_of_local_day(today, settings.zone)
                 embed.description = running_line(view, ends)
-                embed.add_field(name="Current", value=f"🔥 {days(view.current)}")
+                embed.add_field(name="Current", value=f"🔥 {view.current}")
                 embed.add_field(name="Best", value=f"🏆 {days(view.best)}")
                 embed.add_field(
                     name="Freezes",

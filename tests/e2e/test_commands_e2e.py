@@ -160,8 +160,13 @@ async def test_notify_privacy_and_visibility(harness: Harness) -> None:
     assert private.ephemeral
     assert "private" in text_of(await run(h, bob, "profile", {"member": alice}))
     assert not (await run(h, alice, "profile")).ephemeral  # still visible to herself
-    out = await run(h, bob, "privacy optout")
-    assert out.ephemeral and "opted out" in text_of(out)
+    asked = await run(h, bob, "privacy optout")
+    assert asked.ephemeral and asked.message is not None
+    yes = next(
+        c for c in asked.message.custom_ids() if "Delete" in str(asked.message.find_component(c))
+    )
+    out = await h.ctl.wait_for_response(await h.ctl.press_button(bob, asked.message, yes))
+    assert "opted out" in text_of(out)
     assert "opted out" in text_of(await run(h, alice, "streaks", {"member": bob}))
     assert (await run(h, bob, "privacy optin")).ephemeral
 

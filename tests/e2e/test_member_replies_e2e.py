@@ -4,8 +4,13 @@ first and tells partners; the export holds names, challenges and streak state.""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
+import pytest
+
+from bot.sandbox.control import ControlError
 from tests.e2e.conftest import Harness
 from tests.e2e.test_commands_e2e import run, talk, text_of
 
@@ -71,7 +76,9 @@ async def test_streak_wording_running_at_risk_and_ended(harness: Harness) -> Non
     await h.settle()
     # the next day: running, at risk, one freeze earned at day 7
     running = text_of(await run(h, alice, "streak", {"member": bob}))
-    assert "Current 🔥 12 days" in running and "At risk ⏳ yes" in running
+    assert (
+        "🔥 **12** days" in running and "Current 🔥 12\n" in running and "At risk ⏳ yes" in running
+    )
     assert "<t:" in running and ":R>" in running  # when the day ends
     assert "❄️ 1 left: covers one missed day" in running
     assert "Last day together yesterday" in running
@@ -119,3 +126,108 @@ async def test_reminder_buttons_name_the_pair(harness: Harness) -> None:
     button = next(cid for cid, label in labels.items() if label == "👋 Nudge Ana & Bo")
     nudge = await ctl.wait_for_response(await ctl.press_button(ana, digest, button))
     assert not nudge.ephemeral and f"<@{bo.id}>" in text_of(nudge)
+
+
+def button_id(message: Any, label: str) -> str:
+    for cid in message.custom_ids():
+        if (message.find_component(cid) or {}).get("label") == label:
+            return str(cid)
+    raise AssertionError(f"no {label!r} button")
+
+
+async def test_optout_asks_first_cancel_keeps_everything_confirm_tells_partner(
+    harness: Harness,
+) -> None:
+    h = harness
+    ctl = h.ctl
+    ana = await ctl.add_member("ana", nick="Ana")
+    bo = await ctl.add_member("bo", nick="Bo")
+    cy = await ctl.add_member("cy", nick="Cy", dms_open=False)
+    for _ in range(4):
+        await talk(h, ana, bo, "daily sync")
+        await talk(h, ana, cy, "daily sync")
+        h.clock.advance(days=1)
+    await h.settle()
+    assert h.bot is not None
+    privacy = h.bot.services.privacy
+    before = await privacy.export(h.guild_id, ana.id, h.clock())
+    assert before["member"]["reputation"] > 0 and len(before["streaks"]) == 2
+
+    asked = await run(h, ana, "privacy optout")
+    assert asked.ephemeral and asked.message is not None
+    text = text_of(asked)
+    assert "Delete your Kindling data?" in text
+    assert f"**{before['member']['reputation']}** reputation" in text
+    assert "3-day streak" in text  # the badge, by name
+    assert "**2** shared streaks (2 running)" in text
+    assert f"🔥 4 days with <@{bo.id}>" in text and f"with <@{cy.id}>" in text
+    assert "lose these streaks too" in text and "told by DM" in text
+    assert await privacy.export(h.guild_id, ana.id, h.clock()) == before  # nothing deleted yet
+    # only Ana sees (and can press) her confirmation
+    with pytest.raises(ControlError, match="ephemeral"):
+        await ctl.press_button(bo, asked.message, button_id(asked.message, "Delete my data"))
+    cancel = await ctl.press_button(ana, asked.message, button_id(asked.message, "Cancel"))
+    cancelled = await ctl.wait_for_response(cancel)
+    assert cancelled.type == 7 and "Nothing was deleted" in text_of(cancelled)
+    assert await privacy.export(h.guild_id, ana.id, h.clock()) == before
+
+    asked = await run(h, ana, "privacy optout")
+    assert asked.message is not None
+    yes = await ctl.press_button(ana, asked.message, button_id(asked.message, "Delete my data"))
+    done = await ctl.wait_for_response(yes)
+    assert done.type == 7 and "You're opted out" in text_of(done)
+    assert "2 partners" in text_of(done)
+    dm = await ctl.wait_for_dm(bo, timeout=10)
+    assert "Your 4-day streak with **Ana**" in dm.content
+    assert "stopped Kindling tracking them" in dm.content and dm.mentions == []
+    await h.bot.get_cog("PrivacyCog").drain()  # type: ignore[union-attr]
+    assert ctl.dms(cy) == []  # closed DMs: logged, not an error
+    after = await privacy.export(h.guild_id, ana.id, h.clock())
+    assert after["member"]["opted_out"] and after["streaks"] == [] and after["badges"] == []
+    assert "opted out" in text_of(await run(h, bo, "streak", {"member": ana}))
+
+
+async def test_export_has_names_thanks_challenges_and_streak_state(harness: Harness) -> None:
+    h = harness
+    ctl = h.ctl
+    ana = await ctl.add_member("ana", nick="Ana")
+    bo = await ctl.add_member("bo", nick="Bo")
+    cy = await ctl.add_member("cy", nick="Cy")
+    await run(
+        h,
+        ctl.owner,
+        "challenge create",
+        {"name": "Spring", "goal": "distinct_partners", "target": 1, "duration": "30d"},
+    )
+    await run(h, ana, "challenge join", {"challenge": 1})
+    h.clock.advance(minutes=1)
+    for _ in range(3):
+        await talk(h, ana, bo, "daily sync")
+        await talk(h, ana, cy, "daily sync")
+        h.clock.advance(days=1)
+    await talk(h, ana, bo, "daily sync")  # Ana & Bo keep going; Ana & Cy stop
+    await run(h, bo, "thanks", {"member": ana, "reason": "for the review"})
+    h.clock.advance(days=1)
+    await h.settle()
+    response = await run(h, ana, "privacy export")
+    assert response.ephemeral and response.message is not None
+    (attachment,) = response.message.attachments
+    data = json.loads(attachment.data)
+    assert data["user_name"] == "Ana" and data["names"][str(bo.id)] == "Bo"
+    streaks = {s["partner_name"]: s for s in data["streaks"]}
+    assert streaks["Cy"]["state"] == "ended" and streaks["Cy"]["current"] == 0
+    assert streaks["Cy"]["ended_after_days"] == 3 and streaks["Cy"]["ended_on"]
+    assert (
+        streaks["Cy"]["summary"].startswith("ended on ")
+        and "after 3 days" in streaks["Cy"]["summary"]
+    )
+    assert streaks["Bo"]["state"] == "at_risk" and streaks["Bo"]["current"] == 4
+    assert streaks["Bo"]["summary"] == "running 4 days, at risk: talk today"
+    assert "current_run" not in streaks["Bo"]
+    (thanks,) = data["thanks"]
+    assert thanks["direction"] == "received" and thanks["from_name"] == "Bo"
+    assert thanks["reason"] == "for the review"
+    (spring,) = data["challenges"]
+    assert spring["name"] == "Spring" and spring["joined_at"] and spring["completed"] is True
+    assert spring["state"] == "active"
+    assert all(i["actor_name"] and i["target_name"] for i in data["interactions"])
