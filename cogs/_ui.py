@@ -243,7 +243,8 @@ GOAL_UNITS = {  # what one member's value counts, singular and plural
     "points": ("point", "points"),
 }
 NAMED_AT_MOST = 10
-BOARD_TOP = 3
+BOARD_TOP = 3  # ranks shown in the results post
+BOARD_LINES = 5  # at most, when ranks are shared
 POST_LIMIT = 1900  # under Discord's 2,000 characters
 MENTIONS_PER_POST = 90  # under Discord's 100 users in allowed_mentions
 
@@ -343,29 +344,33 @@ def challenge_start_text(ch: Challenge) -> str:
 def challenge_end_embed(
     ch: Challenge, progress: Progress, board: BoardPage | None, unnamed: int = 0
 ) -> discord.Embed:
-    """The one results post: what it was, who completed it (named once), the top of the
-    final board with units. `progress.completed` are the completers who may be named;
-    `unnamed` more completed it."""
+    """The one results post: what it was, how many completed it, the top of the final board
+    with units, then the other completers; everyone is named at most once.
+    `progress.completed` are the completers who may be named; `unnamed` more completed it."""
     lines = [f"The goal: {goal_text(ch)}."]
     if ch.goal == "community_interactions":
         reached = "✅ reached" if progress.total >= ch.target else "not reached"
         lines[0] += f" The server got to **{progress.total:,}**: {reached}."
     count = len(progress.completed) + unnamed
-    if count == 0:
-        lines.append("Nobody completed it this time.")
+    if count:
+        lines.append(f"✅ {plural(count, 'member', 'members')} completed it and earned its badge.")
     else:
-        people = name_list(progress.completed, unnamed)
-        done = f"✅ {plural(count, 'member', 'members')} completed it and earned its badge"
-        named = bool(progress.completed)
-        lines.append(f"{done}: {people}." if named else f"{done}.")
-    top = [e for e in (board.entries if board is not None else []) if e.rank <= BOARD_TOP]
+        lines.append("Nobody completed it this time.")
+    completed = set(progress.completed)
+    entries = board.entries if board is not None else []
+    top = [e for e in entries if e.rank <= BOARD_TOP][:BOARD_LINES]
+    on_board = {u for e in top for u in e.users}
     if top:
-        lines.append("")
-        lines.append("**Final board**")
+        lines += ["", "**Final board**"]
         for entry in top:
             marker = MEDALS.get(entry.rank, f"`#{entry.rank}`")
             who = " & ".join(user_tag(u) for u in entry.users)
-            lines.append(f"{marker} {who} · {value_text(ch.goal, entry.value)}")
+            done = " ✅" if completed.intersection(entry.users) else ""
+            lines.append(f"{marker} {who} · {value_text(ch.goal, entry.value)}{done}")
+    others = [u for u in progress.completed if u not in on_board]
+    if others:
+        label = "Also completed" if top else "Completed by"
+        lines.append(f"{label}: {name_list(others, unnamed)}")
     embed = discord.Embed(
         title=f"🏁 {ch.name} has ended", colour=BRAND, description="\n".join(lines)
     )

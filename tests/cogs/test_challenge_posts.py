@@ -58,8 +58,9 @@ def test_end_post_is_one_concise_results_post() -> None:
     assert "**100** points earned" in shown
     assert "249 points" in shown and "120 points" in shown and "40 points" in shown
     assert "2 members completed it" in shown
-    for user in (10, 11):  # each completer named once (the board names them too, once each)
-        assert shown.count(f"<@{user}>") == 2
+    for user in (10, 11, 12):  # everyone named once
+        assert shown.count(f"<@{user}>") == 1
+    assert "<@10> · 249 points ✅" in shown and "<@12> · 40 points\n" in shown + "\n"
     assert "while it runs" not in shown and "Bonus" not in shown
     assert "Page" not in shown and "member(s)" not in shown
     assert "3 members joined" in shown
@@ -89,8 +90,15 @@ def test_completers_are_capped_and_hidden_ones_counted_not_named() -> None:
     many = list(range(100, 125))
     shown = text(challenge_end_embed(challenge(), Progress({}, many, 0), None, unnamed=2))
     assert "27 members completed it" in shown
+    assert "Completed by: <@100>" in shown
     assert "and 17 more" in shown  # 10 named, 15 more shown-able and 2 hidden
     assert "<@110>" not in shown
+    top = board([(1, 100, 9), (2, 101, 8), (3, 102, 7), (4, 103, 6)])
+    with_board = text(challenge_end_embed(challenge(), Progress({}, many, 0), top))
+    assert "Also completed: <@103>, <@104>" in with_board
+    assert all(with_board.count(f"<@{u}>") <= 1 for u in many)
+    ties = board([(1, u, 5) for u in many])
+    assert text(challenge_end_embed(challenge(), Progress({}, [], 0), ties)).count("🥇") == 5
     only_hidden = text(challenge_end_embed(challenge(), Progress({}, [], 0), None, unnamed=1))
     assert "1 member completed it and earned its badge." in only_hidden
     assert "<@" not in only_hidden.split("\n")[1]
