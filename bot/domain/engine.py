@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.badges import (
     CONNECTOR_THRESHOLDS,
     REP_THRESHOLDS,
+    STREAK_LENGTHS,
     streak_badge,
 )
 from bot.domain.challenges import Challenge, best_multiplier
@@ -38,7 +39,7 @@ from bot.domain.points import (
     multiply,
     truncate_to_caps,
 )
-from bot.domain.streaks import StreakRun, local_day, pair_key
+from bot.domain.streaks import RestorePlan, StreakRun, local_day, pair_key
 from bot.domain.timeutil import epoch_us
 
 # interaction flags stored with each row so counters can be rebuilt after a restart
@@ -705,6 +706,29 @@ class GuildState:
                 self.qualified.add((a, b, day))
                 out.pair_days.append(PairDayRow(self.guild, a, b, self._iso(day), self._us(at)))
         out.recompute.add((self.guild, a, b))
+
+    def restore_run(self, out: Batch, a: int, b: int, plan: RestorePlan, at: datetime) -> list[int]:
+        """A moderator's restore: the plan's missed days qualify, and the joined run earns
+        what reaching its length earns - the milestones above the longest run it swallows
+        (paid once per run, keyed by the joined run's start) and the streak badges up to its
+        length (a badge already held is not given again). Returns the milestone lengths paid."""
+        a, b = pair_key(a, b)
+        self.fill_days(out, a, b, plan.missed, at)
+        day = local_day(at, self.settings.zone)
+        run_start = plan.run_start.isoformat()
+        paid = []
+        for length, reward in sorted(self.settings.points.milestones.items()):
+            if plan.paid_up_to < length <= plan.length:
+                source = f"milestone:{a}:{b}:{run_start}:{length}"
+                self._award(out, a, b, reward, f"milestone-{length}", source, at, day, False)
+                self._award(out, b, a, reward, f"milestone-{length}", source, at, day, False)
+                paid.append(length)
+        for length in STREAK_LENGTHS:
+            badge = streak_badge(length)
+            if badge is not None and length <= plan.length:
+                self.give_badge(out, a, badge, at)
+                self.give_badge(out, b, badge, at)
+        return paid
 
     def forget_member(self, user: int) -> None:
         """Opt-out: forget the member's reputation, badges and pairs in memory."""

@@ -100,3 +100,48 @@ def view_at(run: StreakRun, today: date) -> StreakView:
 def evaluate_streak(days: Iterable[date], today: date, max_freezes: int) -> StreakView:
     """The spec's reference algorithm: streak state from qualifying days at day `today`."""
     return view_at(run_days(days, max_freezes), today)
+
+
+@dataclass(frozen=True, slots=True)
+class RestorePlan:
+    """What a moderator's restore does to a pair (SPEC §7 `/mod restore-streak`): the
+    missed days of the latest break become qualifying, joining the runs either side."""
+
+    missed: list[date]
+    run_start: date  # the first day of the joined run
+    length: int  # the joined run's length on its last qualifying day
+    paid_up_to: int  # the longest run it swallows: milestones up to here were paid already
+    before: int  # the pair's current streak today before the restore
+
+
+def plan_restore(days: Iterable[date], today: date, max_freezes: int) -> RestorePlan | None:
+    """The latest break of a pair's qualifying days and the run that filling it makes.
+    A streak that is over now: the days since its last qualifying day, up to yesterday.
+    A streak that broke and started again: the days between the two runs. None when the
+    pair never qualified; an empty `missed` when nothing is broken."""
+    ordered = sorted(set(days))
+    if not ordered:
+        return None
+    runs: list[tuple[date, int]] = []  # (start, length on its last day) of each run
+    run = StreakRun()
+    previous_last: list[date | None] = []
+    for day in ordered:
+        last_before = run.last
+        if run.add_day(day, max_freezes):
+            runs.append((day, 1))
+            previous_last.append(last_before)
+        else:
+            runs[-1] = (runs[-1][0], run.current)
+    view = view_at(run, today)
+    assert run.last is not None  # noqa: S101 - ordered is not empty
+    if not view.alive:
+        missed = [run.last + timedelta(days=i) for i in range(1, (today - run.last).days)]
+    elif len(runs) >= 2 and previous_last[-1] is not None:
+        gap_from, gap_to = previous_last[-1], runs[-1][0]
+        missed = [gap_from + timedelta(days=i) for i in range(1, (gap_to - gap_from).days)]
+    else:
+        return RestorePlan([], runs[-1][0], run.current, run.current, view.current)
+    joined = run_days([*ordered, *missed], max_freezes)
+    start = joined.run_start or ordered[0]
+    swallowed = [length for first, length in runs if first >= start]
+    return RestorePlan(missed, start, joined.current, max(swallowed, default=0), view.current)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from bot.domain.errors import DomainError
-from bot.domain.streaks import local_day, pair_key, view_at
+from bot.domain.streaks import local_day, pair_key, plan_restore
 from bot.services._base import Service
 from bot.storage.audit import AuditEntry
 from bot.tracking.pipeline import TrackingPipeline
@@ -16,8 +16,11 @@ MAX_RESTORE_DAYS = 30
 
 @dataclass(frozen=True, slots=True)
 class Restored:
-    days: list[date]
-    current: int
+    days: list[date]  # the missed days that now qualify
+    current: int  # the joined run's length
+    before: int  # the pair's streak before the restore
+    milestones: list[tuple[int, int]]  # (length, points each) paid for the joined run
+    badges: list[str]  # streak badges given by the restore (to either member)
 
 
 class ModerationService(Service):
@@ -52,35 +55,53 @@ class ModerationService(Service):
     async def restore_streak(
         self, guild: int, a: int, b: int, moderator: int, reason: str, at: datetime
     ) -> Restored:
-        """Mark the days a pair missed since its last qualifying day as qualifying."""
+        """Fill the missed days of a pair's latest break - a streak that is over, or one
+        that broke and started again - joining the runs either side, and pay what the
+        joined run earns (milestones and streak badges), audited, in one unit of work."""
         if a == b:
             raise DomainError("Pick two different members.")
         lo, hi = pair_key(a, b)
         async with self.pipeline.locked(guild) as change:
             st = change.state
-            run = st.streaks.get((lo, hi))
-            if run is None or run.last is None:
-                raise DomainError("These two never had a streak; there is nothing to restore.")
             today = local_day(at, st.settings.zone)
-            last = run.last
-            missed = [last + timedelta(days=i) for i in range(1, (today - last).days)]
-            if not missed:
-                raise DomainError("Their streak has no missed days to restore.")
-            if len(missed) > MAX_RESTORE_DAYS:
+            days = await self.pipeline.store.pair_days_of(guild, lo, hi)
+            plan = plan_restore(days, today, st.settings.limits.max_freezes)
+            if plan is None:
+                raise DomainError("These two never had a streak; there is nothing to restore.")
+            if not plan.missed:
                 raise DomainError(
-                    f"The streak broke more than {MAX_RESTORE_DAYS} days ago; too long to restore."
+                    f"Their streak is running ({plan.before} days) with no break to restore."
                 )
-            st.fill_days(change.batch, lo, hi, missed, at)
+            if len(plan.missed) > MAX_RESTORE_DAYS:
+                raise DomainError(
+                    f"The break is {len(plan.missed)} days long; at most {MAX_RESTORE_DAYS} "
+                    "missed days can be restored."
+                )
+            pending = len(st.new_badges)
+            paid = st.restore_run(change.batch, lo, hi, plan, at)
+            badges = [award.badge for award in st.new_badges[pending:]]
             await self._audit(
                 guild,
                 moderator,
                 "mod.restore-streak",
-                {"members": [lo, hi], "days": [d.isoformat() for d in missed], "reason": reason},
+                {
+                    "members": [lo, hi],
+                    "days": [d.isoformat() for d in plan.missed],
+                    "before": plan.before,
+                    "after": plan.length,
+                    "milestones": paid,
+                    "reason": reason,
+                },
                 at,
             )
-        run = (await self.pipeline.state(guild)).streaks.get((lo, hi))
-        current = view_at(run, local_day(at, st.settings.zone)).current if run else 0
-        return Restored(missed, current)
+        rewards = st.settings.points.milestones
+        return Restored(
+            plan.missed,
+            plan.length,
+            plan.before,
+            [(length, rewards[length]) for length in paid],
+            sorted(set(badges)),
+        )
 
     async def set_excluded(
         self, guild: int, user: int, value: bool, moderator: int, at: datetime

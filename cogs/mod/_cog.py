@@ -13,7 +13,7 @@ from bot.domain.errors import DomainError
 from cogs._common import BRAND, OK, ModeratorGroup, guild_of
 from cogs._ui import PagerView, page_count
 from cogs.mod._audit import ACTION_CHOICES, action_filter, action_label, audit_line
-from cogs.mod._views import ReviewView
+from cogs.mod._views import ReviewView, restore_embed
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
@@ -59,14 +59,8 @@ class ModCog(
         restored = await bot.services.moderation.restore_streak(
             guild, member.id, partner.id, interaction.user.id, reason, bot.clock.now()
         )
-        missed, current = restored.days, restored.current
         await interaction.response.send_message(
-            embed=discord.Embed(
-                description=f"Restored {len(missed)} day(s): {member.mention} & {partner.mention} "
-                f"are on 🔥 {current}.",
-                colour=OK,
-            ),
-            ephemeral=True,
+            embed=restore_embed(restored, member.mention, partner.mention), ephemeral=True
         )
 
     @app_commands.command(name="adjust-rep", description="Add or remove reputation points")

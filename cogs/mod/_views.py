@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.domain.badges import BUILTIN_BADGES
 from bot.domain.errors import DomainError
+from bot.services.moderation import Restored
 from bot.services.review import QueueEntry
 from cogs._common import OK
 from cogs._ui import OwnedView, flag_embed
@@ -103,3 +106,29 @@ class ReviewView(OwnedView):
         self.index = (self.index + 1) % len(self.entries)
         self._sync()
         await interaction.response.edit_message(content=None, embed=self.current_embed(), view=self)
+
+
+def restore_embed(restored: Restored, member: str, partner: str) -> discord.Embed:
+    """The moderator's reply to /mod restore-streak: what was filled and what it paid."""
+    days = restored.days
+    count = len(days)
+    span = _day(days[0]) if count == 1 else f"{_day(days[0])} – {_day(days[-1])}"
+    lines = [
+        f"{member} & {partner}: {count} missed day{'s' if count != 1 else ''} ({span}) now count.",
+        f"Streak: 🔥 {restored.before} → 🔥 **{restored.current} days**",
+    ]
+    if restored.milestones:
+        paid = ", ".join(f"{length}-day (+{points} each)" for length, points in restored.milestones)
+        lines.append(f"Milestones paid: {paid}")
+    if restored.badges:
+        names = [
+            f"{BUILTIN_BADGES[k].emoji} {BUILTIN_BADGES[k].name}" if k in BUILTIN_BADGES else k
+            for k in restored.badges
+        ]
+        lines.append("Badges given: " + ", ".join(names))
+    lines.append("Kept in the audit log.")
+    return discord.Embed(title="Streak restored", description="\n".join(lines), colour=OK)
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b}"
