@@ -260,3 +260,51 @@ async def test_cancel_without_an_announcement_channel_is_told_by_dm(harness: Har
     assert cancelled.ephemeral and "told by DM" in text_of(cancelled)
     dm = await h.ctl.wait_for_dm(alice, timeout=10)
     assert "was cancelled" in message_text(dm)
+
+
+async def test_a_private_participant_hears_of_a_cancel_by_dm_not_by_name(
+    harness: Harness,
+) -> None:
+    h = harness
+    await with_announcements(h)
+    alice = await h.ctl.add_member("alice")
+    bob = await h.ctl.add_member("bob")
+    await sprint(h)
+    for who in (alice, bob):
+        await run(h, who, "challenge join", {"challenge": 1})
+    await run(h, bob, "privacy visibility", {"level": "private"})
+    await run(h, h.ctl.owner, "challenge cancel", {"challenge": 1})
+    post = await h.ctl.wait_for_message(
+        "announcements", predicate=lambda m: "was cancelled" in message_text(m), timeout=10
+    )
+    assert post.mentions == [alice.id] and f"<@{bob.id}>" not in message_text(post)
+    dm = await h.ctl.wait_for_dm(bob, timeout=10)
+    assert "was cancelled" in message_text(dm)
+    assert h.ctl.dms(alice) == []  # she was told in the post
+
+
+async def test_manual_end_without_an_announcement_channel_shows_the_moderator(
+    harness: Harness,
+) -> None:
+    h = harness
+    alice = await h.ctl.add_member("alice")
+    await sprint(h)
+    await run(h, alice, "challenge join", {"challenge": 1})
+    ended = await run(h, h.ctl.owner, "challenge end", {"challenge": 1})
+    text = text_of(ended)
+    assert ended.ephemeral and "Sprint has ended" in text and "No announcement channel" in text
+    assert "Nobody completed it" in text
+
+
+async def test_edit_shows_the_new_start_it_understood(harness: Harness) -> None:
+    h = harness
+    await with_announcements(h)
+    await sprint(h, start="in 2h")
+    edited = await run(h, h.ctl.owner, "challenge edit", {"challenge": 1, "start": "friday 18:00"})
+    # 1 June 2026 is a Monday; the server is on UTC
+    stamp = int(datetime(2026, 6, 5, 18, tzinfo=UTC).timestamp())
+    assert edited.ephemeral and f"<t:{stamp}:F>" in text_of(edited)
+    assert "Sprint updated" in text_of(edited) and "will be announced" in text_of(edited)
+    bad = await run(h, h.ctl.owner, "challenge edit", {"challenge": 1, "start": "yesterday"})
+    assert bad.ephemeral and "not a time" in text_of(bad)
+    assert posts(h) == []
