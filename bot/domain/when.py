@@ -294,14 +294,11 @@ def _wall_clock(
 def _iso(text: str, now: datetime, zone: ZoneInfo, horizon: timedelta) -> datetime:
     """ISO 8601, as `/challenge create` always took it (naive means server time)."""
     value = text.strip().strip("`'\"")
-    year = re.match(r"\d{4}", value)
-    if year is None:
-        raise _not_understood(text)
-    _year(text, year.group(0), now.astimezone(zone).date(), horizon)
     try:
         parsed = datetime.fromisoformat(value.upper())
     except ValueError:
         raise _not_understood(text) from None
+    _year(text, str(parsed.year), now.astimezone(zone).date(), horizon)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     try:
