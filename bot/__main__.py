@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | demo | replay`."""
+"""Command line: `python -m bot run | demo | replay | backup | restore`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -13,6 +14,9 @@ from pathlib import Path
 from bot.config import SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.replay import ReplayError, parse_time, run_replay
+from bot.storage.backup import backup_file, restore_file
+from bot.storage.database import latest_version
+from bot.storage.filecheck import DatabaseFileError, check_database_file
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--seconds", type=float, default=45.0, help="wall-clock seconds for the simulated week"
     )
+    backup = sub.add_parser(
+        "backup", help="copy the database (DATABASE_PATH) to a file; safe while the bot runs"
+    )
+    backup.add_argument("path", type=Path, help="backup file, or a folder for a dated file")
+    restore = sub.add_parser(
+        "restore", help="replace the database with a backup (stop the bot first)"
+    )
+    restore.add_argument("path", type=Path, help="the backup file to restore")
     replay = sub.add_parser("replay", help="run recorded events and print the resulting state")
     replay.add_argument("file", type=Path, help="JSONL events file")
     replay.add_argument("--now", required=True, help="ISO 8601 time to evaluate state at")
@@ -69,7 +81,7 @@ def replay_command(file: Path, now_text: str, db: str | None = None) -> tuple[in
         else:
             with tempfile.TemporaryDirectory(prefix="kindling-replay-") as tmp:
                 result = asyncio.run(run_replay(file, now, str(Path(tmp) / "replay.db")))
-    except ReplayError as exc:
+    except (ReplayError, DatabaseFileError) as exc:
         return 2, "", str(exc)
     except UnicodeDecodeError as exc:
         return 2, "", f"events file is not UTF-8: {exc.reason}"
@@ -88,6 +100,10 @@ def _run() -> int:
             "environment (or run `python -m bot demo` to try it without one)",
             78,
         )
+    try:
+        check_database_file(settings.database_path, latest_version())
+    except DatabaseFileError as exc:
+        return _fail(str(exc), 78)
     from bot.app import run_bot
 
     return int(run_bot(settings))
@@ -105,10 +121,31 @@ def _demo(args: argparse.Namespace) -> int:
     return int(run_demo(settings, wall_seconds=args.seconds))
 
 
+def _backup(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc), 78)
+    try:
+        if args.command == "backup":
+            written = backup_file(settings.database_path, args.path)
+            sys.stdout.write(f"backed up {settings.database_path} to {written}\n")
+        else:
+            restore_file(args.path, settings.database_path)
+            sys.stdout.write(f"restored {settings.database_path} from {args.path}\n")
+    except DatabaseFileError as exc:
+        return _fail(str(exc), 2)
+    except (OSError, sqlite3.Error) as exc:
+        return _fail(f"{args.command} failed: {exc}", 1)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "replay":
         return _replay(args)
+    if args.command in ("backup", "restore"):
+        return _backup(args)
     if args.command == "run":
         return _run()
     return _demo(args)

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -18,7 +20,9 @@ from bot.config import Settings
 from bot.reads import Reads
 from bot.scheduling.jobs import Jobs
 from bot.services import Services
+from bot.storage.backup import scheduled_backup
 from bot.storage.database import Database
+from bot.storage.filecheck import DatabaseFileError
 from bot.tracking.pipeline import TrackingPipeline
 from bot.tree import KindlingTree
 
@@ -86,6 +90,7 @@ class KindlingBot(commands.Bot):
         self._pipeline: TrackingPipeline | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._closed = False
+        self.final_flush_failed = False  # the process then exits non-zero
         self.jobs: Jobs | None = None
         self._sync_task: asyncio.Task[None] | None = None
 
@@ -117,6 +122,15 @@ class KindlingBot(commands.Bot):
             # synced once the gateway is ready, so that commands appearing means the bot is
             # listening (a one-shot start-up task, not on_ready work repeated on reconnect)
             self._sync_task = asyncio.create_task(self._sync_when_ready(), name="kindling-sync")
+
+    async def backup_now(self, now: datetime) -> Path | None:
+        """The daily online backup (BACKUP_DIR, BACKUP_KEEP newest kept)."""
+        settings = self.settings
+        if str(settings.database_path) == ":memory:":
+            return None
+        return await scheduled_backup(
+            settings.database_path, settings.backup_folder, settings.backup_keep, now
+        )
 
     async def _sync_when_ready(self) -> None:
         await self.wait_until_ready()
@@ -163,10 +177,11 @@ class KindlingBot(commands.Bot):
             try:
                 await self._pipeline.close()
             except Exception:
+                self.final_flush_failed = True
                 log.exception("final flush failed")
         if self._db is not None:
             await self._db.close()
-        log.info("stopped cleanly")
+        log.info("stopped" if self.final_flush_failed else "stopped cleanly")
 
 
 async def _serve(settings: Settings) -> int:
@@ -187,6 +202,9 @@ async def _serve(settings: Settings) -> int:
             if isinstance(error, discord.LoginFailure):
                 log.error("DISCORD_TOKEN was rejected by Discord: check the token in .env")
                 return 78
+            if isinstance(error, DatabaseFileError):
+                log.error("%s", error)
+                return 78
             if isinstance(error, discord.PrivilegedIntentsRequired):
                 log.error(
                     "enable the Message Content and Server Members intents for the bot in the "
@@ -201,6 +219,9 @@ async def _serve(settings: Settings) -> int:
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await runner
+    if bot.final_flush_failed:
+        log.error("the last writes could not be stored; backfill recovers missed messages")
+        return 1
     return 0
 
 

@@ -20,6 +20,7 @@ SLOT_JOB = "kindling-slot"
 CHALLENGE_JOB = "kindling-challenges"
 RETENTION_JOB = "kindling-retention"
 REVIEW_JOB = "kindling-review"
+BACKUP_JOB = "kindling-backup"
 
 
 def _runner(
@@ -35,7 +36,11 @@ def _runner(
 
 
 def install_jobs(
-    scheduler: AsyncIOScheduler, jobs: Jobs, clock: Clock, retention_days: int
+    scheduler: AsyncIOScheduler,
+    jobs: Jobs,
+    clock: Clock,
+    retention_days: int,
+    backup: Callable[[datetime], Awaitable[object]] | None = None,
 ) -> list[str]:
     """(Re)create the fixed job set. A missed slot is skipped (no burst after downtime);
     challenge ends are found in the database, so a missed end still runs once. The slot
@@ -82,4 +87,17 @@ def install_jobs(
         max_instances=1,
         misfire_grace_time=600,
     )
-    return [SLOT_JOB, CHALLENGE_JOB, RETENTION_JOB, REVIEW_JOB]
+    ids = [SLOT_JOB, CHALLENGE_JOB, RETENTION_JOB, REVIEW_JOB]
+    if backup is not None:
+        # a daily online backup; a missed one (the bot was down) runs when it is back
+        scheduler.add_job(
+            _runner(clock, backup, BACKUP_JOB),
+            CronTrigger(hour=3, minute=17, timezone="UTC"),
+            id=BACKUP_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=12 * 3600,
+        )
+        ids.append(BACKUP_JOB)
+    return ids

@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.timeutil import epoch_us, from_epoch_us
+from bot.storage.filecheck import DatabaseFileError, check_database_file
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ def migrations() -> list[tuple[int, str, str]]:
         if version != expected:
             raise RuntimeError(f"migration {name} is out of sequence (expected {expected:03d})")
     return out
+
+
+def latest_version() -> int:
+    """The schema version this Kindling migrates to."""
+    return migrations()[-1][0]
 
 
 def split_statements(script: str) -> list[str]:
@@ -72,12 +78,19 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
+        """Open (creating and migrating) the database. The file is checked first
+        (DatabaseFileError names DATABASE_PATH and what to do) and must prove writable."""
         path = str(path)
+        check_database_file(path, latest_version())
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseFileError(f"DATABASE_PATH {path!r} cannot be opened: {exc}.") from None
         db = cls(conn, path)
         try:
+            await db._prove_writable()
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
@@ -88,6 +101,18 @@ class Database:
             await conn.close()
             raise
         return db
+
+    async def _prove_writable(self) -> None:
+        """A write lock taken and released: a read-only file, folder or disk fails here, at
+        start, instead of the bot running and storing nothing."""
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            raise DatabaseFileError(
+                f"DATABASE_PATH {self.path!r} cannot be written ({exc}). Check the file's and "
+                "its folder's permissions and that the disk is not read-only or full."
+            ) from None
 
     async def close(self) -> None:
         try:

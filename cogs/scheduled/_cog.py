@@ -28,8 +28,13 @@ class ScheduledCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(NudgeButton)
         self.bot.jobs = self.jobs
+        settings = self.bot.settings
         ids = install_jobs(
-            self.bot.scheduler, self.jobs, self.bot.clock, self.bot.settings.retention_days
+            self.bot.scheduler,
+            self.jobs,
+            self.bot.clock,
+            settings.retention_days,
+            self.bot.backup_now if settings.backup_keep > 0 else None,
         )
         log.info("scheduled jobs: %s", ", ".join(ids))
         # challenges that started or ended while the bot was down: handled once, now
