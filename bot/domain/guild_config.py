@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from bot.domain.errors import InvalidSetting
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_HISTORY_DAYS = 365
 
 
 class GuildConfig(BaseModel):
@@ -31,6 +33,20 @@ class GuildConfig(BaseModel):
     leaderboard_enabled: bool = True
     channel_allow: list[int] | None = None
     channel_deny: list[int] = Field(default_factory=list)
+    # days of a channel's past imported when the bot first reads it (SPEC §8); 0: none
+    history_days: int = 30
+
+    @field_validator("history_days", mode="before")
+    @classmethod
+    def _history_days(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+            0 <= value <= MAX_HISTORY_DAYS
+        ):
+            raise PydanticCustomError(
+                "history_days",
+                f"a whole number of days from 0 (no import) to {MAX_HISTORY_DAYS}",
+            )
+        return value
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GuildConfig:

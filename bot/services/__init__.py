@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.reads import Reads
 from bot.services.badges import BadgeService
 from bot.services.challenges import ChallengeService
+from bot.services.history import HistoryService
 from bot.services.kudos import KudosService
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
@@ -30,6 +31,7 @@ class Services:
     kudos: KudosService
     schedule: ScheduleService
     review: ReviewService
+    history: HistoryService
 
     @classmethod
     def create(cls, pipeline: TrackingPipeline, reads: Reads) -> Services:
@@ -42,12 +44,14 @@ class Services:
             KudosService(pipeline),
             ScheduleService(pipeline),
             ReviewService(pipeline),
+            HistoryService(pipeline),
         )
 
 
 __all__ = [
     "BadgeService",
     "ChallengeService",
+    "HistoryService",
     "KudosService",
     "ModerationService",
     "PrivacyService",

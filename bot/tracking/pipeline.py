@@ -159,6 +159,10 @@ class TrackingPipeline:
         """Called with the guild after each committed `locked` change (read caches)."""
         self._change_listeners.append(listener)
 
+    def remove_change_listener(self, listener: ChangeListener) -> None:
+        if listener in self._change_listeners:
+            self._change_listeners.remove(listener)
+
     # -- state ----------------------------------------------------------------------------
     async def state(self, guild: int) -> GuildState:
         """The guild's rule state, loaded from the database once (concurrent callers wait

@@ -168,9 +168,10 @@ class SettingsCog(
         guild = guild_of(interaction)
         settings = await self.bot.services.settings.settings(guild)
         config = await guild_config(self.bot, guild)
-        await interaction.response.send_message(
-            embed=settings_embed(settings, config), ephemeral=True
-        )
+        embed = settings_embed(settings, config)
+        progress = await self.bot.services.history.progress(guild)
+        embed.add_field(name="📥 History import", value=progress.summary(), inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="timezone", description="The server's time zone (when days start)")
     @app_commands.describe(timezone="A city's zone, e.g. Europe/Amsterdam (type a city or +5:30)")
@@ -202,6 +203,7 @@ class SettingsCog(
         track="Track only this channel (toggles; none = all)",
         ignore="Never track this channel (toggles)",
         moderator_role="Role that may use moderator commands",
+        history_days="Days of past messages to import when a channel is first read (0: none)",
     )
     async def channels(
         self,
@@ -212,6 +214,7 @@ class SettingsCog(
         track: discord.TextChannel | None = None,
         ignore: discord.TextChannel | None = None,
         moderator_role: discord.Role | None = None,
+        history_days: app_commands.Range[int, 0, 365] | None = None,
     ) -> None:
         guild = guild_of(interaction)
         config = await guild_config(self.bot, guild)
@@ -233,6 +236,8 @@ class SettingsCog(
             changes["channel_deny"] = sorted(deny)
         if moderator_role is not None:
             changes["moderator_role"] = moderator_role.id
+        if history_days is not None:
+            changes["history_days"] = history_days
         asked = given(**changes)
         changed = await self._configure(interaction, **asked)
         await self._reply(interaction, "Channels updated", asked, config=changed)

@@ -1,15 +1,23 @@
-"""Live gateway events and history backfill feed the one tracking pipeline."""
+"""Live gateway events, backfill and the history import feed the one tracking pipeline."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.domain.interactions import CursorRecord, DeleteRecord, MemberRecord
+from bot.tracking.history import (
+    PAGE_SIZE,
+    PAUSE_SECONDS,
+    HistoryEntry,
+    HistoryImporter,
+    HistoryUnavailable,
+)
 from cogs.tracking._convert import message_record, reaction_record
 
 if TYPE_CHECKING:
@@ -20,7 +28,39 @@ log = logging.getLogger(__name__)
 BACKFILL_PAGE = 100
 
 
+class DiscordHistory:
+    """The history import's page source: Discord's history endpoint (discord.py waits out
+    rate limits and retries)."""
+
+    def __init__(self, bot: KindlingBot) -> None:
+        self.bot = bot
+
+    async def page(self, guild: int, channel: int, after: int, limit: int) -> list[HistoryEntry]:
+        found = self.bot.get_channel(channel)
+        try:
+            if found is None:
+                found = await self.bot.fetch_channel(channel)  # e.g. an archived thread
+            if not isinstance(found, discord.TextChannel | discord.Thread):
+                raise HistoryUnavailable(gone=True)
+            messages = [
+                m
+                async for m in found.history(
+                    limit=limit, after=discord.Object(id=after), oldest_first=True
+                )
+            ]
+        except discord.NotFound:
+            raise HistoryUnavailable(gone=True) from None
+        except discord.Forbidden:
+            raise HistoryUnavailable(gone=False) from None
+        return [
+            HistoryEntry(m.id, m.created_at, message_record(m, advance_cursor=False))
+            for m in messages
+        ]
+
+
 class TrackingCog(commands.Cog):
+    history_retry_seconds = 60.0  # after a failed history request
+
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
         self._backfill_lock = asyncio.Lock()
@@ -28,11 +68,32 @@ class TrackingCog(commands.Cog):
         # channels whose history was read since the last (re)connect: only their live
         # messages move the backfill cursor
         self._caught_up: set[int] = set()
+        self.history = HistoryImporter(
+            bot.pipeline.submit,
+            bot.services.history,
+            DiscordHistory(bot),
+            # the pace: HISTORY_PAGE_SIZE, HISTORY_PAUSE_SECONDS (tests make it quick)
+            page_size=getattr(bot.settings, "history_page_size", PAGE_SIZE),
+            pause=getattr(bot.settings, "history_pause_seconds", PAUSE_SECONDS),
+        )
+        self._import_task: asyncio.Task[None] | None = None
+        self._import_wanted: set[int] = set()
+        # per guild, what its running import was planned for: (history_days, channels)
+        self._import_plans: dict[int, tuple[int, frozenset[int]]] = {}
+
+    async def cog_load(self) -> None:
+        self.bot.pipeline.add_change_listener(self._guild_changed)
 
     async def cog_unload(self) -> None:
+        self.bot.pipeline.remove_change_listener(self._guild_changed)
         task, self._backfill_task = self._backfill_task, None
         if task is not None and not task.done():
             task.cancel()
+        importing, self._import_task = self._import_task, None
+        if importing is not None and not importing.done():
+            importing.cancel()
+            # its progress is stored as it stops: wait for that before the database closes
+            await asyncio.gather(importing, return_exceptions=True)
 
     # -- live events ----------------------------------------------------------------------
     @commands.Cog.listener()
@@ -48,10 +109,20 @@ class TrackingCog(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
         self._caught_up.add(channel.id)  # new: it has no past to read
+        self.want_import([channel.guild.id])
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
         self._caught_up.add(thread.id)
+        self.want_import([thread.guild.id])
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.bot.services.history.end_gone(channel.guild.id, channel.id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.want_import([guild.id])  # first seen while running: import its past
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -111,6 +182,10 @@ class TrackingCog(commands.Cog):
                     )
         if total:
             log.info("backfill fed %d missed messages", total)
+        # then the history imports: new ones for channels first seen, and the unfinished
+        # ones resume (planned afresh after every connect)
+        self._import_plans.clear()
+        self.want_import(g.id for g in self.bot.guilds)
         return total
 
     async def backfill_guild(self, guild: discord.Guild) -> int:
@@ -155,3 +230,64 @@ class TrackingCog(commands.Cog):
             self._caught_up.add(channel.id)
         await pipeline.flush()
         return fed
+
+    # -- history import (SPEC §8) ---------------------------------------------------------
+    def _guild_changed(self, guild: int) -> None:
+        """After a committed change (tracked channels or history_days may have changed)."""
+        if self.bot.get_guild(guild) is not None:
+            self.want_import([guild])
+
+    def want_import(self, guilds: Iterable[int]) -> None:
+        """Plan these guilds' history imports again, and run them in the background."""
+        self._import_wanted.update(guilds)
+        if self._import_wanted and (self._import_task is None or self._import_task.done()):
+            self._import_task = asyncio.create_task(self._import_loop(), name="kindling-history")
+
+    async def imports_idle(self) -> None:
+        """Wait until no history import is running."""
+        while self._import_task is not None and not self._import_task.done():
+            await asyncio.wait({self._import_task})
+
+    async def _import_loop(self) -> None:
+        while True:
+            try:
+                while self._import_wanted:
+                    await self._plan_import(self._import_wanted.pop())
+                if await self.history.step() is None and not self._import_wanted:
+                    return
+            except discord.HTTPException:
+                log.exception(
+                    "history import stopped on an error; trying again in %.0f s",
+                    self.history_retry_seconds,
+                )
+                await asyncio.sleep(self.history_retry_seconds)
+                for guild in self.history.guilds():
+                    self._import_plans.pop(guild, None)
+                    self._import_wanted.add(guild)
+
+    async def _plan_import(self, guild_id: int) -> None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            self.history.drop(guild_id)
+            self._import_plans.pop(guild_id, None)
+            return
+        state = await self.bot.pipeline.state(guild_id)
+        me = guild.me
+        channels: dict[int, int | None] = {}
+        readable: list[discord.TextChannel | discord.Thread] = [
+            *guild.text_channels,
+            *guild.threads,
+        ]
+        for channel in readable:
+            parent = channel.parent_id if isinstance(channel, discord.Thread) else None
+            if state.tracks(channel.id, parent) and (
+                me is None or channel.permissions_for(me).read_message_history
+            ):
+                channels[channel.id] = channel.last_message_id
+        days = await self.bot.services.history.days(guild_id)
+        plan = (days, frozenset(channels))
+        if self._import_plans.get(guild_id) == plan:
+            return  # nothing that matters changed: the running import goes on
+        self._import_plans[guild_id] = plan
+        run = await self.bot.services.history.plan(guild_id, channels, self.bot.clock.now())
+        self.history.set_guild(guild_id, run)
