@@ -3,6 +3,7 @@ scheduled posts show (leaderboard pages, challenges). Cogs import this, never ea
 
 from __future__ import annotations
 
+import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -14,6 +15,8 @@ from bot.domain.challenges import Challenge, Progress
 from bot.domain.errors import DomainError
 from bot.reads import BoardPage
 from cogs._common import BRAND, guild_of, kbot, relative, user_tag
+
+log = logging.getLogger(__name__)
 
 # -- paging ---------------------------------------------------------------------------------
 PAGE_SIZE = 10
@@ -123,6 +126,20 @@ class PagerView(OwnedView):
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
         embed = await self.open(page)
         await interaction.response.edit_message(embed=embed, view=self)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        """A page that cannot be shown is a short ephemeral note, never a failed button."""
+        if isinstance(error, DomainError):
+            text = str(error)
+        else:
+            log.exception("pager button failed", exc_info=error)
+            text = "That page could not be shown. Run the command again."
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
     @discord.ui.button(label="📍 My page", style=discord.ButtonStyle.primary)
     async def my_page(

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.challenges import Challenge
+from bot.domain.errors import DomainError
 from bot.reads import BoardPage
 from cogs._common import guild_of
 from cogs._ui import (
@@ -62,7 +63,7 @@ class LeaderboardCog(commands.Cog):
         self, interaction: discord.Interaction, board: str = "reputation"
     ) -> None:
         if board not in BOARDS:  # Discord sends only the choices; anything else is refused
-            board = "reputation"
+            raise DomainError("Pick a board from the list.")
         guild = guild_of(interaction)
         bot = self.bot
         user = interaction.user.id
