@@ -28,9 +28,6 @@ class Settings(BaseSettings):
     flush_max_batch: int = Field(default=5000, ge=1, le=1_000_000)
     retention_days: int = Field(default=90, ge=1, le=3650)
     badge_announce_seconds: float = Field(default=60.0, ge=0, le=3600)
-    # history import pace (SPEC §8): messages per history request, pause between requests
-    history_page_size: int = Field(default=100, ge=1, le=100)
-    history_pause_seconds: float = Field(default=1.0, ge=0, le=60)
     # daily online backups (03:17 UTC): BACKUP_KEEP newest dated copies in BACKUP_DIR
     # (default: a "backups" folder beside the database); BACKUP_KEEP=0 turns them off
     backup_dir: Path | None = None
