@@ -231,6 +231,7 @@ class AwardNote:
     cap_used: int = 0  # what the earner had already earned today under that cap
     held: bool = False  # held by an authenticity review (SPEC §10)
     new_member: bool = False  # rule 0: joined too recently to earn
+    multiplied: int = 0  # after rule 4, before the caps
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,6 +486,7 @@ class GuildState:
                     cap_limit,
                     cap_used,
                     held,
+                    multiplied=multiplied,
                 )
             )
         if points <= 0:
@@ -880,9 +882,7 @@ class GuildState:
         notes: list[AwardNote] = []
         self._notes = notes
         try:
-            self._record_interaction(
-                out, "kudos", giver, receiver, source, at, day, channel, False
-            )
+            self._record_interaction(out, "kudos", giver, receiver, source, at, day, channel, False)
         finally:
             self._notes = None
         return KudosOutcome(True, "", self.reputation[receiver] - before, tuple(notes))

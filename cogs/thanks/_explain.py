@@ -27,15 +27,16 @@ def _kudos_lines(note: AwardNote, who: str) -> list[str]:
     lines = []
     if note.multiplier > 1:
         source = note.challenge or "Event bonus"
-        lines.append(f"⚡ {source} ×{note.multiplier:g}")
+        lines.append(f"⚡ {source} ×{note.multiplier:g}: {note.base} → {note.multiplied}")
+    capped = f"✂️ Capped to {note.points}" if note.points > 0 else "✂️ Capped"
     if note.cap == "member":
         lines.append(
-            f"✂️ Capped: {who} already earned {note.cap_used} today; "
+            f"{capped}: {who} already earned {note.cap_used} today; "
             f"{note.cap_limit} a day is the limit."
         )
     elif note.cap == "pair":
         lines.append(
-            f"✂️ Capped: {who} already earned {note.cap_used} with you today; "
+            f"{capped}: {who} already earned {note.cap_used} with you today; "
             f"{note.cap_limit} a day per partner is the limit."
         )
     return lines

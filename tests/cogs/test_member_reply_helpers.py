@@ -68,6 +68,7 @@ def test_thanks_explains_multiplier_cap_hold_and_bonus() -> None:
         kudos(
             points=15,
             multiplier=2.0,
+            multiplied=20,
             challenge="Double week",
             cap="member",
             cap_used=185,
@@ -81,7 +82,7 @@ def test_thanks_explains_multiplier_cap_hold_and_bonus() -> None:
     headline, lines = reward_text(KudosOutcome(True, "", 0, notes), 11)
     assert headline == "💛 +45 reputation to <@11> (held for review)"
     text = "\n".join(lines)
-    assert "Double week ×2" in text
+    assert "Double week ×2: 10 → 20" in text and "Capped to 15:" in text
     assert "already earned 185 today; 200 a day is the limit" in text
     assert "+5 streak day" in text and "7-day streak" in text and "Held for review" in text
 

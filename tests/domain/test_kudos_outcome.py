@@ -43,7 +43,7 @@ def test_multiplier_names_the_challenge() -> None:
     )
     out = thank(st, 10, 11, 60)
     (note,) = out.notes_for(11)
-    assert note.points == 20 and note.multiplier == 2.0
+    assert note.points == 20 and note.multiplier == 2.0 and note.multiplied == 20
     assert note.challenge == "Double thanks week"
     assert out.points == 20
 
@@ -54,6 +54,7 @@ def test_member_daily_cap_says_what_was_already_earned() -> None:
     out = thank(st, 12, 11, 60)
     (note,) = out.notes_for(11)
     assert (note.points, note.cap, note.cap_used, note.cap_limit) == (4, "member", 10, 14)
+    assert note.multiplied == 10
 
 
 def test_pair_cap_is_named_when_it_is_the_tighter_one() -> None:

@@ -47,7 +47,7 @@ async def test_thanks_explains_multiplier_and_cap_and_pings_only_the_thanked(
     assert not first.ephemeral
     assert first.content is not None and f"+20 reputation to <@{bob.id}>" in first.content
     text = text_of(first)
-    assert "Double thanks week ×2" in text
+    assert "Double thanks week ×2: 10 → 20" in text
     assert "@everyone" not in text.replace("@\u200beveryone", "")  # escaped, never a ping
     assert "…" in text and "x" * 170 not in text  # clipped
     assert first.message is not None
@@ -57,7 +57,7 @@ async def test_thanks_explains_multiplier_and_cap_and_pings_only_the_thanked(
     second = await run(h, carol, "thanks", {"member": bob})
     assert second.content is not None and f"+10 reputation to <@{bob.id}>" in second.content
     text = text_of(second)
-    assert "Capped" in text and "already earned 20 today" in text and "30 a day" in text
+    assert "Capped to 10:" in text and "already earned 20 today" in text and "30 a day" in text
     assert second.message is not None and second.message.mentions == [bob.id]
     # and once the cap is used up, the thanks still goes through but says why it earned nothing
     third = await run(h, owner, "thanks", {"member": bob})
