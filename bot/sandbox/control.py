@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -68,6 +69,11 @@ GuildRef = int | Guild | None
 MessageRef = int | Message
 InteractionRef = int | Interaction
 RoleRef = int | str | Role
+
+MAX_OPTION_NUMBER = 2**53
+"""Discord's range for INTEGER and NUMBER option values: -2^53 to 2^53."""
+MAX_OPTION_STRING = 6000
+"""The longest STRING option value Discord accepts (the largest ``max_length``)."""
 
 
 class ControlError(Exception):
@@ -434,6 +440,7 @@ class Control:
         channel: ChannelRef = None,
         locale: str = "en-US",
         check_permissions: bool = True,
+        check_contexts: bool = True,
     ) -> Interaction:
         """Run a registered slash command as ``who``.
 
@@ -442,10 +449,12 @@ class Control:
         float, bool; users as ids / User / Member (sent with ``resolved`` users and members);
         roles as id / name / Role; channels as id / ``"#name"`` / Channel; attachments as
         ``(filename, bytes)``. Values are checked against the registered schema.
+        ``check_contexts=False`` delivers a guild-only command in DMs anyway, which Discord
+        does not do: it tests what the bot does if it ever arrives (defence in depth).
         """
         ch = self.channel(channel)
         data, cmd_name = self._command_data(
-            who, command, options or {}, ch, None, check_permissions
+            who, command, options or {}, ch, None, check_permissions, check_contexts
         )
         interaction = self.world.create_interaction(
             INTERACTION_APPLICATION_COMMAND,
@@ -468,10 +477,11 @@ class Control:
         message: bool,
         channel: ChannelRef = None,
         locale: str = "en-US",
+        check_contexts: bool = True,
     ) -> Interaction:
         """Run a context-menu command (right-click → Apps → ``name``) on a message
         (``message=True``) or a user, as Discord does: type 2 with ``data.type`` 3 or 2,
-        ``target_id`` and the target in ``resolved``."""
+        ``target_id`` and the target in ``resolved``. ``check_contexts`` as in :meth:`invoke`."""
         user = self.user(who)
         kind = 3 if message else 2
         if message:
@@ -485,7 +495,7 @@ class Control:
             raise ControlError(str(exc)) from None
         if ch.guild_id is None:
             contexts = cmd.get("contexts")
-            if is_guild or (contexts is not None and 1 not in contexts):
+            if check_contexts and (is_guild or (contexts is not None and 1 not in contexts)):
                 raise ControlError(f"{name!r} cannot be used in DMs")
         elif user.id not in self.world.guilds[ch.guild_id].members:
             raise ControlError(f"{user.username} is not a member of the guild")
@@ -528,7 +538,7 @@ class Control:
     ) -> Interaction:
         """Send an autocomplete request (type 4) with ``focused`` being typed."""
         ch = self.channel(channel)
-        data, cmd_name = self._command_data(who, command, options or {}, ch, focused, False)
+        data, cmd_name = self._command_data(who, command, options or {}, ch, focused, False, True)
         interaction = self.world.create_interaction(
             INTERACTION_AUTOCOMPLETE,
             self.user(who).id,
@@ -549,6 +559,7 @@ class Control:
         channel: Channel,
         focused: str | None,
         check_permissions: bool,
+        check_contexts: bool,
     ) -> tuple[JSON, str]:
         parts = command.strip().lstrip("/").split()
         if not parts:
@@ -560,7 +571,7 @@ class Control:
             raise ControlError(str(exc)) from None
         if channel.guild_id is None:
             contexts = cmd.get("contexts")
-            if (
+            if check_contexts and (
                 is_guild
                 or (contexts is not None and 1 not in contexts)
                 or cmd.get("dm_permission") is False
@@ -652,6 +663,8 @@ class Control:
                 raise ControlError(f"{where}: shorter than {opt['min_length']}")
             if "max_length" in opt and len(value) > int(opt["max_length"]):
                 raise ControlError(f"{where}: longer than {opt['max_length']}")
+            if len(value) > MAX_OPTION_STRING:
+                raise ControlError(f"{where}: longer than {MAX_OPTION_STRING}")
             self._check_choice(where, opt, value)
             return value
         if otype in (OPTION_INTEGER, OPTION_NUMBER):
@@ -659,6 +672,10 @@ class Control:
                 raise ControlError(f"{where}: expected a number, got {value!r}")
             if otype == OPTION_INTEGER and not isinstance(value, int):
                 raise ControlError(f"{where}: expected an integer, got {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ControlError(f"{where}: {value!r} is not a number Discord sends")
+            if not -MAX_OPTION_NUMBER <= value <= MAX_OPTION_NUMBER:
+                raise ControlError(f"{where}: outside -2^53..2^53")
             if opt.get("min_value") is not None and value < opt["min_value"]:
                 raise ControlError(f"{where}: below min_value {opt['min_value']}")
             if opt.get("max_value") is not None and value > opt["max_value"]:
