@@ -339,7 +339,10 @@ def _sentence(action: str, d: Mapping[str, Any], names: Mapping[str, str]) -> st
     if action == "mod.restore-streak":
         days = d.get("days")
         n = len(days) if isinstance(days, list) else _int(days)
-        missed = f" ({_plural(n, 'missed day')})" if n is not None else ""
+        parts = [_plural(n, "missed day")] if n is not None else []
+        if (after := _int(d.get("after"))) is not None:
+            parts.append(f"now {_plural(after, 'day')}")
+        missed = f" ({', '.join(parts)})" if parts else ""
         return f"restored the streak of {_people(d.get('members'))}{missed}{_reason(d)}"
     if action == "mod.exclude":
         return f"excluded {_who(d.get('member'))}: their messages no longer count"
@@ -372,7 +375,7 @@ def _sentence(action: str, d: Mapping[str, Any], names: Mapping[str, str]) -> st
             return None
         name = d.get("name")
         shown = f"**{_clean(name, 60)}**" if isinstance(name, str) and name.strip() else ""
-        return f"{verb} the challenge {shown}".rstrip()
+        return f"{verb} the challenge {shown}".rstrip() + _reason(d)
     if action in ("review.approve", "review.reject"):
         points = _int(d.get("points")) or 0
         reasons = d.get("reasons")

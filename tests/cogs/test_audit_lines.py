@@ -49,6 +49,10 @@ def test_reputation_streaks_and_exclusion() -> None:
     )
     one = line("mod.restore-streak", {"members": [ANA, BO], "days": ["x"], "reason": "outage"})
     assert one.endswith("(1 missed day) (reason: outage)")
+    full = {"members": [ANA, BO], "days": ["a", "b"], "before": 2, "after": 5, "milestones": [3]}
+    assert line("mod.restore-streak", full) == (
+        f"restored the streak of <@{ANA}> & <@{BO}> (2 missed days, now 5 days)"
+    )
     assert line("mod.exclude", {"member": ANA}) == (
         f"excluded <@{ANA}>: their messages no longer count"
     )
@@ -107,7 +111,9 @@ def test_badges_challenges_and_reviews() -> None:
         assert line(f"challenge.{action}", {"challenge": 1, "name": "Sprint"}) == (
             f"{verb} the challenge **Sprint**"
         )
-    assert line("challenge.cancel", {"challenge": 2, "name": "x"}).startswith("cancelled")
+    assert line("challenge.cancel", {"challenge": 2, "name": "x", "reason": "rain"}) == (
+        "cancelled the challenge **x** (reason: rain)"
+    )
     assert line(
         "review.approve", {"member": BO, "points": 40, "reasons": ["kudos_ring", "shared_text"]}
     ) == (f"approved <@{BO}> after review: 40 held points released (kudos circle, shared text)")

@@ -59,7 +59,7 @@ async def test_audit_lines_are_readable_and_filter_by_member_and_action(
     assert f"<@{owner.id}> adjusted <@{ana.id}>'s reputation by +50 (reason: helped onboard)" in (
         text
     )
-    assert f"restored the streak of <@{ana.id}> & <@{bo.id}> (3 missed days)" in text
+    assert f"restored the streak of <@{ana.id}> & <@{bo.id}> (3 missed days, now 5 days)" in text
     assert "changed settings: reminder hour → 20:00" in text
     assert f"gave 🔥 3-day streak to <@{cy.id}>" in text
     assert f"excluded <@{cy.id}>" in text and f"counted <@{cy.id}> again" in text
