@@ -15,6 +15,7 @@ from cogs.streaks._render import (
     RESTORE_HINT,
     ago,
     at_risk_text,
+    covered_text,
     days,
     ended_line,
     ended_text,
@@ -74,7 +75,9 @@ class StreaksCog(commands.Cog):
                 lines.append(RESTORE_HINT)
             embed.description = "\n".join(lines)
             best = max(p.view.best for p in pairs)
-            embed.set_footer(text=f"{len(alive)} running · best ever {best} days · ❄️ = freeze")
+            embed.set_footer(
+                text=f"{len(alive)} running · best ever {best} days · ❄️ covers a missed day"
+            )
         await interaction.response.send_message(embed=embed)
 
     @app_commands.command(name="streak", description="Your streak with one member")
@@ -105,6 +108,8 @@ class StreaksCog(commands.Cog):
             else:
                 ends = end_of_local_day(today, settings.zone)
                 embed.description = running_line(view, ends)
+                if (covered := covered_text(view, today)) is not None:
+                    embed.description += "\n" + covered
                 embed.add_field(name="Current", value=f"🔥 {view.current}")
                 embed.add_field(name="Best", value=f"🏆 {days(view.best)}")
                 embed.add_field(

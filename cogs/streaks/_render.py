@@ -67,3 +67,13 @@ def at_risk_text(view: StreakView, day_ends: datetime) -> str:
     if view.at_risk:
         return f"⏳ yes: talk to each other before the day ends {relative(day_ends)}"
     return "✅ no: you both talked today"
+
+
+def covered_text(view: StreakView, today: date) -> str | None:
+    """A running streak whose missed days a freeze covered says so."""
+    if not view.alive or view.last_day is None:
+        return None
+    missed = (today - view.last_day).days - 1
+    if missed <= 0:
+        return None
+    return f"❄️ A freeze covered {days(missed).replace('day', 'missed day')}; talk today to keep it."

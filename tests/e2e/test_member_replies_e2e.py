@@ -84,7 +84,10 @@ async def test_streak_wording_running_at_risk_and_ended(harness: Harness) -> Non
     assert "Last day together yesterday" in running
     assert not ISO_DATE.search(running)
     # two days without talking: the freeze covers one, then the streak is over
-    h.clock.advance(days=2)
+    h.clock.advance(days=1)
+    frozen = text_of(await run(h, alice, "streak", {"member": bob}))
+    assert "❄️ A freeze covered 1 missed day" in frozen and "Current 🔥 12" in frozen
+    h.clock.advance(days=1)
     ended = await run(h, alice, "streak", {"member": bob})
     text = text_of(ended)
     assert "Ended <t:" in text and "after 12 days (best 12)" in text
