@@ -267,3 +267,22 @@ async def test_a_server_joined_while_running_gets_its_import_planned(world: Harn
     await imported(h)
     # its #general was created with the server: nothing to read, finished at once
     assert await stored_progress(h, other.id) == (0, 1, 1)
+
+
+async def test_the_import_keeps_to_discords_rate_limits(world: Harness) -> None:
+    h = world
+    people = await seed_month(h)
+    route = "GET /channels/{channel_id}/messages"
+    h.sandbox.set_rate_limit(route, 2, 0.3)  # two history pages per channel each 0.3 s
+    await h.start_bot()
+    await imported(h)
+    assert await interactions_by(h, people["alice"].id) == 30
+    assert await interactions_by(h, people["carol"].id) == 30
+    pages = [r for r in h.sandbox.requests_to(route) if r.status == 200]
+    assert len(pages) >= 9  # 60 + 30 messages in pages of 10
+    by_channel: dict[str, list[float]] = {}
+    for r in pages:
+        by_channel.setdefault(r.path, []).append(r.at)
+    for times in by_channel.values():  # never more than 2 answered pages in any 0.3 s
+        pairs = zip(times, times[2:], strict=False)
+        assert all(later - earlier >= 0.25 for earlier, later in pairs)

@@ -379,3 +379,36 @@ async def test_history_days_out_of_range_is_refused_and_the_old_value_kept(
         await settings.configure(G, {"history_days": 366}, 5, NOW)
     assert (await settings.config(G)).history_days == 90
     assert await svc(pipeline).history.days(G) == 90
+
+
+async def test_guilds_take_turns_a_page_each(pipeline: TrackingPipeline) -> None:
+    order: list[int] = []
+
+    async def submit(rec: MessageRecord) -> int:
+        order.append(rec.guild)
+        return await pipeline.submit(rec)
+
+    def of_guild(guild: int, channel: int) -> list[HistoryEntry]:
+        out = []
+        for e in month(channel, [(1, 2)], 5):
+            assert e.record is not None
+            rec = MessageRecord(guild, channel, e.id, e.ts, e.record.author, e.record.content)
+            out.append(HistoryEntry(e.id, e.ts, rec))
+        return out
+
+    source = FakeSource({10: of_guild(1, 10), 20: of_guild(2, 20)})
+    importer = HistoryImporter(submit, Recorder(), source, page_size=2, pause=0)
+    for guild, channel in ((1, 10), (2, 20)):
+        _, run = plan_imports(guild, [], {channel: source.newest()[channel]}, 30, NOW)
+        importer.set_guild(guild, run)
+    await run_all(importer)
+    assert order == [1, 1, 2, 2] * 5  # a big server never holds up the others
+
+
+async def test_a_deleted_channel_s_unfinished_import_ends(pipeline: TrackingPipeline) -> None:
+    history = svc(pipeline).history
+    source = FakeSource({10: month(10, [(1, 2)], 3)})
+    assert await history.plan(G, source.newest(), NOW)
+    await history.end_gone(G, 10)
+    assert (await history.progress(G)).summary() == "done: 30 days, 0 messages"
+    assert await history.plan(G, source.newest(), NOW) == []
