@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.changes import with_before
 from bot.domain.errors import InvalidSetting
 from bot.domain.guild_config import GuildConfig
 from bot.domain.guild_settings import GuildSettings
@@ -42,7 +43,9 @@ class SettingsService(Service):
             if after == before:
                 return before, after
             await self.guilds.save_settings(guild, after)
-            await self._audit(guild, moderator, "settings", changes, at)
+            await self._audit(
+                guild, moderator, "settings", with_before(changes, before.to_json_dict()), at
+            )
             change.state.settings = after
             if after.review_mode != before.review_mode:
                 await ReviewService(self.pipeline).change_mode(
@@ -61,7 +64,9 @@ class SettingsService(Service):
             if after == before:
                 return before, after
             await self.guilds.save_config(guild, after.model_dump())
-            await self._audit(guild, moderator, "config", changes, at)
+            await self._audit(
+                guild, moderator, "config", with_before(changes, before.model_dump()), at
+            )
             change.state.set_channels(after.channel_allow, after.channel_deny)
         return before, after
 

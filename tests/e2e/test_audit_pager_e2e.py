@@ -60,7 +60,7 @@ async def test_audit_lines_are_readable_and_filter_by_member_and_action(
         text
     )
     assert f"restored the streak of <@{ana.id}> & <@{bo.id}> (3 missed days, now 5 days)" in text
-    assert "changed settings: reminder hour → 20:00" in text
+    assert "changed settings: reminder hour 18:00 → 20:00" in text
     assert f"gave 🔥 3-day streak to <@{cy.id}>" in text
     assert f"excluded <@{cy.id}>" in text and f"counted <@{cy.id}> again" in text
     assert "Page 1/1" in text
@@ -197,3 +197,19 @@ async def test_many_badges_are_paged(harness: Harness) -> None:
     assert buttons(page2.components)["Next ▶"].get("disabled")
     few = await run(h, owner, "badges", {"member": ana})  # someone else looks: same pages
     assert "Page 1/2" in text_of(few)
+
+
+async def test_settings_changes_read_before_and_after(harness: Harness) -> None:
+    h = harness
+    owner = h.ctl.owner
+    await run(h, owner, "settings points", {"reply": 5})
+    await run(h, owner, "settings limits", {"cooldown_seconds": 30, "streak_mode": "any"})
+    await run(h, owner, "settings timezone", {"timezone": "Europe/Amsterdam"})
+    await run(h, owner, "settings reminders", {"enabled": False})
+    text = text_of(await run(h, owner, "mod audit", {"action": "settings"}))
+    assert "{" not in text and not bare_ids(text), text
+    assert "points for a reply 3 points → 5 points" in text
+    assert "cooldown 60 seconds → 30 seconds" in text
+    assert "streak mode both ways each day → either way" in text
+    assert "time zone UTC → Europe/Amsterdam" in text
+    assert "reminders on → off" in text
