@@ -1,7 +1,8 @@
 """`python -m bot replay`: JSONL events → the tracking pipeline → state as JSON (SPEC §9).
 
-The whole file is parsed and validated (bot.replay_events) before anything is applied, so a
-malformed line leaves the database untouched.
+The file is read twice, streaming: first every line is parsed and validated
+(bot.replay_events), so a malformed line leaves the database untouched; then the events are
+parsed again and applied one by one, so memory does not grow with the file.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.replay_events import (
     SettingsEvent,
     event_guild,
     event_time,
+    iter_events,
     parse_lines,
     parse_time,
 )
@@ -80,7 +82,7 @@ class ReviewPasses:
 
 async def apply_events(
     pipeline: TrackingPipeline,
-    events: list[Event],
+    events: Iterable[Event],
     services: Services | None = None,
     passes: ReviewPasses | None = None,
 ) -> None:
@@ -157,19 +159,20 @@ async def state_json(
 
 
 async def run_replay(path: Path, now: datetime, db_path: str) -> dict[str, Any]:
-    """Parse, apply and describe. Raises ReplayError before touching the database."""
-    with path.open(encoding="utf-8") as handle:
-        events = parse_lines(handle, now)
+    """Validate, apply and describe. Raises ReplayError before touching the database."""
+    with path.open("rb") as handle:
+        named = {event_guild(e) for e in iter_events(handle, now)}
     db = await Database.open(db_path)
     try:
         pipeline = TrackingPipeline(db)
         services = Services.create(pipeline, Reads(pipeline))
         try:
             passes = ReviewPasses(services)
-            await apply_events(pipeline, events, services, passes)
+            with path.open("rb") as handle:
+                await apply_events(pipeline, iter_events(handle, now), services, passes)
             await passes.finish(now)
             guilds = set(await services.settings.guild_ids())
-            guilds |= {event_guild(e) for e in events}
+            guilds |= named
             for guild in sorted(guilds):
                 for ch in await services.challenges.all(guild):
                     await services.challenges.close(ch, now)

@@ -12,7 +12,7 @@ are reported (the first one wins), so keep it when adding fields.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -43,6 +43,7 @@ __all__ = [
     "SettingsEvent",
     "event_guild",
     "event_time",
+    "iter_events",
     "parse_event",
     "parse_lines",
     "parse_time",
@@ -473,15 +474,26 @@ def _decode(raw: str) -> Any:
         raise ValueError("invalid JSON: a number has too many digits") from None
 
 
-def parse_lines(lines: Iterable[str], now: datetime) -> list[Event]:
-    """Parse and validate every line; raise ReplayError naming the first bad line."""
-    events: list[Event] = []
+def iter_events(lines: Iterable[str | bytes], now: datetime) -> Iterator[Event]:
+    """Parse and validate line by line, yielding each event; raise ReplayError naming the
+    first bad line. Lines may be bytes (a file opened in binary): each is decoded as UTF-8
+    on its own, so an undecodable line is named too. Nothing is kept between lines but the
+    previous timestamp, so a file of any size streams in constant memory."""
     previous: datetime | None = None
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ReplayError(
+                    f"line {number}: not UTF-8 text ({exc.reason} at byte {exc.start + 1})"
+                ) from None
+        else:
+            text = raw
+        if not text.strip():
             continue
         try:
-            event = parse_event(_decode(raw))
+            event = parse_event(_decode(text))
         except ValueError as exc:
             raise ReplayError(f"line {number}: {_clip(str(exc), _MAX_MESSAGE)}") from None
         except RecursionError:
@@ -493,5 +505,9 @@ def parse_lines(lines: Iterable[str], now: datetime) -> list[Event]:
             if ts > now:
                 raise ReplayError(f"line {number}: timestamp is later than --now")
             previous = ts
-        events.append(event)
-    return events
+        yield event
+
+
+def parse_lines(lines: Iterable[str | bytes], now: datetime) -> list[Event]:
+    """Parse and validate every line; raise ReplayError naming the first bad line."""
+    return list(iter_events(lines, now))
