@@ -762,6 +762,12 @@ class GuildState:
             return 0
         out.count += 1
         self.messages[msg.id] = StoredMessage(msg.author, msg.ts)
+        author = self.members.get(msg.author)
+        if author is not None and author.opted_out:
+            # an opted-out member leaves nothing new behind: no stored text, no interaction
+            # (their id stays in memory only, so a reply to it is known to target them)
+            self._advance_cursor(out, msg)
+            return 0
         norm = normalise_content(msg.content)
         out.messages.append(
             MessageRow(self.guild, msg.id, msg.channel, msg.author, self._us(msg.ts), norm)
@@ -772,10 +778,7 @@ class GuildState:
             self.member(msg.reply_author).bot = True
         for bot_user in msg.bots:
             self.member(bot_user).bot = True
-        if msg.advance_cursor:
-            out.cursors[(self.guild, msg.channel)] = max(
-                msg.id, out.cursors.get((self.guild, msg.channel), 0)
-            )
+        self._advance_cursor(out, msg)
         recent = self.recent_by_author[msg.author]
         while recent and (msg.ts - recent[0][0]).total_seconds() > DUPLICATE_WINDOW_SECONDS:
             recent.popleft()
@@ -808,6 +811,11 @@ class GuildState:
                 duplicate,
             )
         return len(candidates)
+
+    def _advance_cursor(self, out: Batch, msg: MessageRecord) -> None:
+        if msg.advance_cursor:
+            key = (self.guild, msg.channel)
+            out.cursors[key] = max(msg.id, out.cursors.get(key, 0))
 
     def apply_reaction(self, out: Batch, rec: ReactionRecord) -> bool:
         """Apply one reaction add; True if it became an interaction."""
