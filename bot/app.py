@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 COGS: tuple[str, ...] = (
     "cogs.tracking",
     "cogs.streaks",
+    "cogs.web",
     "cogs.profile",
     "cogs.leaderboard",
     "cogs.thanks",
@@ -93,6 +94,7 @@ class KindlingBot(commands.Bot):
         self.final_flush_failed = False  # the process then exits non-zero
         self.jobs: Jobs | None = None
         self._sync_task: asyncio.Task[None] | None = None
+        self.web_url: str | None = None  # where the web boards listen (cogs.web), if on
 
     # typed accessors: set in setup_hook, before any cog runs
     @property

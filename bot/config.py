@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # history import pace (SPEC §8): messages per history request, pause between requests
     history_page_size: int = Field(default=100, ge=1, le=100)
     history_pause_seconds: float = Field(default=1.0, ge=0, le=60)
+    # the public web boards (issue #11): off unless the operator turns them on
+    web_enabled: bool = False
+    web_host: str = Field(default="127.0.0.1", min_length=1)
+    web_port: int = Field(default=8081, ge=0, le=65535)  # 0: any free port
+    web_public_url: str | None = None  # the address members use; default http://host:port
 
     @field_validator("log_level")
     @classmethod
@@ -57,6 +62,15 @@ class Settings(BaseSettings):
     @property
     def backup_folder(self) -> Path:
         return self.backup_dir or self.database_path.parent / "backups"
+
+    @field_validator("web_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.split("://", 1)[0] not in ("http", "https") or "://" not in value:
+            raise ValueError("must be a URL such as https://boards.example.org")
+        return value.rstrip("/")
 
     @property
     def log_level_number(self) -> int:

@@ -35,6 +35,8 @@ class GuildConfig(BaseModel):
     channel_deny: list[int] = Field(default_factory=list)
     # days of a channel's past imported when the bot first reads it (SPEC §8); 0: none
     history_days: int = 30
+    # the public web page's random address (/settings web); None: no page
+    web_slug: str | None = None
 
     @field_validator("history_days", mode="before")
     @classmethod

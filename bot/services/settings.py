@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,11 @@ from bot.services.review import ReviewService
 from bot.tracking.pipeline import TrackingPipeline
 
 
+def new_web_slug() -> str:
+    """An unguessable address for a guild's web page (96 random bits)."""
+    return secrets.token_urlsafe(12)
+
+
 class SettingsService(Service):
     def __init__(self, pipeline: TrackingPipeline) -> None:
         super().__init__(pipeline)
@@ -24,6 +30,25 @@ class SettingsService(Service):
 
     async def config(self, guild: int) -> GuildConfig:
         return GuildConfig.from_dict(await self.guilds.get_config(guild))
+
+    async def set_web(
+        self, guild: int, enabled: bool, regenerate: bool, moderator: int | None, at: datetime
+    ) -> tuple[str | None, str | None]:
+        """The public web page on or off; (slug before, slug after). Turning it on makes a
+        random slug (kept if it was on, unless `regenerate`); off or regenerated, the old
+        address stops working. Audited without the slug itself."""
+        async with self.pipeline.locked(guild):
+            config = GuildConfig.from_dict(await self.guilds.get_config(guild))
+            before = config.web_slug
+            after = (
+                (new_web_slug() if regenerate or before is None else before) if enabled else None
+            )
+            if after == before:
+                return before, after
+            await self.guilds.save_config(guild, config.changed(web_slug=after).model_dump())
+            what = "new address" if before and after else after is not None
+            await self._audit(guild, moderator, "config", {"web_page": what}, at)
+        return before, after
 
     async def all_configs(self) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
         """(guild, settings, config) of every guild, as plain dicts (the scheduled slot)."""

@@ -405,3 +405,48 @@ class SettingsCog(
             settings=changed,
             config=configured,
         )
+
+    @app_commands.command(name="web", description="A public web page with this server's boards")
+    @app_commands.describe(
+        enabled="Publish the boards on a web page anyone with the link can open",
+        regenerate="Give the page a new address (the old link stops working)",
+    )
+    @app_commands.choices(
+        enabled=[
+            app_commands.Choice(name="On: publish the boards (public members only)", value="on"),
+            app_commands.Choice(name="Off: take the page down", value="off"),
+        ]
+    )
+    async def web(
+        self,
+        interaction: discord.Interaction,
+        enabled: app_commands.Choice[str],
+        regenerate: bool = False,
+    ) -> None:
+        """The web boards' opt-in (issue #11): the link only for the moderator, ephemeral."""
+        on = enabled.value == "on"
+        before, after = await self.bot.services.settings.set_web(
+            guild_of(interaction), on, regenerate, interaction.user.id, self.bot.clock.now()
+        )
+        base = self.bot.settings.web_public_url or self.bot.web_url
+        url = f"{base}/g/{after}" if base and after else None
+        where = f"\n{url}" if url else ""
+        if after is None:
+            title = "✅ Web page off" if before else "Nothing changed"
+            text = "The old link no longer works." if before else "The web page is off."
+        elif before is None:
+            title, text = "✅ Web page on", f"Anyone with this link sees the boards:{where}"
+        elif before != after:
+            title, text = "✅ New web address", f"The old link no longer works. New link:{where}"
+        else:
+            title, text = "Nothing changed", f"The web page is on:{where}"
+        if after is not None:
+            text += "\n\nMembers who keep their stats private or server-only are never shown."
+            if base is None:
+                text += (
+                    "\n\nℹ️ The bot's operator has not switched the web server on "
+                    "(WEB_ENABLED), so the page can't be opened yet."
+                )
+        colour = OK if before != after else BRAND
+        embed = discord.Embed(title=title, description=text, colour=colour)
+        await interaction.response.send_message(embed=embed, ephemeral=True)

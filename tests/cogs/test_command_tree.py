@@ -40,6 +40,7 @@ MODERATOR = {
     "settings limits",
     "settings leaderboard",
     "settings review",
+    "settings web",
     "challenge create",
     "challenge edit",
     "challenge end",
