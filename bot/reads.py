@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.domain.calendar import CalendarDays, member_calendar
 from bot.domain.challenges import Challenge, Progress, evaluate_progress
 from bot.domain.streaks import StreakView, local_day, view_at
 from bot.storage.audit import AuditEntry, AuditFilter
@@ -413,3 +414,25 @@ class Reads:
         """(how many match, a page of them) of the audit log, newest first."""
         audit = self.pipeline.repos.audit
         return await audit.count(guild, which), await audit.page(guild, limit, offset, which)
+
+    # -- image cards ------------------------------------------------------------------------
+    async def calendar(self, guild: int, user: int, now: datetime) -> CalendarDays:
+        """The member's 12-week calendar: pairs qualifying per day, freezes, running streaks."""
+        await self.pipeline.flush()
+        settings = await self.pipeline.settings(guild)
+        today = local_day(now, settings.zone)
+        days = await self.streaks.days_of_member(guild, user)
+        return member_calendar(days, today, settings.limits.max_freezes)
+
+    async def pair_calendar(self, guild: int, a: int, b: int, now: datetime) -> CalendarDays:
+        """One pair's 12-week calendar (`/streak member`)."""
+        await self.pipeline.flush()
+        settings = await self.pipeline.settings(guild)
+        today = local_day(now, settings.zone)
+        low, high = (a, b) if a < b else (b, a)
+        days = await self.pipeline.store.pair_days_of(guild, low, high)
+        return member_calendar({(low, high): days}, today, settings.limits.max_freezes)
+
+    async def card_style(self, guild: int, user: int) -> str:
+        """'image' or 'text': how `user` wants the cards shown to them."""
+        return await self.members.card_style(guild, user)

@@ -59,8 +59,8 @@ class MemberRepository:
         return [int(r[0]) for r in rows]
 
     async def set_preference(self, guild: int, user: int, name: str, value: str) -> None:
-        """`notify` or `visibility`."""
-        if name not in ("notify", "visibility"):
+        """`notify`, `visibility` or `cards`."""
+        if name not in ("notify", "visibility", "cards"):
             raise ValueError(name)
         await self._set_column(guild, user, name, value)
 
@@ -129,3 +129,10 @@ class MemberRepository:
                 notify = "dm-hidden"
             out[(int(r[0]), int(r[1]))] = notify
         return out
+
+    async def card_style(self, guild: int, user: int) -> str:
+        """'image' (the default) or 'text': how the member wants their cards."""
+        r = await self.db.fetchone(
+            "SELECT cards FROM members WHERE guild_id = ? AND user_id = ?", (guild, user)
+        )
+        return str(r[0]) if r else "image"

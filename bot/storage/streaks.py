@@ -167,3 +167,17 @@ class StreakRepository:
             (guild, to_us(start), to_us(end), *args, limit),
         )
         return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    async def days_of_member(self, guild: int, user: int) -> dict[tuple[int, int], list[date]]:
+        """Every qualifying day of each of `user`'s pairs, ascending (calendar heatmaps):
+        the primary key answers the pairs where `user` is `a`, pair_days_by_b the others."""
+        rows = await self.db.fetchall(
+            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND a = ? "
+            "UNION ALL SELECT a, b, day FROM pair_days WHERE guild_id = ? AND b = ? "
+            "ORDER BY 1, 2, 3",
+            (guild, user, guild, user),
+        )
+        out: dict[tuple[int, int], list[date]] = {}
+        for r in rows:
+            out.setdefault((int(r[0]), int(r[1])), []).append(date.fromisoformat(r[2]))
+        return out
