@@ -95,5 +95,22 @@ class SettingsService(Service):
             change.state.set_channels(after.channel_allow, after.channel_deny)
         return before, after
 
+    async def welcome_posted(self, guild: int) -> bool:
+        return await self.guilds.welcome_posted(guild)
+
+    async def claim_welcome(self, guild: int, at: datetime) -> bool:
+        """True once per guild: the caller posts the first-run welcome (never twice, also
+        across restarts). Call `release_welcome` if the post then fails."""
+        async with self.pipeline.locked(guild):
+            if await self.guilds.welcome_posted(guild):
+                return False
+            await self.guilds.mark_welcome(guild, at)
+        return True
+
+    async def release_welcome(self, guild: int) -> None:
+        """The welcome could not be posted: try again next time the guild is seen."""
+        async with self.pipeline.locked(guild):
+            await self.guilds.mark_welcome(guild, None)
+
 
 __all__ = ["InvalidSetting", "SettingsService"]

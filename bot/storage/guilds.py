@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.domain.guild_settings import GuildSettings, settings_from_dict
-from bot.storage.database import Database
+from bot.storage.database import Database, to_us
 
 _CHUNK = 1000
 
@@ -64,4 +65,19 @@ class GuildRepository:
         await self.db.execute(
             "UPDATE guilds SET config = ? WHERE guild_id = ?",
             (json.dumps(config, sort_keys=True), guild_id),
+        )
+
+    async def welcome_posted(self, guild_id: int) -> bool:
+        """Was the first-run welcome posted (or deliberately skipped) in this guild?"""
+        row = await self.db.fetchone(
+            "SELECT welcome_posted_at FROM guild_jobs WHERE guild_id = ?", (guild_id,)
+        )
+        return row is not None and row[0] is not None
+
+    async def mark_welcome(self, guild_id: int, at: datetime | None) -> None:
+        """Record the welcome as posted at `at`; None forgets it (the post failed)."""
+        await self.db.execute(
+            "INSERT INTO guild_jobs (guild_id, welcome_posted_at) VALUES (?, ?) "
+            "ON CONFLICT (guild_id) DO UPDATE SET welcome_posted_at = excluded.welcome_posted_at",
+            (guild_id, to_us(at) if at is not None else None),
         )

@@ -120,6 +120,9 @@ class SettingsCog(
         self.bot = bot
         super().__init__()
 
+    async def cog_load(self) -> None:
+        timezones.warm(self.bot.clock.now())  # the first keystroke answers in milliseconds
+
     async def _reply(
         self,
         interaction: discord.Interaction,
@@ -428,7 +431,8 @@ class SettingsCog(
         before, after = await self.bot.services.settings.set_web(
             guild_of(interaction), on, regenerate, interaction.user.id, self.bot.clock.now()
         )
-        base = self.bot.settings.web_public_url or self.bot.web_url
+        running = self.bot.web_url
+        base = (self.bot.settings.web_public_url or running) if running else None
         url = f"{base}/g/{after}" if base and after else None
         where = f"\n{url}" if url else ""
         if after is None:
@@ -444,8 +448,8 @@ class SettingsCog(
             text += "\n\nMembers who keep their stats private or server-only are never shown."
             if base is None:
                 text += (
-                    "\n\nℹ️ The bot's operator has not switched the web server on "
-                    "(WEB_ENABLED), so the page can't be opened yet."
+                    "\n\nℹ️ The bot's web server isn't running (its operator sets "
+                    "WEB_ENABLED, WEB_HOST and WEB_PORT), so there is no link yet."
                 )
         colour = OK if before != after else BRAND
         embed = discord.Embed(title=title, description=text, colour=colour)
