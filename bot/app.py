@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.gateway import apply_reconnect_policy
 from bot.reads import Reads
 from bot.scheduling.jobs import Jobs
 from bot.services import Services
@@ -85,6 +86,7 @@ class KindlingBot(commands.Bot):
             **options,
         )
         self.settings = settings
+        apply_reconnect_policy(settings.reconnect_max_seconds)
         self.clock: Clock = clock or SystemClock()
         self.cog_names = cogs
         self.sync_commands = sync_commands
