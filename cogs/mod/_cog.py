@@ -125,6 +125,7 @@ class ModCog(
     @app_commands.describe(
         member="Only entries by or about this member",
         action="Only this kind of action",
+        page="Start on this page (default: the newest)",
     )
     @app_commands.choices(action=ACTION_CHOICES)
     async def audit(
@@ -132,6 +133,7 @@ class ModCog(
         interaction: discord.Interaction,
         member: discord.User | None = None,
         action: str | None = None,
+        page: app_commands.Range[int, 1, 100_000] = 1,
     ) -> None:
         guild = guild_of(interaction)
         bot = self.bot
@@ -162,7 +164,7 @@ class ModCog(
             render,
             refusal="Only the moderator who opened this log can turn its pages.",
         )
-        embed = await view.open(0)
+        embed = await view.open(page - 1)  # past the end: the last page
         if view.pages <= 1:
             view.stop()
             await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -108,6 +108,10 @@ async def test_audit_pages_through_many_entries(harness: Harness) -> None:
     assert second.type == 7 and "Page 2/2" in text_of(second)
     assert len(entries(text_of(second))) == 2 and "by +1 " in text_of(second)
     assert buttons(second.components)["Next ▶"].get("disabled")
+    later = await run(h, owner, "mod audit", {"page": 2})
+    assert "Page 2/2" in text_of(later) and len(entries(text_of(later))) == 2
+    beyond = await run(h, owner, "mod audit", {"page": 40})  # past the end: the last page
+    assert "Page 2/2" in text_of(beyond)
 
 
 async def test_leaderboard_pages_my_page_and_the_ends(harness: Harness) -> None:
