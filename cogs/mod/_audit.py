@@ -214,6 +214,7 @@ SETTING_NAMES: dict[str, str] = {
     "channel_allow": "tracked channels",
     "channel_deny": "ignored channels",
     "history_days": "history import",
+    "web_page": "public web page",
 }
 
 UNIT_OF: dict[str, tuple[str, str]] = {

@@ -88,6 +88,8 @@ def test_settings_in_words() -> None:
         "time zone → Europe/Amsterdam"
     )
     assert "review mode → flag only" in line("settings", {"review_mode": "flag"})
+    assert line("config", {"web_page": True}) == "changed settings: public web page → on"
+    assert line("config", {"web_page": "new address"}).endswith("public web page → new address")
 
 
 def test_badges_challenges_and_reviews() -> None:
