@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.guild_config import GuildConfig
 from bot.services._base import Service
@@ -46,15 +46,26 @@ class HistoryService(Service):
         return GuildConfig.from_dict(await self.repos.guilds.get_config(guild)).history_days
 
     async def plan(
-        self, guild: int, channels: Mapping[int, int | None], now: datetime
+        self,
+        guild: int,
+        channels: Mapping[int, int | None],
+        now: datetime,
+        retention_days: int | None = None,
     ) -> list[HistoryImport]:
         """Start imports for tracked channels that have none (or only a shorter one) and
         return every unfinished import of those channels. `channels`: each tracked channel
-        the bot may read, with its newest message id."""
+        the bot may read, with its newest message id. With `retention_days`, what the bot
+        counted in this guild and then pruned as older than that is never read again."""
         async with self.pipeline.locked(guild):
             days = await self.days(guild)
             existing = await self.repos.history.of_guild(guild)
-            new, run = plan_imports(guild, existing, channels, days, now)
+            forgotten = None
+            if retention_days is not None:
+                first = await self.repos.history.oldest_counted(guild)
+                horizon = now - timedelta(days=retention_days)
+                if first is not None and first < horizon:
+                    forgotten = (first, horizon)
+            new, run = plan_imports(guild, existing, channels, days, now, forgotten)
             if new:
                 await self.repos.history.begin(new)
         return run

@@ -65,6 +65,11 @@ class HistoryImportRepository:
             for r in rows
         ]
 
+    async def oldest_counted(self, guild: int) -> datetime | None:
+        """When the guild's oldest reputation ledger row was earned (None: nothing yet)."""
+        row = await self.db.fetchone("SELECT MIN(ts) FROM ledger WHERE guild_id = ?", (guild,))
+        return from_us(row[0]) if row is not None and row[0] is not None else None
+
     async def begin(self, imports: Sequence[HistoryImport]) -> int:
         """Record new imports; one that exists already (same channel and start) is kept as
         it is. Returns how many were new."""

@@ -70,12 +70,38 @@ class HistoryLedger(Protocol):
         ...
 
 
+def _stretches(
+    guild: int,
+    channel: int,
+    since: datetime,
+    until: int,
+    now: datetime,
+    forgotten: tuple[datetime, datetime] | None,
+) -> list[HistoryImport]:
+    """Imports of a channel's messages from `since` up to id `until`, leaving out the
+    `forgotten` stretch of time (counted once, then pruned by retention: reading it again
+    would count it twice)."""
+    pieces = [(since, until)]
+    if forgotten is not None and forgotten[0] < forgotten[1]:
+        first, horizon = forgotten
+        pieces = []
+        if since < first:
+            pieces.append((since, min(until, snowflake_at(first) - 1)))
+        pieces.append((max(since, horizon), until))
+    out = []
+    for start, last in pieces:
+        floor = snowflake_at(start) - 1
+        out.append(HistoryImport(guild, channel, start, now, floor, last, 0, last <= floor))
+    return out
+
+
 def plan_imports(
     guild: int,
     existing: Sequence[HistoryImport],
     channels: Mapping[int, int | None],
     days: int,
     now: datetime,
+    forgotten: tuple[datetime, datetime] | None = None,
 ) -> tuple[list[HistoryImport], list[HistoryImport]]:
     """(new imports to record, unfinished imports to run) of a guild's tracked channels.
 
@@ -84,11 +110,12 @@ def plan_imports(
     without an import gets one of the last `days`; one whose imports start later than
     `now - days` (history_days was raised) gets the older stretch too. Nothing newer than a
     channel's newest message at the start is read: that is live traffic's and backfill's.
+    `forgotten`: (first, horizon), the time from the guild's first counted point up to the
+    retention horizon: what the bot counted there and pruned is never imported again.
     """
     if days <= 0:
         return [], []
     since = now - timedelta(days=days)
-    floor = snowflake_at(since) - 1
     by_channel: dict[int, list[HistoryImport]] = {}
     for imp in existing:
         by_channel.setdefault(imp.channel, []).append(imp)
@@ -96,14 +123,15 @@ def plan_imports(
     for channel, newest in channels.items():
         stretches = by_channel.get(channel)
         if not stretches:
-            until = newest or 0
-            new.append(HistoryImport(guild, channel, since, now, floor, until, 0, until <= floor))
+            new.extend(_stretches(guild, channel, since, newest or 0, now, forgotten))
             continue
         first = min(stretches, key=lambda s: s.since)
         if since < first.since and first.until_id > 0:
             # an empty channel (until_id 0) had no past before its first import either
             until = snowflake_at(first.since) - 1
-            new.append(HistoryImport(guild, channel, since, now, floor, until, 0, until <= floor))
+            new.extend(_stretches(guild, channel, since, until, now, forgotten))
+    taken = {(imp.channel, imp.since) for imp in existing}
+    new = [imp for imp in new if (imp.channel, imp.since) not in taken]
     run = [imp for imp in [*existing, *new] if not imp.done and imp.channel in channels]
     return new, run
 

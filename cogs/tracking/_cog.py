@@ -289,5 +289,7 @@ class TrackingCog(commands.Cog):
         if self._import_plans.get(guild_id) == plan:
             return  # nothing that matters changed: the running import goes on
         self._import_plans[guild_id] = plan
-        run = await self.bot.services.history.plan(guild_id, channels, self.bot.clock.now())
+        run = await self.bot.services.history.plan(
+            guild_id, channels, self.bot.clock.now(), self.bot.settings.retention_days
+        )
         self.history.set_guild(guild_id, run)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.engine import Batch, LedgerRow
+from bot.domain.timeutil import epoch_us
 from bot.storage.history import HistoryImport, HistoryStep
 from bot.storage.protocols import Repositories
 
@@ -70,3 +72,18 @@ async def test_advance_touches_only_the_named_guild_and_stretch(repos: Repositor
     (row,) = await repos.history.of_guild(1)
     assert (row.after_id, row.done) == (100, False)
     assert (await repos.history.of_guild(2))[0].done
+
+
+async def test_oldest_counted_is_the_guilds_first_ledger_row(repos: Repositories) -> None:
+    assert await repos.history.oldest_counted(1) is None
+    batch = Batch()
+    for guild, days in ((1, 40), (1, 3), (2, 90)):
+        at = NOW - timedelta(days=days)
+        batch.ledger.append(
+            LedgerRow(
+                guild, 10, 1, "mention", f"m{days}", epoch_us(at), at.date().isoformat(), 11, 0
+            )
+        )
+    await repos.tracking.write_batch(batch)
+    assert await repos.history.oldest_counted(1) == NOW - timedelta(days=40)
+    assert await repos.history.oldest_counted(2) == NOW - timedelta(days=90)

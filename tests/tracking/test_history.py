@@ -412,3 +412,38 @@ async def test_a_deleted_channel_s_unfinished_import_ends(pipeline: TrackingPipe
     await history.end_gone(G, 10)
     assert (await history.progress(G)).summary() == "done: 30 days, 0 messages"
     assert await history.plan(G, source.newest(), NOW) == []
+
+
+def test_plan_leaves_out_what_was_counted_and_then_pruned() -> None:
+    first, horizon = NOW - timedelta(days=200), NOW - timedelta(days=90)
+    newest = snowflake_at(NOW - timedelta(hours=1))
+    new, run = plan_imports(G, [], {10: newest}, 365, NOW, (first, horizon))
+    assert [(i.since, i.until_id) for i in new] == [
+        (NOW - timedelta(days=365), snowflake_at(first) - 1),  # before the bot was there
+        (horizon, newest),  # what retention still remembers (read again: ignored by key)
+    ]
+    assert run == new
+    (only,) = plan_imports(G, [], {10: newest}, 30, NOW, (first, horizon))[0]
+    assert only.since == NOW - timedelta(days=30)  # inside retention: nothing left out
+
+
+async def test_history_older_than_retention_is_never_counted_twice(tmp_path: Path) -> None:
+    talk = [entry(10, NOW - timedelta(days=d), 1, 2, d) for d in (300, 200, 100, 10)]
+    path = tmp_path / "k.db"
+    async with opened(path) as p:
+        for seen in talk[1:3]:  # the bot counted these live, long ago...
+            assert seen.record is not None
+            await p.submit(seen.record)
+        await p.flush()
+        await svc(p).privacy.prune(NOW, 90)  # ...and forgot them (retention)
+        await svc(p).settings.configure(G, {"history_days": 365}, None, NOW)
+    async with opened(path) as p:  # a later start, with the import
+        history = svc(p).history
+        source = FakeSource({10: talk})
+        run = await history.plan(G, source.newest(), NOW, retention_days=90)
+        importer = HistoryImporter(p.submit, history, source, pause=0)
+        importer.set_guild(G, run)
+        await run_all(importer)
+        data = await svc(p).privacy.export(G, 1)
+    paid = sorted(e["source"].split(":")[0] for e in data["ledger"] if e["reason"] == "mention")
+    assert paid == sorted(str(e.id) for e in talk)  # each of the four once
