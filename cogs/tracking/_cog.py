@@ -7,17 +7,12 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.domain.interactions import CursorRecord, DeleteRecord, MemberRecord
-from bot.tracking.history import (
-    PAGE_SIZE,
-    PAUSE_SECONDS,
-    HistoryEntry,
-    HistoryImporter,
-    HistoryUnavailable,
-)
+from bot.tracking.history import HistoryEntry, HistoryImporter, HistoryUnavailable
 from cogs.tracking._convert import message_record, reaction_record
 
 if TYPE_CHECKING:
@@ -73,8 +68,8 @@ class TrackingCog(commands.Cog):
             bot.services.history,
             DiscordHistory(bot),
             # the pace: HISTORY_PAGE_SIZE, HISTORY_PAUSE_SECONDS (tests make it quick)
-            page_size=getattr(bot.settings, "history_page_size", PAGE_SIZE),
-            pause=getattr(bot.settings, "history_pause_seconds", PAUSE_SECONDS),
+            page_size=bot.settings.history_page_size,
+            pause=bot.settings.history_pause_seconds,
         )
         self._import_task: asyncio.Task[None] | None = None
         self._import_wanted: set[int] = set()
@@ -255,7 +250,7 @@ class TrackingCog(commands.Cog):
                     await self._plan_import(self._import_wanted.pop())
                 if await self.history.step() is None and not self._import_wanted:
                     return
-            except discord.HTTPException:
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
                 log.exception(
                     "history import stopped on an error; trying again in %.0f s",
                     self.history_retry_seconds,
@@ -264,6 +259,12 @@ class TrackingCog(commands.Cog):
                 for guild in self.history.guilds():
                     self._import_plans.pop(guild, None)
                     self._import_wanted.add(guild)
+            except Exception:
+                # a bug, not Discord: stop here (what was read is kept); the next connect
+                # plans the imports again and they resume
+                log.exception("history import failed; it resumes on the next connect")
+                self._import_plans.clear()
+                return
 
     async def _plan_import(self, guild_id: int) -> None:
         guild = self.bot.get_guild(guild_id)
