@@ -80,6 +80,15 @@ class ControlError(Exception):
     """The control API was asked for something a Discord user could not do."""
 
 
+def _check_utf8(where: str, value: str) -> None:
+    """Discord's strings are UTF-8: a lone surrogate (U+D800..U+DFFF) cannot be sent at all
+    (discord/discord-api-docs#6561), so no interaction ever carries one."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ControlError(f"{where}: a lone surrogate is not valid UTF-8") from None
+
+
 class Server(Protocol):
     """What :class:`Control` needs from the server it drives (:class:`~bot.sandbox.Sandbox`).
 
@@ -622,6 +631,7 @@ class Control:
             name = opt["name"]
             if name == focused:
                 raw = options.get(name, "")
+                _check_utf8(f"/{command} {name}", str(raw))
                 current.append(
                     {"name": name, "type": opt["type"], "value": str(raw), "focused": True}
                 )
@@ -665,6 +675,7 @@ class Control:
                 raise ControlError(f"{where}: longer than {opt['max_length']}")
             if len(value) > MAX_OPTION_STRING:
                 raise ControlError(f"{where}: longer than {MAX_OPTION_STRING}")
+            _check_utf8(where, value)
             self._check_choice(where, opt, value)
             return value
         if otype in (OPTION_INTEGER, OPTION_NUMBER):

@@ -1,4 +1,5 @@
-"""Option values Discord never sends are refused; a guild-only command can be forced into DMs."""
+"""Option values Discord never sends are refused (numbers past 2^53 or not finite, strings
+over 6,000 or with a lone surrogate); a guild-only command can be forced into DMs."""
 
 from __future__ import annotations
 
@@ -16,9 +17,7 @@ from .conftest import make_bot
 pytestmark = pytest.mark.filterwarnings("error")
 
 
-async def test_numbers_past_two_to_the_53_non_finite_and_strings_past_6000_are_refused(
-    sandbox: Sandbox, ctl: Control
-) -> None:
+async def test_values_discord_never_sends_are_refused(sandbox: Sandbox, ctl: Control) -> None:
     alice = await ctl.add_member("alice")
     bot = make_bot()
     seen: list[object] = []
@@ -44,6 +43,8 @@ async def test_numbers_past_two_to_the_53_non_finite_and_strings_past_6000_are_r
         ):
             await ctl.wait_for_reply(await ctl.invoke(alice, "echo", options))
         assert seen == [2**53, -(2**53), 1e15, "x" * 6000]
+        with pytest.raises(ControlError, match="surrogate"):
+            await ctl.autocomplete(alice, "echo", {"text": "\udfff"}, focused="text")
         for refused in (
             {"count": MAX_OPTION_NUMBER + 1},
             {"count": -(2**63)},
@@ -52,6 +53,7 @@ async def test_numbers_past_two_to_the_53_non_finite_and_strings_past_6000_are_r
             {"ratio": math.inf},
             {"ratio": -1e300},
             {"text": "x" * (MAX_OPTION_STRING + 1)},
+            {"text": "half an emoji \ud83d"},
         ):
             with pytest.raises(ControlError):
                 await ctl.invoke(alice, "echo", refused)
