@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.gateway import apply_reconnect_policy
+from bot.images.renderer import Renderer
 from bot.reads import Reads
 from bot.scheduling.jobs import Jobs
 from bot.services import Services
@@ -92,6 +93,7 @@ class KindlingBot(commands.Bot):
         self.sync_commands = sync_commands
         self._db: Database | None = None
         self._pipeline: TrackingPipeline | None = None
+        self._renderer: Renderer | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._closed = False
         self.final_flush_failed = False  # the process then exits non-zero
@@ -110,7 +112,14 @@ class KindlingBot(commands.Bot):
         assert self._pipeline is not None, "pipeline is started in setup_hook"  # noqa: S101
         return self._pipeline
 
+    @property
+    def renderer(self) -> Renderer:
+        assert self._renderer is not None, "the renderer is made in setup_hook"  # noqa: S101
+        return self._renderer
+
     async def setup_hook(self) -> None:
+        # image cards, drawn by worker processes started on the first card
+        self._renderer = Renderer()
         self._db = await Database.open(self.settings.database_path)
         self._pipeline = TrackingPipeline(
             self._db,
@@ -178,6 +187,8 @@ class KindlingBot(commands.Bot):
         await super().close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._renderer is not None:
+            await self._renderer.close()
         if self._pipeline is not None:
             try:
                 await self._pipeline.close()

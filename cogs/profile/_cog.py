@@ -1,26 +1,91 @@
-"""/profile: reputation, rank, badges, best streaks, top partners, recent activity."""
+"""/profile: reputation, rank, badges, best streaks, top partners, recent activity; as an
+image card (with the same facts in the embed's text) unless the member chose text."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
+from collections import OrderedDict
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import BRAND, guild_of, sparkline, user_tag
+from bot.domain.calendar import CalendarDays
+from bot.images.cards import Calendar, ProfileCard, StreakLine
+from cogs._common import BRAND, guild_of, user_tag
 from cogs._ui import check_visible
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
+    from bot.reads import PairView
 
-ACTIVITY_DAYS = 14
+log = logging.getLogger(__name__)
+
+POINTS_DAYS = 14
+CARD_FILE = "profile.png"
+CARD_SECONDS = 2.0  # the picture's budget: past it the reply goes out as text
+AVATAR_SECONDS = 1.5
+AVATAR_SIZE = 128
+AVATARS_KEPT = 256
+DISCORD_API_HOST = "discord.com"
+DISCORD_CDN_HOST = "cdn.discordapp.com"
+
+CARD_CHOICES = [
+    app_commands.Choice(name="Picture card", value="image"),
+    app_commands.Choice(name="Text only", value="text"),
+]
+CARD_SAVED = {
+    "image": "Your cards show as pictures from now on.",
+    "text": "Your cards show as text only from now on (`/profile cards:Picture card` to undo).",
+}
+
+
+def calendar_of(days: CalendarDays) -> Calendar:
+    """A member's heatmap: shades by how many pairs qualified (running days not singled out,
+    as they are on a pair's calendar)."""
+    return Calendar(days.first, days.today, days.counts, days.frozen)
+
+
+def activity_text(days: CalendarDays, points: int) -> str:
+    """The heatmap in words, for screen readers and clients that hide images."""
+    shown = [i for i in range(len(days.counts)) if days.first + timedelta(days=i) <= days.today]
+    active = sum(1 for i in shown if days.counts[i] > 0)
+    week = sum(1 for i in shown[-days.today.weekday() - 1 :] if days.counts[i] > 0)
+    frozen = sum(1 for i in shown if days.frozen[i])
+    today = "done ✅" if shown and days.counts[shown[-1]] > 0 else "not yet"
+    lines = [
+        f"**{active}** streak day{'s' if active != 1 else ''} in 12 weeks · **{week}** this week",
+        f"Today: {today}",
+    ]
+    if frozen:
+        lines.append(f"❄️ {frozen} day{'s' if frozen != 1 else ''} covered by freezes")
+    lines.append(f"**{points}** points in the last {POINTS_DAYS} days")
+    return "\n".join(lines)
+
+
+def avatar_allowed(url: str) -> bool:
+    """An avatar is fetched only from where the bot's API is: Discord's CDN when the bot
+    talks to Discord, else the configured API host itself (a local sandbox), never a
+    third host."""
+    host = yarl.URL(url).host
+    api = yarl.URL(discord.http.Route.BASE)
+    if host is None or api.host is None:
+        return False
+    if host == api.host and yarl.URL(url).port == api.port:
+        return True
+    return api.host == DISCORD_API_HOST and host == DISCORD_CDN_HOST
 
 
 class ProfileCog(commands.Cog):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
+        self._avatars: OrderedDict[str, bytes | None] = OrderedDict()
         # the "Kindling profile" context menu on a member (SPEC §7)
         self.profile_menu = app_commands.guild_only(
             app_commands.ContextMenu(name="Kindling profile", callback=self.profile_of)
@@ -37,18 +102,34 @@ class ProfileCog(commands.Cog):
         await self.show(interaction, member, ephemeral=True)
 
     @app_commands.command(name="profile", description="Reputation, rank, badges and streaks")
-    @app_commands.describe(member="Whose profile to show (default: yours)")
+    @app_commands.describe(
+        member="Whose profile to show (default: yours)",
+        cards="Show your cards as a picture or as text only (kept for next time)",
+    )
+    @app_commands.choices(cards=CARD_CHOICES)
     @app_commands.guild_only()
     async def profile(
-        self, interaction: discord.Interaction, member: discord.Member | None = None
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member | None = None,
+        cards: app_commands.Choice[str] | None = None,
     ) -> None:
-        await self.show(interaction, member or interaction.user, ephemeral=False)
+        saved = None
+        if cards is not None:
+            if cards.value not in CARD_SAVED:  # choices are checked client-side only
+                cards = CARD_CHOICES[0]
+            await self.bot.services.privacy.set_preference(
+                guild_of(interaction), interaction.user.id, "cards", cards.value
+            )
+            saved = CARD_SAVED[cards.value]
+        await self.show(interaction, member or interaction.user, ephemeral=False, saved=saved)
 
     async def show(
         self,
         interaction: discord.Interaction,
         target: discord.Member | discord.User,
         ephemeral: bool,
+        saved: str | None = None,
     ) -> None:
         guild = guild_of(interaction)
         await check_visible(interaction, target)
@@ -60,16 +141,14 @@ class ProfileCog(commands.Cog):
         defs = await bot.services.badges.definitions(guild)
         pairs = await bot.reads.member_streaks(guild, target.id, now)
         today = await bot.reads.today(guild, now)
-        start = today - timedelta(days=ACTIVITY_DAYS - 1)
-        per_day = await bot.reads.activity(
-            guild, target.id, now - timedelta(days=ACTIVITY_DAYS + 1)
+        start = today - timedelta(days=POINTS_DAYS - 1)
+        per_day = await bot.reads.activity(guild, target.id, now - timedelta(days=POINTS_DAYS + 1))
+        points = sum(
+            per_day.get((start + timedelta(days=i)).isoformat(), 0) for i in range(POINTS_DAYS)
         )
-        counts = [
-            per_day.get((start + timedelta(days=i)).isoformat(), 0) for i in range(ACTIVITY_DAYS)
-        ]
+        days = await bot.reads.calendar(guild, target.id, now)
 
         embed = discord.Embed(title=f"✨ {target.display_name}", colour=BRAND)
-        embed.set_thumbnail(url=target.display_avatar.url)
         rank_text = f" · rank #{rank}" if rank else ""
         embed.add_field(name="Reputation", value=f"**{row.reputation}**{rank_text}", inline=False)
         if held:
@@ -104,9 +183,84 @@ class ProfileCog(commands.Cog):
                 value=" ".join(user_tag(p.partner_of(target.id)) for p in partners),
                 inline=False,
             )
-        embed.add_field(
-            name=f"Last {ACTIVITY_DAYS} days",
-            value=f"`{sparkline(counts)}` {sum(counts)} points",
-            inline=False,
+        embed.add_field(name="Last 12 weeks", value=activity_text(days, points), inline=False)
+        if saved:
+            embed.set_footer(text=saved)
+
+        png = None
+        if await bot.reads.card_style(guild, interaction.user.id) == "image":
+            badge_names = tuple(defs[h.key].name if h.key in defs else h.key for h in held)
+            card = ProfileCard(
+                name=target.display_name,
+                reputation=row.reputation,
+                rank=rank,
+                calendar=calendar_of(days),
+                badges=badge_names,
+                streaks=await self._streak_lines(interaction, target.id, pairs),
+                avatar=await self._avatar(target),
+            )
+            png = await self._draw(card)
+        if png is None:
+            embed.set_thumbnail(url=target.display_avatar.url)
+            await interaction.response.send_message(embed=embed, ephemeral=ephemeral)
+            return
+        embed.set_image(url=f"attachment://{CARD_FILE}")
+        await interaction.response.send_message(
+            embed=embed,
+            file=discord.File(
+                fp=io.BytesIO(png),
+                filename=CARD_FILE,
+                description=f"Profile card of {target.display_name}",
+            ),
+            ephemeral=ephemeral,
         )
-        await interaction.response.send_message(embed=embed, ephemeral=ephemeral)
+
+    async def _draw(self, card: ProfileCard) -> bytes | None:
+        """The card's PNG, or None (logged) when it can't be drawn in time: the reply then
+        goes out as text, which says the same."""
+        try:
+            return await asyncio.wait_for(self.bot.renderer.profile(card), CARD_SECONDS)
+        except TimeoutError:
+            log.warning("profile card took over %.1f s; sent as text", CARD_SECONDS)
+        except Exception:
+            log.exception("profile card could not be drawn; sent as text")
+        return None
+
+    async def _streak_lines(
+        self, interaction: discord.Interaction, user: int, pairs: list[PairView]
+    ) -> tuple[StreakLine, ...]:
+        """Running streaks first, then the best ended ones; partners who keep their stats
+        private or opted out are not named."""
+        guild = guild_of(interaction)
+        hidden = set(await self.bot.reads.hidden(guild))
+        ordered = sorted(pairs, key=lambda p: (p.view.current <= 0, -p.view.current, -p.view.best))
+        lines = []
+        for p in ordered[:3]:
+            if p.view.best <= 0:
+                continue
+            partner = p.partner_of(user)
+            member = interaction.guild.get_member(partner) if interaction.guild else None
+            name = "a member" if partner in hidden or member is None else member.display_name
+            lines.append(StreakLine(name, p.view.current, p.view.best, p.view.freezes))
+        return tuple(lines)
+
+    async def _avatar(self, user: discord.Member | discord.User) -> bytes | None:
+        """The member's own avatar (128 px), from the API's host only, or None (the card
+        draws an initial disc): no custom avatar, another host, slow or failing."""
+        if user.display_avatar == user.default_avatar:
+            return None
+        asset = user.display_avatar.with_static_format("png").with_size(AVATAR_SIZE)
+        url = asset.url
+        if url in self._avatars:
+            self._avatars.move_to_end(url)
+            return self._avatars[url]
+        data: bytes | None = None
+        if avatar_allowed(url):
+            try:
+                data = await asyncio.wait_for(asset.read(), AVATAR_SECONDS)
+            except (TimeoutError, discord.DiscordException, aiohttp.ClientError, ValueError):
+                log.info("avatar of %s not fetched; drawing a disc", user.id)
+        self._avatars[url] = data
+        while len(self._avatars) > AVATARS_KEPT:
+            self._avatars.popitem(last=False)
+        return data
