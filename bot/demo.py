@@ -30,6 +30,15 @@ START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 DAYS = 7
 
 
+def clip_words(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
+
+
 class Transcript:
     """Readable, coloured output: members in brief, the bot in full."""
 
@@ -38,6 +47,7 @@ class Transcript:
         self.clock = clock
         self.colour = colour
         self.seen: dict[int, int] = {}  # message id → number of edits shown
+        self.shown: dict[int, str] = {}  # message id → what was printed for it
 
     def _c(self, code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
@@ -71,9 +81,13 @@ class Transcript:
         self.write()
         self.write(self._c("1;33", f"══ {title} ══"))
 
-    def member(self, who: str, text: str) -> None:
+    def member(self, who: str, text: str, full: bool = False) -> None:
+        """A member's line: messages in brief (clipped at a word), commands in full."""
         stamp = self.clock().strftime("%H:%M")
-        self.write(self._c("2", f"  {stamp} {who}: {self.names(text)[:70]}"))
+        shown = self.names(text)
+        if not full:
+            shown = clip_words(shown, 70)
+        self.write(self._c("2", f"  {stamp} {who}: {shown}"))
 
     def note(self, text: str) -> None:
         self.write(self._c("36", f"  · {text}"))
@@ -93,9 +107,9 @@ class Transcript:
             if embed.get("description"):
                 lines += self.names(str(embed["description"])).splitlines()
             for f in embed.get("fields", []):
-                lines.append(
-                    f"{self._c('1', self.names(str(f['name'])))}: {self.names(str(f['value']))}"
-                )
+                value = self.names(str(f["value"])).splitlines() or [""]
+                lines.append(f"{self._c('1', self.names(str(f['name'])))}: {value[0]}")
+                lines += ["  " + more for more in value[1:]]
             footer = (embed.get("footer") or {}).get("text")
             if footer:
                 lines.append(self._c("2", self.names(str(footer))))
@@ -136,6 +150,10 @@ class Transcript:
                 continue
             edited = msg.id in self.seen
             self.seen[msg.id] = edits
+            rendered = "\n".join(self._render(msg.content, msg.embeds, msg.components))
+            if self.shown.get(msg.id) == rendered:
+                continue  # edited to the same thing: nothing new to read
+            self.shown[msg.id] = rendered
             if msg.guild_id is None:
                 where = "a DM"
             else:
@@ -199,7 +217,7 @@ class Demo:
             await self.ctl.wait_for_reply(inter, timeout=15)
             response = await self.ctl.wait_for_response(inter, timeout=15)
         opts = " ".join(f"{k}:{self.label(v)}" for k, v in (options or {}).items())
-        self.t.member(label or self.label(who), f"/{name} {opts}")
+        self.t.member(label or self.label(who), f"/{name} {opts}".rstrip(), full=True)
         if show:
             where = "reply (only they see it)" if response.ephemeral else "reply"
             self.t.bot_says(where, response.content, response.embeds, response.components)
@@ -256,8 +274,11 @@ class Demo:
             ],
         )
         mod = ctl.owner
-        t.day("Setting up (the moderator configures Kindling)")
+        t.day("Kindling joins the server")
         await self.start_bot()
+        await self.settle()
+        t.new_bot_messages(self.people.values())  # the welcome post with its setup checklist
+        t.day("Setting up (a moderator follows the checklist)")
         await self.command(
             mod,
             "settings channels",
@@ -267,32 +288,27 @@ class Demo:
                 "leaderboard": "#leaderboard",
             },
             label="moderator",
-            show=False,
         )
-        await self.command(
-            mod,
-            "settings leaderboard",
-            {"day": "daily", "hour": 12, "board": "reputation"},
-            label="moderator",
-            show=False,
-        )
-        await self.command(
-            mod, "settings review", {"channel": "#mods"}, label="moderator", show=False
-        )
+        await self.command(mod, "settings review", {"channel": "#mods"}, label="moderator")
         t.note(
-            "reminders → #general at 18:00, badges and challenges → #announcements, "
-            "a daily reputation board in #leaderboard, authenticity flags → #mods "
-            "(only moderators see it)"
+            "reminders → #general at 18:00, badges and challenges → #announcements, the live "
+            "weekly board in #leaderboard with a recap every Monday 12:00, authenticity "
+            "flags → #mods (only moderators see it)"
         )
+        await self.command(self.people["cleo"], "help")
         for day in range(DAYS):
             began = time.monotonic()
             await self.simulate_day(day, mod)
             # pace the week over the wall time asked for, so a person can follow along
             await asyncio.sleep(max(0.0, self.day_seconds - (time.monotonic() - began)))
-        t.day("The end of the week")
+        t.day((START + timedelta(days=DAYS)).strftime("%A %d %B: the week is over"))
+        self.at(DAYS, 12)
+        t.note("Monday 12:00: the week's recap is posted as a new message")
+        await self.slot()
         await self.command(self.people["ana"], "leaderboard", {"board": "streaks"})
         await self.command(self.people["ana"], "profile")
         await self.command(self.people["gus"], "streak", {"member": self.people["hana"]})
+        await self.command(mod, "mod audit", {}, label="moderator")
 
     async def simulate_day(self, day: int, mod: Any) -> None:
         t = self.t
@@ -339,6 +355,15 @@ class Demo:
             for name in ("ana", "kai", "lea", "ben"):
                 await self.command(self.people[name], "challenge join", {}, show=False)
             t.note("ana, ben, kai and lea join the challenge")
+        if day == 4:
+            self.at(day, 11)
+            t.note("ivo and jun missed Thursday (they were at the meetup) and kept talking")
+            await self.command(
+                mod,
+                "mod restore-streak",
+                {"member": self.people["ivo"], "partner": self.people["jun"], "reason": "meetup"},
+                label="moderator",
+            )
         if day == 2:
             self.at(day, 10, 30)
             await self.command(
@@ -347,7 +372,7 @@ class Demo:
                 {"member": self.people["ana"], "reason": "unblocked my build"},
             )
         self.at(day, 12)
-        await self.slot()  # the leaderboard: posted on day one, then edited in place
+        await self.slot()  # the live board: posted on day one, then edited in place
         self.at(day, 18)
         await self.slot()  # reminders for streaks at risk
         digest = [
@@ -436,7 +461,7 @@ async def _main(colour: bool, wall_seconds: float) -> int:
             )
             transcript.write("A simulated week of a small community; no token, no network.")
             demo = Demo(harness, transcript)
-            demo.day_seconds = max(0.0, min(wall_seconds, 55.0)) / (DAYS + 1)
+            demo.day_seconds = max(0.0, min(wall_seconds, 55.0)) / (DAYS + 2)
             runner = asyncio.create_task(demo.run(), name="kindling-demo-run")
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -452,4 +477,9 @@ async def _main(colour: bool, wall_seconds: float) -> int:
                 await demo.stop_bot()
     transcript.write()
     transcript.write(f"Demo finished in {time.monotonic() - started:.1f} s of wall time.")
+    transcript.write(
+        "Next: run Kindling on your own server. Copy .env.example to .env, set DISCORD_TOKEN "
+        "(the README's operator guide walks through creating the bot, its intents and the "
+        "invite link), then `make run` starts the real bot."
+    )
     return 0

@@ -62,6 +62,7 @@ WEEKLY_CACHE_SECONDS = 60.0
 RECAP_MEMBERS = 5
 RECAP_PAIRS = 3
 RECAP_LIST = 5  # milestones and badges named in a recap; the rest are counted
+RECAP_NAMES = 8  # members named per badge in a recap
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +81,9 @@ class Recap:
     pairs: list[tuple[int, int, int]]  # (a, b, streak days in the period), most first
     milestones: list[tuple[int, int, int]]  # (a, b, length), longest first
     milestone_count: int
-    badges: list[tuple[int, str, str]]  # (member, emoji, badge name), in award order
-    badge_count: int
+    # (emoji, badge name, its first members, how many earned it), in order of first award
+    badges: list[tuple[str, str, list[int], int]]
+    badge_count: int  # badges that were earned in all (RECAP_LIST are shown)
     challenges: list[EndedChallenge]
 
     @property
@@ -317,10 +319,18 @@ class Reads:
         ]
         badge_repo = self.pipeline.repos.badges
         defs = await badge_repo.definitions(guild)
+        earned: dict[str, list[int]] = {}
+        for user, key in await badge_repo.awarded_between(guild, start, end):
+            if user not in hidden_set:
+                earned.setdefault(key, []).append(user)
         badges = [
-            (user, defs[key].emoji, defs[key].name) if key in defs else (user, "🏅", key)
-            for user, key in await badge_repo.awarded_between(guild, start, end)
-            if user not in hidden_set
+            (
+                defs[key].emoji if key in defs else "🏅",
+                defs[key].name if key in defs else key,
+                users[:RECAP_NAMES],
+                len(users),
+            )
+            for key, users in earned.items()
         ]
         ended: list[EndedChallenge] = []
         for ch in await self.pipeline.repos.challenges.for_guild(guild):

@@ -15,6 +15,7 @@ from bot.scheduling.jobs import ReminderEntry, ReminderMessage
 from bot.services.review import QueueEntry
 from cogs._common import relative, user_tag
 from cogs._ui import (
+    REASON_TEXT,
     board_embed,
     challenge_cancel_embed,
     challenge_embed,
@@ -43,6 +44,28 @@ def reminder_text(entries: Sequence[ReminderEntry], start: int) -> str:
             f"{freeze} · ends {relative(e.day_ends)}"
         )
     return "\n".join(lines)
+
+
+FULL_FLAGS = 2  # flags posted with their evidence; more are listed a line each
+SUMMARY_LINES = 20
+
+
+def flag_summary_embed(flags: Sequence[QueueEntry]) -> discord.Embed:
+    """Many new flags in one short embed: who, why, what is held."""
+    lines = []
+    for q in flags[:SUMMARY_LINES]:
+        why = ", ".join(REASON_TEXT.get(r, r) for r in q.flag.reasons)
+        held = f" · {q.held} points held" if q.flag.mode == "hold" else ""
+        lines.append(f"{user_tag(q.flag.user)} · {why}{held}")
+    if len(flags) > SUMMARY_LINES:
+        lines.append(f"…and {len(flags) - SUMMARY_LINES} more")
+    embed = discord.Embed(
+        title="🚩 Authenticity review",
+        description="\n".join(lines),
+        colour=discord.Colour.from_rgb(220, 90, 70),
+    )
+    embed.set_footer(text="Each has its evidence in /mod review: approve or reject, audited.")
+    return embed
 
 
 class DiscordPoster:
@@ -226,16 +249,19 @@ class DiscordPoster:
     ) -> None:
         """New flags for the moderators' review channel: pings nobody; decided in /mod review."""
         target = self.bot.get_partial_messageable(channel, guild_id=guild)
-        embeds = [
-            flag_embed(
-                q.flag.user, q.flag.reasons, q.flag.evidence, q.held, q.flag.mode, q.flag.since
-            )
-            for q in flags[:10]
-        ]
-        more = f" (and {len(flags) - 10} more)" if len(flags) > 10 else ""
+        if len(flags) <= FULL_FLAGS:
+            embeds = [
+                flag_embed(
+                    q.flag.user, q.flag.reasons, q.flag.evidence, q.held, q.flag.mode, q.flag.since
+                )
+                for q in flags
+            ]
+        else:  # several at once (a ring): one line each, the evidence is in /mod review
+            embeds = [flag_summary_embed(flags)]
+        count = f"{len(flags)} new authenticity flag{'s' if len(flags) != 1 else ''}"
         try:
             await target.send(
-                f"🚩 {len(flags)} new authenticity flag(s){more}. Decide in `/mod review`.",
+                f"🚩 {count}. Decide in `/mod review`.",
                 embeds=embeds,
                 allowed_mentions=discord.AllowedMentions.none(),
             )

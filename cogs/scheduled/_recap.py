@@ -56,17 +56,14 @@ def recap_embed(recap: Recap) -> discord.Embed:
             lines.append(f"…and {recap.milestone_count - len(recap.milestones):,} more")
         embed.add_field(name="Streak milestones", value="\n".join(lines), inline=False)
     if recap.badges:
-        earned: dict[tuple[str, str], list[int]] = {}
-        for u, emoji, name in recap.badges:
-            earned.setdefault((emoji, name), []).append(u)
-        lines = [
-            f"{emoji} **{discord.utils.escape_markdown(name)}** · "
-            + ", ".join(user_tag(u) for u in users)
-            for (emoji, name), users in earned.items()
-        ]
+        lines = []
+        for emoji, name, users, total in recap.badges:
+            names = ", ".join(user_tag(u) for u in users)
+            more = f" and {total - len(users):,} more" if total > len(users) else ""
+            lines.append(f"{emoji} **{discord.utils.escape_markdown(name)}** · {names}{more}")
         if recap.badge_count > len(recap.badges):
-            lines.append(f"…and {recap.badge_count - len(recap.badges):,} more")
-        embed.add_field(name="🏅 New badges", value="\n".join(lines), inline=False)
+            lines.append(f"…and {recap.badge_count - len(recap.badges):,} more badges")
+        embed.add_field(name="🏅 New badges", value="\n".join(lines)[:1024], inline=False)
     if recap.challenges:
         lines = []
         for ended in recap.challenges:

@@ -24,8 +24,8 @@ def a_recap(**changes: object) -> Recap:
         "pairs": [(10, 11, 1), (12, 13, 6)],
         "milestones": [(10, 11, 7)],
         "milestone_count": 4,
-        "badges": [(10, "🔥", "3-day streak"), (11, "🔥", "3-day streak"), (12, "🤝", "Helper")],
-        "badge_count": 3,
+        "badges": [("🔥", "3-day streak", [10, 11], 12), ("🤝", "Helper", [12], 1)],
+        "badge_count": 2,
         "challenges": [EndedChallenge(ch, [10])],
     }
     base.update(changes)
@@ -46,7 +46,7 @@ def test_every_section_with_units_and_plurals() -> None:
     assert "<@10> · 340 points" in out and "<@11> · 1 point" in out
     assert "<@10> & <@11> · 1 streak day" in out and "· 6 streak days" in out
     assert "reached 7 days" in out and "…and 3 more" in out
-    assert "🔥 **3-day streak** · <@10>, <@11>" in out  # one line per badge
+    assert "🔥 **3-day streak** · <@10>, <@11> and 10 more" in out  # one line per badge
     assert "Talk \\*week\\*" in out and "1 member completed it" in out
     assert not re.search(r"\d{4}-\d{2}-\d{2}", out)  # dates are Discord timestamps
 
@@ -68,7 +68,7 @@ def test_empty_sections_are_left_out() -> None:
     st.lists(st.text(min_size=1, max_size=100), max_size=5),
 )
 def test_within_discord_limits(members: list[tuple[int, int]], names: list[str]) -> None:
-    badges = [(i + 1, "🏅", n) for i, n in enumerate(names)]
+    badges = [("🏅", n, list(range(1, 9)), 10**6) for n in names]
     embed = recap_embed(a_recap(members=members, badges=badges, badge_count=len(badges) + 99))
     assert len(embed) <= 6000
     assert all(len(f.value) <= 1024 and len(f.name) <= 256 for f in embed.fields)

@@ -26,5 +26,15 @@ def test_demo_shows_a_week_of_kindling() -> None:
     assert "🎉 New badges" in out and "3-day streak" in out  # badge announcements
     assert "has started" in out and "has ended" in out  # a challenge from start to results
     assert "Kindling (edited) in #leaderboard" in out  # the board is edited, not re-posted
-    assert out.count("Kindling in #leaderboard") == 1
+    # one live board and one recap: the week in review is a new message
+    assert out.count("Kindling in #leaderboard") == 2
+    assert "The week in review" in out and "Top members" in out
+    assert "Kindling is here" in out  # the welcome post with the setup checklist
+    assert "/help" in out and "What counts" in out
+    assert "Streak restored" in out  # a moderator's restore, with its reply shown
+    assert "Channels updated" in out  # moderators' replies are shown too
+    assert "Next: run Kindling on your own server" in out and ".env.example" in out
+    for line in out.splitlines():  # no command line is cut mid-word
+        if ": /" in line:
+            assert not line.endswith("…"), line
     assert "Demo finished" in out

@@ -141,7 +141,8 @@ async def test_members_who_are_not_public_are_left_out_of_the_recap(world) -> No
     await jobs.run_slot(MON_NOON)
     recap = poster.recaps[0][1]
     named = {u for u, _ in recap.members} | {u for p in recap.pairs for u in p[:2]}
-    named |= {u for m in recap.milestones for u in m[:2]} | {u for u, *_ in recap.badges}
+    named |= {u for m in recap.milestones for u in m[:2]}
+    named |= {u for _, _, users, _ in recap.badges for u in users}
     assert 11 not in named
     assert {12, 13} <= named
 
@@ -162,12 +163,12 @@ async def test_recap_names_badges_and_challenges_that_ended_in_it(world) -> None
     )
     await services.challenges.create(ch, None, EPOCH)
     await jobs.run_challenges(datetime(2026, 6, 6, 14, 0, tzinfo=UTC))
-    await services.badges.grant(G, 10, "first-thanks", None, datetime(2026, 6, 3, tzinfo=UTC))
+    await services.badges.grant(G, 10, "rep-500", None, datetime(2026, 6, 3, tzinfo=UTC))
     await jobs.run_slot(MON_NOON)
     recap = poster.recaps[0][1]
     [ended] = recap.challenges
     assert ended.challenge.name == "Talk week" and set(ended.completed) == {10, 11}
-    assert any(u == 10 for u, *_ in recap.badges)
+    assert any(name == "500 reputation" and users == [10] for _, name, users, _ in recap.badges)
 
 
 async def test_live_board_is_edited_only_when_it_changed(world) -> None:  # type: ignore[no-untyped-def]
