@@ -46,7 +46,9 @@ def welcome_channel(guild: discord.Guild) -> discord.TextChannel | None:
     return next((c for c in guild.text_channels if may_post(c)), None)
 
 
-def welcome_embed(config: GuildConfig, settings: GuildSettings) -> discord.Embed:
+def welcome_embed(
+    config: GuildConfig, settings: GuildSettings, history: str | None = None
+) -> discord.Embed:
     embed = discord.Embed(title="👋 Kindling is here", description=ABOUT, colour=BRAND)
     items = setup_checklist(config, settings)
     embed.add_field(
@@ -54,6 +56,12 @@ def welcome_embed(config: GuildConfig, settings: GuildSettings) -> discord.Embed
         value="\n".join(item.line for item in items),
         inline=False,
     )
+    if history is not None:
+        embed.add_field(
+            name="📥 Past messages",
+            value=f"History import: {history}\n`/settings channels history_days:` changes it",
+            inline=False,
+        )
     embed.add_field(
         name="Then",
         value="`/settings show` lists what is left · `/help` explains Kindling to everyone",
@@ -90,8 +98,9 @@ class WelcomeCog(commands.Cog):
             return False
         if not await service.claim_welcome(guild.id, self.bot.clock.now()):
             return False  # another event for this guild got there first
+        history = (await self.bot.services.history.progress(guild.id)).summary()
         try:
-            await channel.send(embed=welcome_embed(config, settings))
+            await channel.send(embed=welcome_embed(config, settings, history))
         except discord.HTTPException:
             log.warning("could not post the welcome in guild %s; trying again next time", guild.id)
             await service.release_welcome(guild.id)

@@ -66,6 +66,7 @@ async def test_welcome_is_posted_once_in_the_system_channel(harness: Harness) ->
     ):
         assert step in text, step
     assert "/settings show" in text and "/help" in text
+    assert "History import: " in text and "history_days:" in text  # its progress, as now
     assert not message.mentions and "@everyone" not in (message.content or "")
     # a restart (the guild becomes available again) does not post it again
     await h.stop_bot()
