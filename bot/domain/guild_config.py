@@ -41,8 +41,10 @@ class GuildConfig(BaseModel):
     @field_validator("history_days", mode="before")
     @classmethod
     def _history_days(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not (
-            0 <= value <= MAX_HISTORY_DAYS
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not (0 <= value <= MAX_HISTORY_DAYS)
         ):
             raise PydanticCustomError(
                 "history_days",
