@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | demo | replay | backup | restore`."""
+"""Command line: `python -m bot run | demo | replay | backup | restore | quarantine`."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ import logging
 import sqlite3
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.replay import ReplayError, parse_time, run_replay
 from bot.storage.backup import backup_file, restore_file
-from bot.storage.database import latest_version
+from bot.storage.database import Database, latest_version
 from bot.storage.filecheck import DatabaseFileError, check_database_file
+from bot.storage.quarantine import QuarantineRepository
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         "restore", help="replace the database with a backup (stop the bot first)"
     )
     restore.add_argument("path", type=Path, help="the backup file to restore")
+    sub.add_parser(
+        "quarantine", help="rows the bot could not store (kept aside so tracking went on)"
+    )
     replay = sub.add_parser("replay", help="run recorded events and print the resulting state")
     replay.add_argument("file", type=Path, help="JSONL events file")
     replay.add_argument("--now", required=True, help="ISO 8601 time to evaluate state at")
@@ -140,8 +145,35 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quarantine() -> int:
+    try:
+        settings = load_settings()
+        check_database_file(settings.database_path, latest_version())
+    except (SettingsError, DatabaseFileError) as exc:
+        return _fail(str(exc), 78)
+    if not Path(settings.database_path).is_file():
+        sys.stdout.write("no database yet: nothing quarantined\n")
+        return 0
+
+    async def read() -> tuple[int, list[tuple[int | None, str, str, str, int]]]:
+        db = await Database.open(settings.database_path)
+        try:
+            return await QuarantineRepository(db).recent(20)
+        finally:
+            await db.close()
+
+    total, rows = asyncio.run(read())
+    sys.stdout.write(f"{total} quarantined row(s)" + (", newest first:\n" if rows else "\n"))
+    for guild, table, row, error, ts in rows:
+        when = datetime.fromtimestamp(ts / 1_000_000, tz=UTC).isoformat(timespec="seconds")
+        sys.stdout.write(f"{when} guild {guild} {table}: {error}\n    {row[:300]}\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "quarantine":
+        return _quarantine()
     if args.command == "replay":
         return _replay(args)
     if args.command in ("backup", "restore"):

@@ -107,8 +107,13 @@ class Candidate:
 
 
 def normalise_content(content: str) -> str:
-    """Lower-case, fold runs of whitespace to one space, trim (duplicate detection)."""
-    return _WS.sub(" ", content.lower()).strip()
+    """Lower-case, fold runs of whitespace to one space, trim (duplicate detection). A lone
+    surrogate (possible in a gateway payload's JSON) becomes U+FFFD, so the text can be
+    stored."""
+    text = _WS.sub(" ", content.lower()).strip()
+    if not text.isascii():
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
 def meaningful_length(content: str) -> int:

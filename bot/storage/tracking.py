@@ -22,6 +22,7 @@ from bot.domain.engine import (
 from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.streaks import StreakRun, run_days
 from bot.storage.database import Database, from_us, to_us
+from bot.storage.quarantine import ROW_ERRORS, QuarantineRepository, unstorable
 
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages (guild_id, message_id, channel_id, author_id, ts, norm) "
@@ -118,6 +119,7 @@ class TrackingStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.quarantine = QuarantineRepository(db)
 
     @staticmethod
     def batch_rows(batch: Batch) -> list[tuple[str, Sequence[tuple[Any, ...]]]]:
@@ -162,16 +164,46 @@ class TrackingStore:
         recomputed from all their stored days in the same transaction (so a crash never
         leaves a stale streak); returns the rows written and the recomputed streaks."""
         plan = self.batch_rows(batch)
-        conn = self.db.conn
         recomputed: dict[tuple[int, int, int], StreakRun] = {}
+        written = 0
         async with self.db.transaction():
             for sql, rows in plan:
-                await conn.executemany(sql, rows)
+                written += await self._write_rows(sql, rows)
             for guild, a, b in sorted(batch.recompute):
                 run = run_days(await self.pair_days_of(guild, a, b), max_freezes(guild))
                 await self.save_streak(guild, a, b, run)
                 recomputed[(guild, a, b)] = run
-        return sum(len(rows) for _, rows in plan) + len(recomputed), recomputed
+        return written + len(recomputed), recomputed
+
+    async def _write_rows(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        """All rows at once; when one of them cannot be stored (a value SQLite cannot bind,
+        a constraint), row by row, setting the bad ones aside in the quarantine so the
+        rest of the batch - every other guild's too - is written. Returns rows written."""
+        conn = self.db.conn
+        await conn.execute("SAVEPOINT write_rows")
+        try:
+            await conn.executemany(sql, rows)
+        except ROW_ERRORS:
+            await conn.execute("ROLLBACK TO write_rows")
+        else:
+            await conn.execute("RELEASE write_rows")
+            return len(rows)
+        await conn.execute("RELEASE write_rows")
+        bad: list[tuple[Sequence[Any], str]] = []
+        for row in rows:
+            why = unstorable(row)
+            if why is None:
+                await conn.execute("SAVEPOINT write_row")
+                try:
+                    await conn.execute(sql, row)
+                except ROW_ERRORS as exc:
+                    await conn.execute("ROLLBACK TO write_row")
+                    why = f"{type(exc).__name__}: {exc}"
+                await conn.execute("RELEASE write_row")
+            if why is not None:
+                bad.append((row, why))
+        await self.quarantine.add(sql, bad)
+        return len(rows) - len(bad)
 
     async def cursors(self, guild: int) -> dict[int, int]:
         """Last message id seen per channel (for history backfill)."""
@@ -315,7 +347,12 @@ class TrackingStore:
         window = (g, ts_from, ts_to, lo, hi)
         interactions = [
             StoredInteraction(
-                str(r[0]), int(r[1]), int(r[2]), str(r[3]), from_us(r[4]), _iso_day(r[5]),
+                str(r[0]),
+                int(r[1]),
+                int(r[2]),
+                str(r[3]),
+                from_us(r[4]),
+                _iso_day(r[5]),
                 int(r[6]),
             )
             for r in await self.db.fetchall(
