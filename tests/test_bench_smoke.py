@@ -29,6 +29,10 @@ BENCHES = {
         ["--members", "60", "--big-members", "500", "--big-interactions", "2000"],
         r"^authenticity recall_24h=[\d.]+ fp_rate=[\d.]+ ring_over_honest=[\d.]+ pass_ms=\d+$",
     ),
+    "render": (
+        ["--cards", "20", "--baseline", "5"],
+        r"^render p50_ms=[\d.]+ p95_ms=[\d.]+ max_loop_stall_ms=[\d.]+ png_kb=[\d.]+$",
+    ),
 }
 
 

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -45,6 +46,24 @@ def digest(kind: str, data: object) -> bytes:
     return h.digest()
 
 
+WORKER_NICE = 5  # drawing yields the CPU to the bot's event loop when both want it
+
+
+def _worker_start() -> None:
+    """A worker's initializer: lower its priority, load fonts and static layers once."""
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # not on this platform, or not allowed
+        pass
+    render.warm_up()
+
+
+def _ping(seconds: float) -> int:
+    """Occupy a worker briefly (so that concurrent pings start every worker)."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def _make_pool(workers: int, processes: bool) -> concurrent.futures.Executor:
     if not processes:
         return concurrent.futures.ThreadPoolExecutor(
@@ -58,7 +77,7 @@ def _make_pool(workers: int, processes: bool) -> concurrent.futures.Executor:
     if method == "forkserver":
         context.set_forkserver_preload(["bot.images.render"])
     return concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=render.warm_up
+        max_workers=workers, mp_context=context, initializer=_worker_start
     )
 
 
@@ -99,6 +118,11 @@ class Renderer:
     async def challenge(self, challenge: ChallengeImage) -> bytes:
         return await self._render("challenge", render.render_challenge, challenge)
 
+    async def start(self) -> int:
+        """Start every worker now rather than on the first cards; how many answered."""
+        pids = await asyncio.gather(*(self._run(_ping, 0.05) for _ in range(self.workers)))
+        return len(set(pids))
+
     # -- cache and pool -------------------------------------------------------------------------
 
     def cached(self, kind: str, data: object) -> bytes | None:
@@ -136,7 +160,7 @@ class Renderer:
         finally:
             self._inflight.pop(key, None)
 
-    async def _run(self, fn: Callable[..., bytes], data: Any) -> bytes:
+    async def _run(self, fn: Callable[..., T], data: Any) -> T:
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             if self._pool is None:

@@ -100,3 +100,12 @@ async def test_the_loop_keeps_running_while_workers_draw() -> None:
 def test_pool_size_is_the_cores() -> None:
     assert Renderer().workers == cores() >= 1
     assert TODAY.weekday() == 2
+
+
+async def test_start_brings_the_workers_up_before_any_card() -> None:
+    renderer = Renderer(workers=2)
+    try:
+        assert 1 <= await renderer.start() <= 2
+        assert renderer.started and renderer.misses == 0
+    finally:
+        await renderer.close()
