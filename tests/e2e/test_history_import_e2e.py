@@ -174,7 +174,7 @@ async def test_stopping_mid_import_resumes_without_double_points(
 
     async with Harness(tmp_path / "resumed.db", start=PAST) as h:
         people = await seed_month(h)
-        monkeypatch.setenv("HISTORY_PAUSE_SECONDS", "0.05")  # slow enough to stop
+        monkeypatch.setenv("HISTORY_PAUSE_SECONDS", "0.1")  # slow enough to stop
         await h.start_bot()
         assert h.bot is not None
         history = h.bot.services.history
