@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean
+.PHONY: run test demo bench lint clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot cogs
 	$(BIN)/pytest -q
+
+# The system Chromium that tests/web/test_browser.py drives (Debian's package; Playwright's own
+# browser downloads are never used). Does nothing when it is already installed.
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then \
+		echo "Chromium is installed: $(CHROMIUM)"; \
+	else \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

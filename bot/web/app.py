@@ -73,7 +73,7 @@ STATES = {
     "ended": "Ended",
     "cancelled": "Cancelled",
 }
-MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+MEDALS = ("gold", "silver", "bronze")  # ranks 1-3 get a coloured disc (no emoji font needed)
 UNKNOWN_NAME = "Unknown member"
 MAX_PAGE = 10_000
 CHALLENGES_LISTED = 10
@@ -150,7 +150,7 @@ def plural(count: int, unit: Unit) -> str:
 
 def page_number(raw: str | None) -> int:
     """The 1-based ?page=N; anything that is not a sensible number is page 1."""
-    if raw is None or not raw.isdigit() or len(raw) > 6:
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         return 1
     return min(max(int(raw), 1), MAX_PAGE)
 
@@ -252,15 +252,18 @@ class WebBoards:
             who = " &amp; ".join(
                 link(f"/g/{slug}/m/{u}", names.get(u, UNKNOWN_NAME)) for u in entry.users
             )
-            done = ' <span title="completed">✅</span>' if entry.detail == "✅" else ""
-            marker = MEDALS.get(entry.rank, f"#{entry.rank}")
+            done = ' <span class="done" title="completed">✓ done</span>' if entry.detail else ""
+            medal = f" medal{entry.rank}" if entry.rank <= len(MEDALS) else ""
             rows.append(
-                f'<li><span class="rank">{esc(marker)}</span><span class="who">{who}{done}</span>'
+                f'<li><span class="rank{medal}">{entry.rank}</span>'
+                f'<span class="who">{who}{done}</span>'
                 f'<span class="value">{esc(plural(entry.value, unit))}</span></li>'
             )
         if not rows:
             return '<p class="empty">Nobody on this board yet.</p>'
         shown = data.page + 1
+        if pages == 1:
+            return f'<ol class="board">{"".join(rows)}</ol><p class="note">Page 1/1</p>'
         prev = (
             link(href(shown - 1), "‹ Prev", rel="prev")
             if shown > 1
@@ -272,7 +275,7 @@ class WebBoards:
             else '<span class="off">Next ›</span>'
         )
         return (
-            f'<ol class="board" start="{data.entries[0].rank}">{"".join(rows)}</ol>'
+            f'<ol class="board">{"".join(rows)}</ol>'
             f'<nav class="pager" aria-label="Pages">{prev}'
             f'<span class="count">Page {shown}/{pages}</span>{after}</nav>'
         )
@@ -329,14 +332,14 @@ class WebBoards:
                 f'<nav class="tabs" aria-label="Boards">{tabs}</nav>'
                 f"<h2>{esc(title)}</h2>{table}{listed}"
             )
-            return page(f"{name} · {TABS[board]}", body, guild=name, home=f"/g/{slug}")
+            return page(f"{name} · {TABS[board]}", body, home=f"/g/{slug}")
 
         return await self._cached(guild, request, render)
 
     async def member_page(self, request: web.Request) -> web.Response:
         guild, slug = await self._guild(request)
         raw = request.match_info["member"]
-        if not raw.isdigit() or len(raw) > 20:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) >= 2**63:
             raise web.HTTPNotFound()
         user = int(raw)
         hidden = set(await self.reads.hidden(guild, public_only=True))
@@ -349,7 +352,11 @@ class WebBoards:
             member = await reads.member(guild, user)
             names = await self._names(guild, [user])
             name = names.get(user, UNKNOWN_NAME)
-            rank = await reads.reputation_rank(guild, member.reputation) if member.reputation else 0
+            rank = 0
+            if member.reputation > 0:  # among the members the board shows
+                others = await reads.members_with(guild, sorted(hidden))
+                above = sum(1 for m in others.values() if m.reputation > member.reputation)
+                rank = await reads.reputation_rank(guild, member.reputation) - above
             badges = self.deps.services.badges
             held = await badges.held(guild, user)
             defs = await badges.definitions(guild)
@@ -390,7 +397,7 @@ class WebBoards:
                         else ""
                     )
                     items.append(
-                        f"🏆 {esc(plural(p.view.best, ('day', 'days')))} with "
+                        f"{esc(plural(p.view.best, ('day', 'days')))} with "
                         f"{link(f'/g/{slug}/m/{other}', partner_names.get(other, UNKNOWN_NAME))}"
                         f"{esc(now_text)}"
                     )
@@ -412,7 +419,7 @@ class WebBoards:
     async def challenge_page(self, request: web.Request) -> web.Response:
         guild, slug = await self._guild(request)
         raw = request.match_info["challenge"]
-        if not raw.isdigit() or len(raw) > 12:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
             raise web.HTTPNotFound()
         ch = await self.deps.services.challenges.get(guild, int(raw))
         if ch is None:
@@ -437,7 +444,8 @@ class WebBoards:
             if ch.multiplier > 1:
                 rows.append(("Bonus", f"points ×{ch.multiplier:g} while it runs"))
             if ch.join_required:
-                rows.append(("Joined", f"{len(ch.participants):,} (/challenge join)"))
+                joined = plural(len(ch.participants), ("member", "members"))
+                rows.append(("Joined", f"{joined} · in Discord: /challenge join"))
             body = f"<h1>{esc(ch.name)}</h1>"
             if ch.description:
                 body += f"<p>{esc(ch.description)}</p>"

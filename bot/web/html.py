@@ -17,7 +17,8 @@ main{max-width:40rem;margin:0 auto;padding:.75rem}
 a{color:var(--accent)}
 header.site{display:flex;justify-content:space-between;align-items:baseline;gap:.5rem;
 padding:.75rem;max-width:40rem;margin:0 auto}
-header.site .brand{font-weight:700;text-decoration:none;color:var(--fg)}
+header.site .brand{font-weight:700;text-decoration:none;color:var(--fg);
+display:inline-flex;align-items:center;gap:.35rem}
 header.site .guild{color:var(--muted);overflow:hidden;text-overflow:ellipsis;
 white-space:nowrap}
 h1{font-size:1.35rem;margin:.5rem 0 .75rem;overflow-wrap:anywhere}
@@ -32,7 +33,15 @@ border:1px solid var(--line);border-radius:.75rem}
 ol.board li{display:flex;align-items:center;gap:.6rem;padding:.6rem .75rem;
 border-top:1px solid var(--line)}
 ol.board li:first-child{border-top:0}
-ol.board .rank{min-width:2.2rem;text-align:center;font-weight:700;color:var(--muted)}
+ol.board .rank{min-width:2rem;height:2rem;line-height:2rem;border-radius:50%;
+text-align:center;font-weight:700;color:var(--muted)}
+ol.board .rank::before{content:"#"}
+ol.board .medal1,ol.board .medal2,ol.board .medal3{color:#fff}
+ol.board .medal1::before,ol.board .medal2::before,ol.board .medal3::before{content:""}
+ol.board .medal1{background:#e0a100}
+ol.board .medal2{background:#8d99a6}
+ol.board .medal3{background:#b8733d}
+ol.board .done{color:#2b8a3e;font-size:.85rem;white-space:nowrap}
 ol.board .who{flex:1;min-width:0;overflow-wrap:anywhere}
 ol.board .value{white-space:nowrap;font-weight:600}
 nav.pager{display:flex;justify-content:space-between;align-items:center;margin:.9rem 0}
@@ -53,6 +62,13 @@ footer{max-width:40rem;margin:1.5rem auto;padding:0 .75rem;font-size:.85rem}
 """
 
 
+FLAME = (
+    '<svg viewBox="0 0 16 16" width="18" height="18" aria-hidden="true">'
+    '<path fill="#e8590c" d="M8 1c1 3 4 4.5 4 8.5A4 4 0 0 1 4 9.5C4 7 5.5 6 6 4c1 1.2 1.3 2.2 '
+    '1.2 3.4C8.6 6 8.6 3.6 8 1z"/></svg>'
+)
+
+
 def esc(text: object) -> str:
     """Text for an HTML text node or a quoted attribute."""
     return escape(str(text), quote=True)
@@ -61,9 +77,9 @@ def esc(text: object) -> str:
 def page(title: str, body: str, *, guild: str | None = None, home: str | None = None) -> str:
     """A whole page: `title` and `guild` are plain text (escaped here), `body` is HTML."""
     brand = (
-        f'<a class="brand" href="{esc(home)}">🔥 Kindling</a>'
+        f'<a class="brand" href="{esc(home)}">{FLAME}Kindling</a>'
         if home
-        else ('<span class="brand">🔥 Kindling</span>')
+        else f'<span class="brand">{FLAME}Kindling</span>'
     )
     where = f'<span class="guild">{esc(guild)}</span>' if guild else ""
     return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.domain.interactions import MessageRecord
 from bot.services import Services
 from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 from bot.web import WebDeps, build_app
+from tests.e2e.conftest import START, Harness
 from tests.helpers import svc
 
 G = 1
@@ -83,3 +86,27 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         yield Site(pipeline, services, clock, directory, client)
     await pipeline.close()
     await db.close()
+
+
+class WebHarness(Harness):
+    """The e2e harness with the web boards on (a free port unless told otherwise)."""
+
+    web_port = 0
+
+    def settings(self) -> Settings:
+        return (
+            super().settings().model_copy(update={"web_enabled": True, "web_port": self.web_port})
+        )
+
+
+@pytest.fixture
+async def web_harness(tmp_path: Path) -> AsyncIterator[WebHarness]:
+    async with WebHarness(tmp_path / "kindling.db", start=START, task_name="kindling-web") as h:
+        await h.start_bot()
+        yield h
+        await h.stop_bot()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    assert not pending, f"tasks left pending: {pending}"
