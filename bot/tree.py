@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.domain.errors import DomainError
+from bot.storage.database import is_busy
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ def describe_error(error: app_commands.AppCommandError) -> str | None:
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, DomainError):
         return str(original)
+    if is_busy(original):
+        return (
+            "The database is busy right now (another program is writing to it). Nothing was "
+            "changed: try again in a minute."
+        )
     if isinstance(error, app_commands.CommandNotFound):
         return (
             "I don't know that command (it may have just changed). "

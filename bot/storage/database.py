@@ -39,6 +39,15 @@ def migrations() -> list[tuple[int, str, str]]:
     return out
 
 
+BUSY_TIMEOUT_MS = 2000
+
+
+def is_busy(error: BaseException) -> bool:
+    """Is this SQLite's 'another connection holds the lock' error (transient)?"""
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
 def latest_version() -> int:
     """The schema version this Kindling migrates to."""
     return migrations()[-1][0]
@@ -94,7 +103,9 @@ class Database:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
+            # a write waits at most this long for another program's lock, so a command that
+            # writes still answers inside Discord's 3 s (the write-behind batch just retries)
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA temp_store=MEMORY")
             await db.migrate()
         except BaseException:
