@@ -27,7 +27,7 @@ def card_of(response: InteractionResponse) -> Image.Image | None:
     assert image_url in ("attachment://profile.png", card.url), image_url
     img = Image.open(io.BytesIO(card.data))
     img.load()
-    return img
+    return img.convert("RGB")
 
 
 async def test_profile_sends_an_image_card_with_its_text(harness: Harness) -> None:
@@ -68,3 +68,19 @@ async def test_a_member_who_chose_text_gets_no_picture_until_they_switch_back(
     assert card_of(await run(h, bob, "profile", {"member": alice})) is not None
     back = await run(h, alice, "profile", {"cards": "image"})
     assert card_of(back) is not None and "pictures" in text_of(back)
+
+
+async def test_a_custom_avatar_is_fetched_from_the_sandbox_and_drawn(harness: Harness) -> None:
+    h = harness
+    user = h.ctl.world.create_user("ana")
+    user.avatar = "0123456789abcdef0123456789abcdef"
+    h.ctl.world.add_member(h.guild_id, user.id)
+    await h.ctl.flush()
+    img = card_of(await run(h, user, "profile"))
+    assert img is not None
+    # the sandbox's CDN answers avatars with one colour, worked out from the user id
+    seed = sum(str(user.id).encode())
+    want = ((seed * 53) % 200 + 40, (seed * 97) % 200 + 40, (seed * 31) % 200 + 40)
+    got = img.getpixel((render.PAD + 20, 30 + render.AVATAR // 2))
+    assert isinstance(got, tuple)
+    assert all(abs(int(g) - w) <= 12 for g, w in zip(got, want, strict=True)), (got, want)
