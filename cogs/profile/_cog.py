@@ -17,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.calendar import CalendarDays
-from bot.images.cards import Calendar, ProfileCard, StreakLine
+from bot.images.cards import ProfileCard, StreakLine
+from cogs._cards import calendar_of, drawn, wants_pictures
 from cogs._common import BRAND, guild_of, user_tag
 from cogs._ui import check_visible
 
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 POINTS_DAYS = 14
 CARD_FILE = "profile.png"
-CARD_SECONDS = 2.0  # the picture's budget: past it the reply goes out as text
 AVATAR_SECONDS = 1.5
 AVATAR_SIZE = 128
 AVATARS_KEPT = 256
@@ -44,12 +44,6 @@ CARD_SAVED = {
     "image": "Your cards show as pictures from now on.",
     "text": "Your cards show as text only from now on (`/profile cards:Picture card` to undo).",
 }
-
-
-def calendar_of(days: CalendarDays) -> Calendar:
-    """A member's heatmap: shades by how many pairs qualified (running days not singled out,
-    as they are on a pair's calendar)."""
-    return Calendar(days.first, days.today, days.counts, days.frozen)
 
 
 def activity_text(days: CalendarDays, points: int) -> str:
@@ -188,18 +182,19 @@ class ProfileCog(commands.Cog):
             embed.set_footer(text=saved)
 
         png = None
-        if await bot.reads.card_style(guild, interaction.user.id) == "image":
+        if await wants_pictures(bot, guild, interaction.user.id):
             badge_names = tuple(defs[h.key].name if h.key in defs else h.key for h in held)
             card = ProfileCard(
                 name=target.display_name,
                 reputation=row.reputation,
                 rank=rank,
-                calendar=calendar_of(days),
+                # shades by how many pairs qualified; running days are marked on pair cards
+                calendar=calendar_of(days, with_run=False),
                 badges=badge_names,
                 streaks=await self._streak_lines(interaction, target.id, pairs),
                 avatar=await self._avatar(target),
             )
-            png = await self._draw(card)
+            png = await drawn(bot.renderer.profile(card), "profile")
         if png is None:
             embed.set_thumbnail(url=target.display_avatar.url)
             await interaction.response.send_message(embed=embed, ephemeral=ephemeral)
@@ -214,17 +209,6 @@ class ProfileCog(commands.Cog):
             ),
             ephemeral=ephemeral,
         )
-
-    async def _draw(self, card: ProfileCard) -> bytes | None:
-        """The card's PNG, or None (logged) when it can't be drawn in time: the reply then
-        goes out as text, which says the same."""
-        try:
-            return await asyncio.wait_for(self.bot.renderer.profile(card), CARD_SECONDS)
-        except TimeoutError:
-            log.warning("profile card took over %.1f s; sent as text", CARD_SECONDS)
-        except Exception:
-            log.exception("profile card could not be drawn; sent as text")
-        return None
 
     async def _streak_lines(
         self, interaction: discord.Interaction, user: int, pairs: list[PairView]

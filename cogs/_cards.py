@@ -1,0 +1,86 @@
+"""Image cards attached to replies (shared by the cogs that show them): the member's
+text-or-picture choice, the render budget, and the pair calendar of `/streak member`."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.domain.calendar import CalendarDays
+from bot.images.cards import Calendar, PairCalendar
+
+if TYPE_CHECKING:
+    from bot.app import KindlingBot
+    from bot.reads import PairView
+
+log = logging.getLogger(__name__)
+
+CARD_SECONDS = 2.0  # a picture's budget: past it the reply goes out as text alone
+PAIR_FILE = "streak.png"
+
+
+async def wants_pictures(bot: KindlingBot, guild: int, user: int) -> bool:
+    """False when `user` chose text-only cards (`/profile cards:Text only`)."""
+    return await bot.reads.card_style(guild, user) == "image"
+
+
+async def drawn(render: Awaitable[bytes], what: str) -> bytes | None:
+    """The PNG, or None (logged) when it can't be drawn within CARD_SECONDS: the reply
+    then goes out as text, which says the same."""
+    try:
+        return await asyncio.wait_for(render, CARD_SECONDS)
+    except TimeoutError:
+        log.warning("%s card took over %.1f s; sent as text", what, CARD_SECONDS)
+    except Exception:
+        log.exception("%s card could not be drawn; sent as text", what)
+    return None
+
+
+def calendar_of(days: CalendarDays, with_run: bool) -> Calendar:
+    return Calendar(days.first, days.today, days.counts, days.frozen, days.run if with_run else ())
+
+
+def pair_status(pair: PairView) -> str:
+    view = pair.view
+    if not view.alive:
+        return f"Ended after {view.length} day{'s' if view.length != 1 else ''}"
+    return "Talk today to keep it going" if view.at_risk else "Done for today ✓"
+
+
+async def pair_card_file(
+    bot: KindlingBot,
+    guild: int,
+    viewer: discord.abc.User,
+    partner: discord.abc.User,
+    pair: PairView,
+    now: datetime,
+) -> discord.File | None:
+    """The pair's 12-week calendar as `streak.png` (running days and freezes marked), or
+    None when the viewer chose text or it could not be drawn."""
+    if not await wants_pictures(bot, guild, viewer.id):
+        return None
+    days = await bot.reads.pair_calendar(guild, pair.a, pair.b, now)
+    view = pair.view
+    card = PairCalendar(
+        a=viewer.display_name,
+        b=partner.display_name,
+        current=view.current,
+        best=view.best,
+        freezes=view.freezes if view.alive else 0,
+        calendar=calendar_of(days, with_run=True),
+        status=pair_status(pair),
+    )
+    png = await drawn(bot.renderer.pair(card), "streak")
+    if png is None:
+        return None
+    return discord.File(
+        io.BytesIO(png),
+        filename=PAIR_FILE,
+        description=f"Streak calendar of {viewer.display_name} and {partner.display_name}",
+    )
