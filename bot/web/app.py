@@ -14,7 +14,6 @@ import hashlib
 import logging
 import math
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +26,7 @@ from bot.clock import Clock
 from bot.domain.challenges import Challenge
 from bot.reads import PAGE_SIZE, BoardPage, Reads, period_start
 from bot.services import Services
-from bot.web.heatmap import WEEKS, first_day, heatmap_svg
+from bot.web.heatmap import WEEKS, heatmap_svg
 from bot.web.html import CSS, esc, facts, link, page, plain_list
 
 log = logging.getLogger(__name__)
@@ -215,9 +214,15 @@ class WebBoards:
         return await self.deps.directory.names(guild, list(users))
 
     async def _cached(
-        self, guild: int, request: web.Request, render: Callable[[], Awaitable[str]]
+        self,
+        guild: int,
+        what: str,
+        request: web.Request,
+        render: Callable[[], Awaitable[str]],
     ) -> web.Response:
-        key = (guild, str(request.rel_url))
+        """The page `what` (a canonical name: odd query strings share their page's entry),
+        rendered at most once a minute unless the guild changes."""
+        key = (guild, what)
         hit = self._cache.get(key)
         clock = time.monotonic()
         if hit is not None and clock - hit[0] < CACHE_SECONDS:
@@ -334,7 +339,7 @@ class WebBoards:
             )
             return page(f"{name} · {TABS[board]}", body, home=f"/g/{slug}")
 
-        return await self._cached(guild, request, render)
+        return await self._cached(guild, f"{board}/{number}", request, render)
 
     async def member_page(self, request: web.Request) -> web.Response:
         guild, slug = await self._guild(request)
@@ -361,16 +366,7 @@ class WebBoards:
             held = await badges.held(guild, user)
             defs = await badges.definitions(guild)
             pairs = await reads.member_streaks(guild, user, now)
-            today = await reads.today(guild, now)
-            start = first_day(today)
-            days: Counter[date] = Counter()
-            store = reads.pipeline.store
-            for p in pairs:  # the member's own days; no partner is named by them
-                if p.view.last_day is None or p.view.last_day < start:
-                    continue
-                for d in await store.pair_days_of(guild, p.a, p.b):
-                    if start <= d <= today:
-                        days[d] += 1
+            calendar = await reads.calendar(guild, user, now)  # as the /profile card
             public = [p for p in pairs if p.partner_of(user) not in hidden]
             best = sorted(public, key=lambda p: (-p.view.best, -p.view.current, p.partner_of(user)))
             best = [p for p in best if p.view.best > 0][:BEST_LISTED]
@@ -383,9 +379,10 @@ class WebBoards:
             body = f"<h1>{esc(name)}</h1>{facts(rows)}"
             body += f"<h2>Streak days, last {WEEKS} weeks</h2>"
             body += (
-                f'<figure class="heatmap">{heatmap_svg(days, today)}'
+                f'<figure class="heatmap">{heatmap_svg(calendar)}'
                 "<figcaption>Each square is a day (Monday at the top); darker: more "
-                "partners that day. Today is outlined.</figcaption></figure>"
+                "partners that day; blue: a missed day a freeze covered. Today is "
+                "outlined.</figcaption></figure>"
             )
             if best:
                 items = []
@@ -414,7 +411,7 @@ class WebBoards:
             guild_name = self._guild_name(guild)
             return page(f"{name} · {guild_name}", body, guild=guild_name, home=f"/g/{slug}")
 
-        return await self._cached(guild, request, render)
+        return await self._cached(guild, f"m/{user}", request, render)
 
     async def challenge_page(self, request: web.Request) -> web.Response:
         guild, slug = await self._guild(request)
@@ -464,7 +461,7 @@ class WebBoards:
             guild_name = self._guild_name(guild)
             return page(f"{ch.name} · {guild_name}", body, guild=guild_name, home=f"/g/{slug}")
 
-        return await self._cached(guild, request, render)
+        return await self._cached(guild, f"c/{ch.id}/{number}", request, render)
 
     async def stylesheet(self, request: web.Request) -> web.Response:
         return respond(request, CSS, "text/css", max_age=86400)

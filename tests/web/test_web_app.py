@@ -276,3 +276,21 @@ async def test_challenge_pages(site: Site) -> None:
     for bad in ("999", "x", "1" * 20, "³"):
         status, _ = await site.get_text(f"{path}/c/{bad}")
         assert status == 404
+
+
+async def test_a_member_who_turns_private_leaves_the_cached_pages_at_once(site: Site) -> None:
+    name_all(site, ana=ANA, bo=BO, cy=CY)
+    await site.talk(ANA, BO, 2, start=5)
+    await site.talk(CY, ANA, 1, start=6)
+    path = await site.publish()
+    _, before = await site.get_text(path)
+    assert "Cy" in before
+    assert (await site.client.get(f"{path}/m/{CY}")).status == 200
+    _, odd = await site.get_text(f"{path}?board=reputation&page=1&x=1")
+    assert odd == before  # the same page, whatever else the query says
+    await site.services.privacy.set_preference(G, CY, "visibility", "private")
+    _, after = await site.get_text(path)
+    assert "Cy" not in after and f"/m/{CY}" not in after
+    assert (await site.client.get(f"{path}/m/{CY}")).status == 404
+    _, ana = await site.get_text(f"{path}/m/{ANA}")
+    assert "Cy" not in ana

@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.domain.calendar import CalendarDays, member_calendar
 from bot.web.app import page_number, relative
-from bot.web.heatmap import LEVELS, WEEKS, first_day, heatmap_svg
+from bot.web.heatmap import FROZEN, LEVELS, WEEKS, first_day, heatmap_svg
 from bot.web.html import esc, page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +28,22 @@ def cells(svg: str) -> dict[str, str]:
     )
 
 
+def cal(
+    days: dict[date, int], today: date = TODAY, frozen: frozenset[date] = frozenset()
+) -> CalendarDays:
+    first = first_day(today)
+    span = [first + timedelta(days=i) for i in range(WEEKS * 7)]
+    return CalendarDays(
+        first,
+        today,
+        tuple(days.get(d, 0) if d <= today else 0 for d in span),
+        tuple(d in frozen for d in span),
+        tuple(False for _ in span),
+    )
+
+
 def test_heatmap_covers_twelve_weeks_up_to_today() -> None:
-    svg = heatmap_svg({}, TODAY)
+    svg = heatmap_svg(cal({}))
     days = cells(svg)
     start = first_day(TODAY)
     assert start.weekday() == 0 and start == date(2026, 3, 23)
@@ -39,27 +54,40 @@ def test_heatmap_covers_twelve_weeks_up_to_today() -> None:
     assert "Streak days over the last 12 weeks: 0" in svg
 
 
-def test_heatmap_shades_by_partners_and_ignores_days_outside() -> None:
+def test_heatmap_shades_by_partners_and_marks_freezes() -> None:
     days = {
         TODAY: 1,
         TODAY - timedelta(days=1): 2,
         TODAY - timedelta(days=2): 7,
         TODAY + timedelta(days=1): 3,  # the future: not drawn
-        first_day(TODAY) - timedelta(days=1): 3,  # before the calendar
     }
-    svg = heatmap_svg(days, TODAY)
+    svg = heatmap_svg(cal(days, frozen={TODAY - timedelta(days=5)}))
     found = cells(svg)
     assert found[TODAY.isoformat()] == LEVELS[1]
     assert found[(TODAY - timedelta(days=1)).isoformat()] == LEVELS[2]
     assert found[(TODAY - timedelta(days=2)).isoformat()] == LEVELS[3]
+    assert found[(TODAY - timedelta(days=5)).isoformat()] == FROZEN
     assert (TODAY + timedelta(days=1)).isoformat() not in found
     assert "last 12 weeks: 3" in svg
     assert "Today: streak day with 1 partner<" in svg
     assert "streak day with 7 partners" in svg
+    assert "missed, covered by a freeze" in svg
+
+
+def test_heatmap_of_a_member_calendar_shows_a_freeze() -> None:
+    """The shared domain calendar (the /profile card's data): 7 days in a row earn a freeze
+    that covers the missed eighth day."""
+    start = TODAY - timedelta(days=20)
+    days = [start + timedelta(days=i) for i in range(7)] + [start + timedelta(days=8)]
+    svg = heatmap_svg(member_calendar({(1, 2): days}, TODAY, max_freezes=2))
+    found = cells(svg)
+    assert found[(start + timedelta(days=7)).isoformat()] == FROZEN
+    assert found[start.isoformat()] == LEVELS[1]
+    assert "(running streak)" not in svg  # it broke long before today
 
 
 def test_heatmap_month_labels_do_not_collide() -> None:
-    svg = heatmap_svg({}, date(2026, 4, 22))  # starts Mon 2 Feb: Feb, Mar, Apr
+    svg = heatmap_svg(cal({}, date(2026, 4, 22)))  # starts Mon 2 Feb: Feb, Mar, Apr
     labels = re.findall(r'<text x="(\d+)" y="11"[^>]*>(\w+)</text>', svg)
     assert [m for _, m in labels] == ["Feb", "Mar", "Apr"]
     xs = [int(x) for x, _ in labels]
@@ -68,8 +96,9 @@ def test_heatmap_month_labels_do_not_collide() -> None:
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
 def test_heatmap_any_today_draws_whole_weeks_and_today(today: date) -> None:
-    found = cells(heatmap_svg({today: 1}, today))
+    found = cells(heatmap_svg(member_calendar({(1, 2): [today]}, today, 2)))
     assert max(found) == today.isoformat()
+    assert found[today.isoformat()] == LEVELS[1]
     assert len(found) == 7 * (WEEKS - 1) + today.weekday() + 1
 
 
