@@ -122,6 +122,16 @@ class BadgeRow(NamedTuple):
     at_us: int
 
 
+class OutboxRow(NamedTuple):
+    """A badge's role and announcement, owed from the moment it is stored."""
+
+    guild: int
+    user: int
+    badge: str
+    at_us: int
+    actor: int | None  # the moderator whose action awarded it; None when earned
+
+
 # -- what the store hands back to rebuild a guild's state (see GuildState.restore) ---------
 
 
@@ -189,6 +199,7 @@ class Batch:
     streaks: dict[tuple[int, int, int], StreakRun] = field(default_factory=dict)
     reputation: dict[tuple[int, int], int] = field(default_factory=dict)
     badges: list[BadgeRow] = field(default_factory=list)
+    outbox: list[OutboxRow] = field(default_factory=list)
     members: dict[tuple[int, int], MemberInfo] = field(default_factory=dict)
     recompute: set[tuple[int, int, int]] = field(default_factory=set)
     active: set[tuple[int, int]] = field(default_factory=set)
@@ -251,6 +262,7 @@ class BadgeAward:
     user: int
     badge: str
     at: datetime
+    actor: int | None = None  # the moderator whose action awarded it
 
 
 class GuildState:
@@ -278,6 +290,9 @@ class GuildState:
         self.participants_seen: set[int] = set()
         self.challenges: dict[int, Challenge] = {}
         self.new_badges: list[BadgeAward] = []
+        # the moderator whose action is being applied (set by the pipeline's locked());
+        # badges it awards carry them, so a linked role is checked against their power
+        self.acting: int | None = None
         # members flagged by an authenticity review in hold mode → start of the held window
         self.holding: dict[int, datetime] = {}
         self.latest_day: date | None = None
@@ -549,8 +564,10 @@ class GuildState:
         if badge in held:
             return False
         held.add(badge)
-        out.badges.append(BadgeRow(self.guild, user, badge, self._us(at)))
-        self.new_badges.append(BadgeAward(self.guild, user, badge, at))
+        at_us = self._us(at)
+        out.badges.append(BadgeRow(self.guild, user, badge, at_us))
+        out.outbox.append(OutboxRow(self.guild, user, badge, at_us, self.acting))
+        self.new_badges.append(BadgeAward(self.guild, user, badge, at, self.acting))
         return True
 
     # -- interactions ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.services._base import Service
 from bot.storage.badges import BadgeDef, HeldBadge
+from bot.storage.outbox import OwedDelivery
 from bot.tracking.pipeline import BadgeListener, TrackingPipeline
 
 
@@ -27,6 +28,19 @@ class BadgeService(Service):
 
     def remove_revoke_listener(self, listener: BadgeListener) -> None:
         self.pipeline.remove_revoke_listener(listener)
+
+    # -- deliveries owed (roles and announcements), kept in the store ----------------------
+    async def owed(self, guild: int, limit: int = 200) -> list[OwedDelivery]:
+        """Badges of the guild whose role and announcement are still owed, oldest first."""
+        await self.pipeline.flush()
+        return await self.repos.outbox.pending(guild, limit)
+
+    async def guilds_owed(self) -> list[int]:
+        """Guilds with deliveries owed (after a crash, at start-up)."""
+        return await self.repos.outbox.guilds_pending()
+
+    async def delivered(self, ids: list[int], at: datetime) -> None:
+        await self.repos.outbox.mark_delivered(ids, at)
 
     async def definitions(self, guild: int) -> dict[str, BadgeDef]:
         return await self.repo.definitions(guild)
@@ -53,7 +67,7 @@ class BadgeService(Service):
         self, guild: int, user: int, badge: str, moderator: int | None, at: datetime
     ) -> bool:
         """False when the member already holds it."""
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, moderator) as change:
             given = change.state.give_badge(change.batch, user, badge, at)
             if given:
                 await self._audit(

@@ -162,9 +162,11 @@ class ChallengeService(Service):
     ) -> tuple[Challenge, Progress | None]:
         """A moderator ends a running challenge now: it is closed and awarded at once."""
         ended = await self.save(replace(ch, ends=at), moderator, "challenge.end", at)
-        return ended, await self.close(ended, at)
+        return ended, await self.close(ended, at, actor=moderator)
 
-    async def close(self, ch: Challenge, now: datetime) -> Progress | None:
+    async def close(
+        self, ch: Challenge, now: datetime, actor: int | None = None
+    ) -> Progress | None:
         """Award the challenge badge to every completer once; None if already closed.
         Closings are serialised and judged on the guild's current copy of the challenge,
         so `/challenge end` racing the scheduled job closes it once."""
@@ -174,7 +176,8 @@ class ChallengeService(Service):
             if current.closed or current.cancelled or now < current.ends:
                 return None
             result = await self.progress(current, now)
-            async with self.pipeline.locked(ch.guild) as change:
+            # a moderator's /challenge end awards in their name (linked roles are checked)
+            async with self.pipeline.locked(ch.guild, actor) as change:
                 live = change.state.challenges.get(ch.id, current)
                 badge = challenge_badge(live.id)
                 for user in result.completed:

@@ -41,7 +41,11 @@ class ModerationService(Service):
         """Add (or remove) points, exempt from every rule; returns the new total."""
         if delta == 0:
             raise DomainError("An adjustment of 0 changes nothing.")
-        async with self.pipeline.locked(guild) as change:
+        if user == moderator:
+            raise DomainError(
+                "You can't adjust your own reputation; ask another moderator to do it."
+            )
+        async with self.pipeline.locked(guild, moderator) as change:
             total = change.state.adjust(change.batch, user, delta, source, at)
             await self._audit(
                 guild,
@@ -60,8 +64,12 @@ class ModerationService(Service):
         joined run earns (milestones and streak badges), audited, in one unit of work."""
         if a == b:
             raise DomainError("Pick two different members.")
+        if moderator in (a, b):
+            raise DomainError(
+                "You can't restore a streak of your own; ask another moderator to do it."
+            )
         lo, hi = pair_key(a, b)
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, moderator) as change:
             st = change.state
             today = local_day(at, st.settings.zone)
             days = await self.pipeline.store.pair_days_of(guild, lo, hi)

@@ -31,6 +31,7 @@ from bot.storage.kudos import KudosRepository, ThanksRow
 from bot.storage.ledger import LedgerRepository
 from bot.storage.members import MemberRepository, MemberRow
 from bot.storage.nudges import NudgeRepository
+from bot.storage.outbox import OutboxRepository, OwedDelivery
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.review import ReviewRepository, StoredFlag
 from bot.storage.streaks import StreakRepository
@@ -272,6 +273,15 @@ class TrackingStoreProtocol(Protocol):
     async def badges_of_guild(self, guild: int) -> dict[int, list[str]]: ...
 
 
+class OutboxStore(Protocol):
+    """Badge deliveries owed: roles to give and announcements to post."""
+
+    async def pending(self, guild: int, limit: int) -> list[OwedDelivery]: ...
+    async def guilds_pending(self) -> list[int]: ...
+    async def mark_delivered(self, ids: list[int], at: datetime) -> None: ...
+    async def prune_delivered(self, before: datetime) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Repositories:
     """Every repository of one backend, sharing its connection."""
@@ -291,6 +301,7 @@ class Repositories:
     review: ReviewStore
     history: HistoryStore
     kudos: KudosStore
+    outbox: OutboxStore
 
     @classmethod
     def sqlite(cls, db: Database) -> Repositories:
@@ -310,4 +321,5 @@ class Repositories:
             ReviewRepository(db),
             HistoryImportRepository(db),
             KudosRepository(db),
+            OutboxRepository(db),
         )

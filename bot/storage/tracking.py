@@ -64,6 +64,10 @@ _ADVANCE_CURSOR = (
     "ON CONFLICT (guild_id, channel_id) DO UPDATE SET "
     "last_message_id = MAX(last_message_id, excluded.last_message_id)"
 )
+_INSERT_OUTBOX = (
+    "INSERT OR IGNORE INTO badge_outbox (guild_id, user_id, badge, awarded_at, actor) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 _INSERT_BADGE = (
     "INSERT OR IGNORE INTO member_badges (guild_id, user_id, badge, awarded_at) VALUES (?, ?, ?, ?)"
 )
@@ -153,6 +157,7 @@ class TrackingStore:
             (_UPSERT_REPUTATION, [(g, u, rep) for (g, u), rep in batch.reputation.items()]),
             (_MARK_ACTIVE, touched),
             (_INSERT_BADGE, batch.badges),
+            (_INSERT_OUTBOX, batch.outbox),
             (_ADVANCE_CURSOR, [(g, c, m) for (g, c), m in batch.cursors.items()]),
         ]
         return [(sql, rows) for sql, rows in plan if rows]

@@ -57,6 +57,7 @@ def _merge(older: Batch, newer: Batch) -> Batch:
     older.streaks.update(newer.streaks)
     older.reputation.update(newer.reputation)
     older.badges.extend(newer.badges)
+    older.outbox.extend(newer.outbox)
     older.members.update(newer.members)
     older.recompute |= newer.recompute
     older.active |= newer.active
@@ -203,12 +204,14 @@ class TrackingPipeline:
         return await self._guilds.get_settings(guild) or GuildSettings()
 
     @contextlib.asynccontextmanager
-    async def locked(self, guild: int) -> AsyncIterator[Change]:
-        """The single-writer lock on rule state, as one unit of work (see the module doc)."""
+    async def locked(self, guild: int, actor: int | None = None) -> AsyncIterator[Change]:
+        """The single-writer lock on rule state, as one unit of work (see the module doc).
+        `actor` is the moderator whose action this is: badges it awards carry them."""
         async with self._apply_lock:
             st = await self.state(guild)
             await self.flush()  # pending rows first: the store then matches memory
             change = Change(st)
+            st.acting = actor
             try:
                 async with self.db.transaction():
                     yield change
@@ -217,6 +220,8 @@ class TrackingPipeline:
                 # memory may be ahead of the store: rebuild this guild from what is committed
                 self.states.pop(guild, None)
                 raise
+            finally:
+                st.acting = None
             self._apply_recomputed(recomputed)
             awards = self._drain_badges()
         for listener in self._change_listeners:
