@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -127,6 +128,24 @@ class OptOutConfirm(OwnedView):
         name = getattr(interaction.user, "display_name", None) or interaction.user.name
         self.cog.tell_partners(self.guild, name, told)
 
+    async def on_error(
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[OptOutConfirm],
+    ) -> None:
+        log.exception("opt-out confirmation failed", exc_info=error)
+        text = "That didn't work. Run `/privacy optout` again to see what is still stored."
+        if isinstance(error, DomainError):
+            text = str(error)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            pass  # the interaction expired: the log has it
+
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(
         self, interaction: discord.Interaction, button: discord.ui.Button[OptOutConfirm]
@@ -149,9 +168,13 @@ class PrivacyCog(
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
         self._dm_tasks: set[asyncio.Task[None]] = set()
+        self._confirmations: weakref.WeakSet[OptOutConfirm] = weakref.WeakSet()
         super().__init__()
 
     async def cog_unload(self) -> None:
+        """Open confirmations stop waiting (nothing is deleted); DMs under way are cut."""
+        for view in list(self._confirmations):
+            view.stop()
         for task in list(self._dm_tasks):
             task.cancel()
         await self.drain()
@@ -208,6 +231,7 @@ class PrivacyCog(
             for key in preview.badges
         ]
         view = OptOutConfirm(self, user, guild)
+        self._confirmations.add(view)
         await interaction.response.send_message(
             embed=optout_embed(preview, badges),
             view=view,

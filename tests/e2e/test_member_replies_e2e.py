@@ -4,8 +4,10 @@ first and tells partners; the export holds names, challenges and streak state.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -234,3 +236,36 @@ async def test_export_has_names_thanks_challenges_and_streak_state(harness: Harn
     assert spring["name"] == "Spring" and spring["joined_at"] and spring["completed"] is True
     assert spring["state"] == "active"
     assert all(i["actor_name"] and i["target_name"] for i in data["interactions"])
+
+
+async def test_an_unanswered_optout_times_out_to_disabled_buttons_and_keeps_everything(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    ana = await h.ctl.add_member("ana")
+    bo = await h.ctl.add_member("bo")
+    await talk(h, ana, bo, "hello there")
+    await h.settle()
+    assert h.bot is not None
+    # the module the running bot loaded (extensions are re-imported for each bot)
+    loaded = sys.modules[type(h.bot.get_cog("PrivacyCog")).__module__]
+    monkeypatch.setattr(loaded, "CONFIRM_SECONDS", 0.3)
+    asked = await run(h, ana, "privacy optout")
+    assert asked.message is not None
+    message = asked.message
+
+    def disabled() -> bool:
+        buttons = [message.find_component(c) or {} for c in message.custom_ids()]
+        return bool(buttons) and all(b.get("disabled") for b in buttons)
+
+    assert not disabled()
+    for _ in range(50):  # the view's own timer (0.3 s) edits the message
+        if disabled():
+            break
+        await asyncio.sleep(0.1)
+    assert disabled()
+    assert h.bot is not None
+    data = await h.bot.services.privacy.export(h.guild_id, ana.id, h.clock())
+    assert not data["member"]["opted_out"] and data["interactions"]
+    # a second confirmation left open when the bot stops leaves nothing pending (fixture)
+    await run(h, ana, "privacy optout")
