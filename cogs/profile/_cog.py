@@ -54,7 +54,7 @@ def activity_text(days: CalendarDays, points: int) -> str:
     frozen = sum(1 for i in shown if days.frozen[i])
     today = "done ✅" if shown and days.counts[shown[-1]] > 0 else "not yet"
     lines = [
-        f"**{active}** streak day{'s' if active != 1 else ''} in 12 weeks · **{week}** this week",
+        f"**{active}** streak day{'s' if active != 1 else ''} · **{week}** this week",
         f"Today: {today}",
     ]
     if frozen:

@@ -38,7 +38,7 @@ def test_activity_in_words() -> None:
     days = [today - timedelta(days=k) for k in (0, 1, 2, 20)]
     cal = member_calendar({(1, 2): days}, today, max_freezes=2)
     text = activity_text(cal, 42)
-    assert "**4** streak days in 12 weeks" in text
+    assert "**4** streak days · " in text
     assert "**3** this week" in text
     assert "Today: done ✅" in text and "**42** points in the last 14 days" in text
     assert "freezes" not in text

@@ -45,7 +45,7 @@ async def test_profile_sends_an_image_card_with_its_text(harness: Harness) -> No
     assert len(profile.message.attachments[0].data) <= 200 * 1024  # type: ignore[union-attr]
     text = text_of(profile)
     assert "Reputation" in text and "Last 12 weeks" in text
-    assert "**3** streak days in 12 weeks" in text
+    assert "**3** streak days · " in text
     # somebody else's profile is a card too; the context menu's is private and a card
     assert card_of(await run(h, bob, "profile", {"member": alice})) is not None
     inter = await h.ctl.invoke_menu(bob, "Kindling profile", alice, message=False)
