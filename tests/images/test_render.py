@@ -237,3 +237,42 @@ def test_fit_never_exceeds_its_width(text: str, width: int) -> None:
     face = render.font(16)
     shown = render.label(text, face, width)
     assert face.getlength(shown) <= width or shown == "…"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    name=st.text(max_size=40),
+    reputation=st.integers(min_value=-(10**9), max_value=10**12),
+    rank=st.none() | st.integers(min_value=1, max_value=10**7),
+    counts=st.lists(st.integers(min_value=0, max_value=50), min_size=84, max_size=84),
+    frozen=st.lists(st.booleans(), min_size=84, max_size=84),
+    badges=st.lists(st.text(max_size=30), max_size=12),
+    streaks=st.lists(
+        st.tuples(st.text(max_size=40), st.integers(0, 10**5), st.integers(0, 10**5)),
+        max_size=5,
+    ),
+    today_offset=st.integers(min_value=0, max_value=3000),
+)
+def test_any_card_renders_a_small_png(
+    name: str,
+    reputation: int,
+    rank: int | None,
+    counts: list[int],
+    frozen: list[bool],
+    badges: list[str],
+    streaks: list[tuple[str, int, int]],
+    today_offset: int,
+) -> None:
+    today = date(2024, 1, 1) + timedelta(days=today_offset)
+    cal = Calendar(render_first(today), today, tuple(counts), tuple(frozen))
+    card = ProfileCard(
+        name,
+        reputation,
+        rank,
+        cal,
+        tuple(badges),
+        tuple(StreakLine(p, c, max(c, b), c % 3) for p, c, b in streaks),
+    )
+    png = render.render_profile(card)
+    assert len(png) <= MAX_PNG
+    assert decode(png).size == (render.WIDTH, render.PROFILE_H)
