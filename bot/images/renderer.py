@@ -46,7 +46,7 @@ def digest(kind: str, data: object) -> bytes:
     return h.digest()
 
 
-WORKER_NICE = 5  # drawing yields the CPU to the bot's event loop when both want it
+WORKER_NICE = 10  # drawing yields the CPU to the bot's event loop when both want it
 
 
 def _worker_start() -> None:
@@ -120,7 +120,7 @@ class Renderer:
 
     async def start(self) -> int:
         """Start every worker now rather than on the first cards; how many answered."""
-        pids = await asyncio.gather(*(self._run(_ping, 0.05) for _ in range(self.workers)))
+        pids = await asyncio.gather(*(self._run(_ping, 0.25) for _ in range(self.workers)))
         return len(set(pids))
 
     # -- cache and pool -------------------------------------------------------------------------
