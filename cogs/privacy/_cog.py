@@ -119,9 +119,10 @@ class OptOutConfirm(OwnedView):
             "track you any more. Use `/privacy optin` to take part again."
         )
         if told:
+            one = len(told) == 1
             text += (
-                f"\n{len(told)} partner{'s' if len(told) != 1 else ''} with a running streak "
-                "will be told by DM that it ended."
+                f"\n{len(told)} partner{'' if one else 's'} with a running streak "
+                f"{'gets' if one else 'get'} a DM saying it ended (if their DMs are open)."
             )
         embed = discord.Embed(title="You're opted out", description=text, colour=OK)
         await interaction.response.edit_message(embed=embed, view=None)
