@@ -981,11 +981,6 @@ async def test_nothing_was_logged_outside_a_case(cast: Cast) -> None:
     assert not stray, [f"{r.name}: {r.getMessage()}" for _, r in stray]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="work in progress in cogs/privacy: the /privacy optout confirmation view "
-    "(OptOutConfirm) is not stopped when the bot closes, its timeout task stays pending",
-)
 async def test_the_bot_closes_cleanly(cast: Cast) -> None:
     """Last: after all that, closing the bot leaves no task behind (like every e2e test)."""
     await cast.h.stop_bot()
