@@ -162,21 +162,35 @@ class Renderer:
 
     async def _run(self, fn: Callable[..., T], data: Any) -> T:
         loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            if self._pool is None:
-                self._pool = _make_pool(self.workers, self.processes)
-            pool = self._pool
+        for attempt in (1, 2, 3):
+            pool = self._ensure_pool()
             try:
                 return await loop.run_in_executor(pool, fn, data)
             except BrokenProcessPool:
-                # a worker died (killed, out of memory): start a fresh pool once
-                log.warning("render pool broke; starting a new one (attempt %d)", attempt)
+                # a worker died (killed, out of memory, could not start): a fresh pool once,
+                # then threads, which draw the same cards at the cost of some loop time
                 if self._pool is pool:
                     self._pool = None
                     pool.shutdown(wait=False, cancel_futures=True)
-                if attempt == 2:
+                if attempt == 1:
+                    log.warning("render pool broke; starting a new one")
+                elif attempt == 2 and self.processes:
+                    log.error("render worker processes keep failing; drawing in threads")
+                    self.processes = False
+                else:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _ensure_pool(self) -> concurrent.futures.Executor:
+        if self._pool is None:
+            try:
+                self._pool = _make_pool(self.workers, self.processes)
+            except (OSError, NotImplementedError, ImportError) as error:
+                # no process support here (e.g. no /dev/shm for the pool's semaphores)
+                log.error("render worker processes unavailable (%s); drawing in threads", error)
+                self.processes = False
+                self._pool = _make_pool(self.workers, False)
+        return self._pool
 
     def _remember(self, key: bytes, png: bytes) -> None:
         if len(png) > self.cache_bytes:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import os
 from dataclasses import replace
 
 import pytest
 
+from bot.images import renderer as renderer_module
 from bot.images.cards import BoardImage, BoardRow, ChallengeImage, ChallengeRow, PairCalendar
 from bot.images.renderer import Renderer, cores, digest
 from tests.images.test_render import TODAY, busy_card, decode
@@ -107,5 +110,39 @@ async def test_start_brings_the_workers_up_before_any_card() -> None:
     try:
         assert 1 <= await renderer.start() <= 2
         assert renderer.started and renderer.misses == 0
+    finally:
+        await renderer.close()
+
+
+def dies_in_a_worker(parent: int) -> bytes:
+    """Kills the worker process that runs it; runs normally in the test's own process."""
+    if os.getpid() != parent:
+        os._exit(3)
+    return b"drawn here"
+
+
+async def test_workers_that_keep_dying_give_way_to_threads() -> None:
+    renderer = Renderer(workers=1)
+    try:
+        assert await renderer._run(dies_in_a_worker, os.getpid()) == b"drawn here"
+        assert not renderer.processes  # two broken pools, then threads
+        decode(await renderer.profile(busy_card()))
+    finally:
+        await renderer.close()
+
+
+async def test_no_process_support_means_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = renderer_module._make_pool
+
+    def no_processes(workers: int, processes: bool) -> concurrent.futures.Executor:
+        if processes:
+            raise OSError("no /dev/shm")
+        return real(workers, processes)
+
+    monkeypatch.setattr(renderer_module, "_make_pool", no_processes)
+    renderer = Renderer(workers=2)
+    try:
+        decode(await renderer.profile(busy_card()))
+        assert not renderer.processes
     finally:
         await renderer.close()
