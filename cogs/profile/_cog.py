@@ -63,6 +63,24 @@ def activity_text(days: CalendarDays, points: int) -> str:
     return "\n".join(lines)
 
 
+def card_alt(card: ProfileCard) -> str:
+    """The picture's alt text: what it shows, in one sentence (Discord allows 1,024)."""
+    rank = f", rank #{card.rank}" if card.rank else ""
+    cal = card.calendar
+    active = sum(1 for i, c in enumerate(cal.counts) if c > 0 and cal.day(i) <= cal.today)
+    streaks = "; ".join(
+        f"{s.current or s.best} days with {s.partner}{'' if s.current else ' (ended)'}"
+        for s in card.streaks
+    )
+    text = (
+        f"Profile card of {card.name}: {card.reputation:,} reputation{rank}, "
+        f"{len(card.badges)} badge{'s' if len(card.badges) != 1 else ''}, "
+        f"{active} streak day{'s' if active != 1 else ''} in the last 12 weeks"
+        + (f"; streaks: {streaks}" if streaks else "")
+    )
+    return text[:1024]
+
+
 def avatar_allowed(url: str) -> bool:
     """An avatar is fetched only from where the bot's API is: Discord's CDN when the bot
     talks to Discord, else the configured API host itself (a local sandbox), never a
@@ -205,7 +223,7 @@ class ProfileCog(commands.Cog):
             file=discord.File(
                 fp=io.BytesIO(png),
                 filename=CARD_FILE,
-                description=f"Profile card of {target.display_name}",
+                description=card_alt(card),
             ),
             ephemeral=ephemeral,
         )

@@ -9,7 +9,8 @@ import discord
 import pytest
 
 from bot.domain.calendar import member_calendar
-from cogs.profile._cog import activity_text, avatar_allowed
+from bot.images.cards import Calendar, ProfileCard, StreakLine
+from cogs.profile._cog import activity_text, avatar_allowed, card_alt
 
 
 @pytest.fixture
@@ -44,3 +45,13 @@ def test_activity_in_words() -> None:
     assert "freezes" not in text
     quiet = activity_text(member_calendar({}, today, 2), 0)
     assert "**0** streak days" in quiet and "Today: not yet" in quiet
+
+
+def test_the_cards_alt_text_says_what_it_shows() -> None:
+    today = date(2026, 6, 10)
+    cal = Calendar(today - timedelta(days=79), today, (1,) * 80 + (0,) * 4)
+    card = ProfileCard("Ana", 1234, 3, cal, ("Helper",), (StreakLine("Bo", 0, 9),))
+    alt = card_alt(card)
+    assert alt.startswith("Profile card of Ana: 1,234 reputation, rank #3, 1 badge,")
+    assert "80 streak days in the last 12 weeks" in alt and "9 days with Bo (ended)" in alt
+    assert len(card_alt(ProfileCard("x" * 2000, 0, None, cal))) == 1024
