@@ -312,21 +312,28 @@ def active_days(cal: Calendar) -> int:
 PROFILE_H = 330
 
 
-def _chips(draw: ImageDraw.ImageDraw, x: int, y: int, width: int, names: Sequence[str]) -> None:
-    """Badge names as chips on one line; what does not fit is counted ("+3")."""
+def _chips(
+    draw: ImageDraw.ImageDraw, rows: Sequence[tuple[int, int, int]], names: Sequence[str]
+) -> None:
+    """Badge names as chips, filling the rows (x, y, width) in turn; what does not fit is
+    counted at the end ("+3")."""
     face = font(13)
-    right = x + width
+    shown = [t for t in (label(raw, face, 150) for raw in names) if t]
+    row = 0
+    x, y, width = rows[0]
     cx = x
-    for n, raw in enumerate(names):
-        text = label(raw, face, 150)
-        if not text:
-            continue
+    for n, text in enumerate(shown):
         w = int(face.getlength(text)) + 16
-        rest = len(names) - n - 1
-        reserve = 40 if rest else 0
-        if cx + w > right - reserve:
-            _text(draw, (cx, y + 11), f"+{len(names) - n}", face, MUTED, "lm")
-            return
+        reserve = 40 if n < len(shown) - 1 and row == len(rows) - 1 else 0
+        if cx + w > x + width - reserve:
+            if row < len(rows) - 1:
+                row += 1
+                x, y, width = rows[row]
+                cx = x
+                reserve = 40 if n < len(shown) - 1 and row == len(rows) - 1 else 0
+            if cx + w > x + width - reserve:
+                _text(draw, (cx, y + 11), f"+{len(shown) - n}", face, MUTED, "lm")
+                return
         draw.rounded_rectangle((cx, y, cx + w, y + 22), radius=11, fill=PANEL)
         _text(draw, (cx + 8, y + 11), text, face, TEXT, "lm")
         cx += w + 6
@@ -349,11 +356,12 @@ def render_profile(card: ProfileCard) -> bytes:
         _text(draw, (x, y), f"#{card.rank}", font(20, True), TEXT)
     cal_x = WIDTH - PAD - CALENDAR_W
     if card.badges:
-        _chips(draw, left, 110, cal_x - left - 20, card.badges)
+        rows = ((left, 110, cal_x - left - 20), (PAD, 140, cal_x - PAD - 20))
+        _chips(draw, rows, card.badges)
     else:
         _text(draw, (left, 114), "No badges yet", font(13), MUTED)
     # top streaks
-    sy = 156
+    sy = 180
     _text(draw, (PAD, sy), "TOP STREAKS", font(12, True), MUTED)
     sy += 24
     text_w = cal_x - PAD - 24
