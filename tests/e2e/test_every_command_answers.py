@@ -61,6 +61,7 @@ from bot.sandbox.model import (
     Overwrite,
     Role,
     User,
+    walk_components,
 )
 from bot.sandbox.permissions import MANAGE_GUILD, VIEW_CHANNEL
 from tests.e2e.conftest import START, Harness
@@ -581,6 +582,8 @@ class Cast:
     dm_messages: dict[str, Message] = field(default_factory=dict)
     own_messages: dict[str, Message] = field(default_factory=dict)
     errors: ErrorLog = field(default_factory=ErrorLog)
+    with_buttons: list[tuple[str, Member, int]] = field(default_factory=list)
+    """(case id, invoker, reply id) of replies that came with buttons."""
     tracker: Tracker = field(default_factory=lambda: Tracker())
 
     def who(self, case: Case) -> Member:
@@ -599,8 +602,8 @@ class Cast:
 
 
 async def _talk(h: Harness, a: Member, b: Member, text: str) -> None:
-    first = await h.ctl.send_message(a, f"{text} <@{b.user_id}>")
-    await h.ctl.send_message(b, f"re: {text}", reply_to=first)
+    first = await h.ctl.send_message(a, f"{text}: thanks for the help today <@{b.user_id}>")
+    await h.ctl.send_message(b, f"re {text}: you are welcome, any time", reply_to=first)
 
 
 async def _build_cast(h: Harness) -> Cast:
@@ -619,10 +622,13 @@ async def _build_cast(h: Harness) -> Cast:
     robot = await ctl.add_member("robot", bot=True)
     gone = await ctl.add_member("gone")
     stranger = ctl.world.create_user("stranger")
+    crowd = [await ctl.add_member(f"crowd{i}") for i in range(11)]  # boards of two pages
     for _ in range(3):
         await _talk(h, member, friend, "pairing")
         await _talk(h, moderator, friend, "review")
         await _talk(h, gone, member, "hello")
+        for person in crowd:
+            await _talk(h, person, friend, "hi")
         h.clock.advance(days=1)
     h.clock.advance(hours=-12)
     general = ctl.channel("general")
@@ -761,6 +767,8 @@ class Tracker:
         return f"{type(error).__name__}: {error} escaped the command tree ({where})"
 
 
+BUTTON_REPLIES_PER_COMMAND = 4
+"""Replies with buttons kept per command for test_every_button_on_a_reply_answers."""
 GRACE = 0.05
 """After the handler finished, how long a reply may still take to be recorded."""
 
@@ -883,6 +891,11 @@ async def run_case(cast: Cast, case: Case, caplog: pytest.LogCaptureFixture) -> 
         await _answered(
             cast.h, inter, tracker=cast.tracker, autocomplete=case.kind == "autocomplete"
         )
+        reply = cast.h.ctl.original_message(inter)
+        if case.where == "guild" and reply is not None and _buttons(reply):
+            same = [c for c, _, _ in cast.with_buttons if c.split(":")[1] == case.id.split(":")[1]]
+            if len(same) < BUTTON_REPLIES_PER_COMMAND:
+                cast.with_buttons.append((case.id, cast.who(case), reply.id))
         for _ in range(3):
             await asyncio.sleep(0)
         logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -967,6 +980,74 @@ async def test_typed_text_always_gets_an_answer(
         refusal=discord_refuses(schema, text),
     )
     await run_case(cast, case, caplog)
+
+
+def _buttons(message: Message) -> list[str]:
+    """The custom ids of the buttons one can press on ``message`` now."""
+    return [
+        str(c["custom_id"])
+        for c in walk_components(message.components)
+        if c.get("type") == 2 and "custom_id" in c and not c.get("disabled")
+    ]
+
+
+async def _acknowledged(h: Harness, inter: Interaction) -> None:
+    """A button press was answered: a reply, an update, a deferral (filled in), or a modal."""
+    ctl = h.ctl
+    response = await _wait(h, None, inter, lambda: ctl.response(inter), DEADLINE, "no response")
+    assert response.type in (4, 5, 6, 7, 9), f"answered with callback type {response.type}"
+    message = response.message
+    if response.type == 5:
+        message = await _wait(
+            h,
+            None,
+            inter,
+            lambda: m if (m := ctl.original_message(inter)) and not m.loading else None,
+            FOLLOWUP_TIMEOUT,
+            "deferred, and no follow-up",
+        )
+    if message is not None and response.type != 6:
+        text = _text(message)
+        assert "Something went wrong" not in text, f"the unexpected-error reply: {text[:200]!r}"
+
+
+async def test_every_button_on_a_reply_answers(
+    cast: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each button under a command's reply (defaults, context menus), pressed by someone else
+    and then by the one who ran the command, is answered and logs nothing at ERROR."""
+    ctl = cast.h.ctl
+    friend = cast.users["friend"]
+    failures: list[str] = []
+    pressed = 0
+    for case_id, owner, message_id in cast.with_buttons:
+        for presser, who in ((friend, "someone else"), (owner, "its owner")):
+            for custom_id in _buttons(ctl.world.messages[message_id]):
+                message = ctl.world.messages[message_id]
+                if custom_id not in _buttons(message):  # an earlier press changed them
+                    continue
+                caplog.clear()
+                cast.errors.current = f"button {custom_id} of {case_id}"
+                try:
+                    inter = await ctl.press_button(presser, message, custom_id)
+                except ControlError:  # e.g. someone else's ephemeral reply: not visible
+                    continue
+                finally:
+                    cast.errors.current = None
+                pressed += 1
+                cast.errors.current = f"button {custom_id} of {case_id}"
+                try:
+                    await _acknowledged(cast.h, inter)
+                    for _ in range(3):
+                        await asyncio.sleep(0)
+                    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+                    assert not logged, "; ".join(f"{r.name}: {r.getMessage()}" for r in logged)
+                except AssertionError as failed:
+                    failures.append(f"{case_id}: button {custom_id!r} by {who}: {failed}")
+                finally:
+                    cast.errors.current = None
+    assert pressed, "no reply came with buttons: is the recording broken?"
+    assert not failures, "\n".join(failures)
 
 
 async def test_the_bot_still_answers_help_at_the_end(cast: Cast) -> None:
