@@ -98,7 +98,7 @@ async def test_the_operator_sees_quarantined_rows(tmp_path: Path) -> None:
     await pipe.submit(say(1, 2**64, 11, 10, "an id no database can hold", T0))
     await pipe.close()
     await db.close()
-    result = subprocess.run(  # noqa: S603 - our own CLI
+    result = subprocess.run(
         [sys.executable, "-m", "bot", "quarantine"],
         capture_output=True,
         text=True,
