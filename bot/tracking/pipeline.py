@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any, overload
 
 from bot.domain.engine import BadgeAward, Batch, GuildState, KudosOutcome, memory_window_start
+from bot.domain.errors import DomainError
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.interactions import (
     CursorRecord,
@@ -109,6 +110,7 @@ class TrackingPipeline:
         self._task: asyncio.Task[None] | None = None
         self._writing: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self.closed = False  # after close(): records are refused (backfill reads them later)
         self._badge_listeners: list[BadgeListener] = []
         self._change_listeners: list[ChangeListener] = []
         self._revoke_listeners: list[BadgeListener] = []
@@ -125,6 +127,8 @@ class TrackingPipeline:
         self._stopping.set()
         if task is not None:
             await task
+        async with self._apply_lock:  # a record being applied now finishes first
+            self.closed = True
         await self.flush()
 
     async def _flush_loop(self) -> None:
@@ -240,7 +244,15 @@ class TrackingPipeline:
 
     async def submit(self, rec: Record) -> int | bool | KudosOutcome | None:
         """Ingest one record: a message gives the number of interactions it produced, a
-        reaction whether it became one, a kudos its outcome."""
+        reaction whether it became one, a kudos its outcome. After close() nothing is
+        taken: an event arriving while the bot shuts down is left for backfill, and a
+        kudos is refused with a message saying to try again."""
+        if self.closed:
+            if isinstance(rec, KudosRecord):
+                raise DomainError("Kindling is restarting; please try again in a minute.")
+            if isinstance(rec, MessageRecord):
+                return 0
+            return False if isinstance(rec, ReactionRecord) else None
         if isinstance(rec, CursorRecord):
             key = (rec.guild, rec.channel)
             self.batch.cursors[key] = max(rec.message, self.batch.cursors.get(key, 0))

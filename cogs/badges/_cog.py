@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ANNOUNCE_WITHIN = timedelta(days=2)  # older awards (a history import) get roles, no post
+
 
 def slug(name: str) -> str:
     text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -54,35 +58,53 @@ class BadgesCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self._pending: dict[int, list[BadgeAward]] = {}
         self._timers: dict[int, asyncio.Task[None]] = {}
+        self._dirty: set[int] = set()  # guilds with awards since their delivery last looked
+        self._delivering: set[int] = set()  # guilds whose delivery is under way
         self.bot.services.badges.add_listener(self.on_badges)
         self.bot.services.badges.add_revoke_listener(self.on_revoked)
+        # deliveries owed from before a restart (a crash between award and delivery)
+        self._startup = asyncio.create_task(self._deliver_owed(), name="kindling-badges-owed")
 
     async def cog_unload(self) -> None:
-        """Deliver what is still waiting (the gateway is still open when cogs unload)."""
+        """Deliver what is still owed (the gateway is still open when cogs unload); what is
+        left stays owed in the store for the next start."""
         self.bot.services.badges.remove_listener(self.on_badges)
         self.bot.services.badges.remove_revoke_listener(self.on_revoked)
-        for task in self._timers.values():
-            task.cancel()
+        self._startup.cancel()
+        waiting = list(self._timers)
+        for guild_id, task in list(self._timers.items()):
+            if guild_id in self._delivering:
+                # never cut a delivery between its announcement and its "delivered" mark
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(task), timeout=5)
+            else:
+                task.cancel()
         self._timers.clear()
-        for guild_id in list(self._pending):
+        for guild_id in sorted({*waiting, *self._dirty}):
             try:
                 await asyncio.wait_for(self._deliver(guild_id), timeout=5)
             except (TimeoutError, discord.HTTPException) as exc:
-                log.warning(
-                    "badge announcements of %s not delivered at shutdown: %s", guild_id, exc
-                )
+                log.warning("badge deliveries of %s left owed at shutdown: %s", guild_id, exc)
+
+    async def _deliver_owed(self) -> None:
+        await self.bot.wait_until_ready()
+        for guild_id in await self.bot.services.badges.guilds_owed():
+            self._schedule(guild_id, 0.0)
 
     def on_badges(self, awards: list[BadgeAward]) -> None:
         """New badges are gathered per guild and delivered `badge_announce_seconds` after the
-        first one, so a burst of fifty awards becomes one message, not fifty."""
-        for award in awards:
-            self._pending.setdefault(award.guild, []).append(award)
-            if award.guild not in self._timers:
-                self._timers[award.guild] = asyncio.create_task(
-                    self._deliver_later(award.guild), name=f"kindling-badges-{award.guild}"
-                )
+        first one, so a burst of fifty awards becomes one message, not fifty. What is owed
+        is read from the store, so nothing waits only in memory."""
+        for guild_id in {award.guild for award in awards}:
+            self._dirty.add(guild_id)
+            self._schedule(guild_id, self.bot.settings.badge_announce_seconds)
+
+    def _schedule(self, guild_id: int, delay: float) -> None:
+        if guild_id not in self._timers:
+            self._timers[guild_id] = asyncio.create_task(
+                self._deliver_later(guild_id, delay), name=f"kindling-badges-{guild_id}"
+            )
 
     async def on_revoked(self, revoked: list[BadgeAward]) -> None:
         """Badges taken back without a moderator's command (a review hold): their roles go."""
@@ -105,32 +127,77 @@ class BadgesCog(commands.Cog):
         while self._timers:
             await asyncio.gather(*self._timers.values(), return_exceptions=True)
 
-    async def _deliver_later(self, guild_id: int) -> None:
+    async def _deliver_later(self, guild_id: int, delay: float) -> None:
         try:
-            await asyncio.sleep(self.bot.settings.badge_announce_seconds)
-            await self._deliver(guild_id)
+            await asyncio.sleep(delay)
+            # until nothing is owed: awards arriving while one delivery posts are not left
+            # behind (the flag is set by the listener, after the award committed)
+            while True:
+                self._dirty.discard(guild_id)
+                self._delivering.add(guild_id)
+                try:
+                    delivered = await self._deliver(guild_id)
+                finally:
+                    self._delivering.discard(guild_id)
+                if not delivered and guild_id not in self._dirty:
+                    break
         except Exception:
             log.exception("delivering badges in guild %s failed", guild_id)
         finally:
             self._timers.pop(guild_id, None)
 
-    async def _deliver(self, guild_id: int) -> None:
-        """Give linked roles and post one announcement for everything gathered."""
-        items = self._pending.pop(guild_id, [])
+    async def _deliver(self, guild_id: int) -> bool:
+        """Give linked roles and post one announcement for what the store says is owed;
+        True when something was delivered. A role awarded by a moderator's action is given
+        only if that moderator could give it themselves (as /badge grant checks)."""
         guild = self.bot.get_guild(guild_id)
-        if guild is None or not items:
-            return
-        defs = await self.bot.services.badges.definitions(guild_id)
-        for award in items:
-            definition = defs.get(award.badge)
-            if definition is not None and definition.role_id is not None:
-                try:
-                    await set_role(
-                        guild, award.user, definition.role_id, True, f"earned badge {award.badge}"
+        if guild is None:
+            return False  # not available now: it stays owed
+        badges = self.bot.services.badges
+        owed = await badges.owed(guild_id)
+        if not owed:
+            return False
+        defs = await badges.definitions(guild_id)
+        for item in owed:
+            definition = defs.get(item.badge)
+            if definition is None or definition.role_id is None:
+                continue
+            role = guild.get_role(definition.role_id)
+            if role is not None and item.actor is not None:
+                actor = guild.get_member(item.actor)
+                problem = (
+                    invoker_problem(actor, role)
+                    if actor is not None
+                    else "the moderator is no longer in the server"
+                )
+                if problem:
+                    log.warning(
+                        "badge %s of %s in %s kept without its role %s: awarded by moderator "
+                        "%s, who may not give it (%s)",
+                        item.badge,
+                        item.user,
+                        guild_id,
+                        role.id,
+                        item.actor,
+                        problem,
                     )
-                except (DomainError, discord.HTTPException) as exc:
-                    log.warning("could not give role for %s in %s: %s", award.badge, guild_id, exc)
-        await self._announce(guild, items, defs)
+                    continue
+            try:
+                await set_role(
+                    guild, item.user, definition.role_id, True, f"earned badge {item.badge}"
+                )
+            except (DomainError, discord.HTTPException) as exc:
+                log.warning("could not give role for %s in %s: %s", item.badge, guild_id, exc)
+        now = self.bot.clock.now()
+        fresh = [
+            BadgeAward(i.guild, i.user, i.badge, i.awarded_at, i.actor)
+            for i in owed
+            if now - i.awarded_at <= ANNOUNCE_WITHIN  # imported history is not announced
+        ]
+        if fresh:
+            await self._announce(guild, fresh, defs)
+        await badges.delivered([i.id for i in owed], now)
+        return True
 
     async def _announce(
         self, guild: discord.Guild, items: list[BadgeAward], defs: dict[str, BadgeDef]
