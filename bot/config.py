@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     flush_max_batch: int = Field(default=5000, ge=1, le=1_000_000)
     retention_days: int = Field(default=90, ge=1, le=3650)
     badge_announce_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # a backfill that failed (a locked database, Discord errors) is tried again after this
+    backfill_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
     # the longest wait between gateway reconnect attempts (discord.py's own is up to 1,024 s)
     reconnect_max_seconds: float = Field(default=15.0, ge=1, le=600)
     # daily online backups (03:17 UTC): BACKUP_KEEP newest dated copies in BACKUP_DIR

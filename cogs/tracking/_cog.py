@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,13 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.domain.interactions import CursorRecord, DeleteRecord, MemberRecord
+from bot.domain.interactions import (
+    CursorRecord,
+    DeleteRecord,
+    MemberRecord,
+    MessageRecord,
+    ReactionRecord,
+)
 from bot.tracking.history import HistoryEntry, HistoryImporter, HistoryUnavailable
 from cogs.tracking._convert import message_record, reaction_record
 
@@ -21,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKFILL_PAGE = 100
+HOLD_LIMIT = 20_000  # live events kept per guild while its backfill has not been applied
 
 
 class DiscordHistory:
@@ -63,6 +71,12 @@ class TrackingCog(commands.Cog):
         # channels whose history was read since the last (re)connect: only their live
         # messages move the backfill cursor
         self._caught_up: set[int] = set()
+        # guilds whose missed messages are not read yet since the last (re)connect: their
+        # live events wait (in arrival order) until that backfill is applied, so the result
+        # never depends on which arrived first (cooldowns and caps are order-sensitive)
+        self._behind: set[int] = set()
+        self._held: dict[int, list[discord.Message | ReactionRecord]] = {}
+        self._overflowing: set[int] = set()
         self.history = HistoryImporter(
             bot.pipeline.submit,
             bot.services.history,
@@ -93,9 +107,27 @@ class TrackingCog(commands.Cog):
     # -- live events ----------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None and self._hold(message.guild.id, message):
+            return
         record = message_record(message, message.channel.id in self._caught_up)
         if record is not None:
             await self.bot.pipeline.submit(record)
+
+    def _hold(self, guild: int, item: discord.Message | ReactionRecord) -> bool:
+        """Keep a live event until the guild's backfill is applied; False to apply it now
+        (the guild is caught up, or too much is held already)."""
+        if guild not in self._behind:
+            return False
+        held = self._held.setdefault(guild, [])
+        if len(held) >= HOLD_LIMIT:
+            if guild not in self._overflowing:
+                self._overflowing.add(guild)
+                log.warning(
+                    "guild %s: %d live events held; applying the rest now", guild, HOLD_LIMIT
+                )
+            return False
+        held.append(item)
+        return True
 
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
@@ -136,6 +168,8 @@ class TrackingCog(commands.Cog):
             parent = channel.parent_id
         record = reaction_record(payload, self.bot.clock.now(), parent)
         if record is not None:
+            if self._hold(record.guild, record):
+                return
             await self.bot.pipeline.submit(record)
 
     @commands.Cog.listener()
@@ -161,20 +195,36 @@ class TrackingCog(commands.Cog):
         self._schedule_backfill()
 
     def _schedule_backfill(self) -> None:
+        self._behind.update(g.id for g in self.bot.guilds)
         if self._backfill_task is None or self._backfill_task.done():
             self._backfill_task = asyncio.create_task(self.backfill_all(), name="kindling-backfill")
+        # else the running backfill picks up every guild still behind before it ends
 
     async def backfill_all(self) -> int:
-        """Read every tracked channel's history since its cursor; returns messages fed."""
+        """Read every tracked channel's history since its cursor; returns messages fed.
+        A guild whose backfill fails (Discord, or a locked database) is tried again after
+        BACKFILL_RETRY_SECONDS; its live events stay held meanwhile (up to HOLD_LIMIT)."""
         total = 0
         async with self._backfill_lock:
-            for guild in list(self.bot.guilds):
-                try:
-                    total += await self.backfill_guild(guild)
-                except discord.HTTPException:
-                    log.exception(
-                        "backfill of guild %s failed; will retry on next connect", guild.id
+            retry: list[int] = []
+            while True:
+                # guilds behind (a reconnect during the run puts guilds behind again) and
+                # guilds whose backfill failed
+                behind = [g for g in self.bot.guilds if g.id in self._behind or g.id in retry]
+                if not behind:
+                    break
+                if not any(g.id in self._behind for g in behind):
+                    pause = self.bot.settings.backfill_retry_seconds
+                    log.warning(
+                        "backfill of %d guild(s) failed; trying again in %.0f s",
+                        len(behind),
+                        pause,
                     )
+                    await asyncio.sleep(pause)
+                retry, fed = await self._backfill_guilds(behind)
+                total += fed
+            for gone in self._behind - {g.id for g in self.bot.guilds}:
+                await self._release(gone)
         if total:
             log.info("backfill fed %d missed messages", total)
         # then the history imports: new ones for channels first seen, and the unfinished
@@ -183,7 +233,35 @@ class TrackingCog(commands.Cog):
         self.want_import(g.id for g in self.bot.guilds)
         return total
 
+    async def _backfill_guilds(self, guilds: list[discord.Guild]) -> tuple[list[int], int]:
+        """Backfill each guild; returns (guilds that failed, messages fed)."""
+        failed: list[int] = []
+        fed = 0
+        for guild in guilds:
+            try:
+                fed += await self.backfill_guild(guild)
+            except (discord.HTTPException, aiohttp.ClientError, OSError, sqlite3.Error):
+                log.exception("backfill of guild %s failed", guild.id)
+                failed.append(guild.id)  # its live events stay held (up to HOLD_LIMIT)
+            else:
+                await self._release(guild.id)
+        return failed, fed
+
+    async def _release(self, guild_id: int) -> None:
+        """Apply the live events held while the guild's backfill ran, in arrival order."""
+        self._behind.discard(guild_id)
+        self._overflowing.discard(guild_id)
+        for item in self._held.pop(guild_id, []):
+            if isinstance(item, discord.Message):
+                record = message_record(item, item.channel.id in self._caught_up)
+                if record is not None:
+                    await self.bot.pipeline.submit(record)
+            else:
+                await self.bot.pipeline.submit(item)
+
     async def backfill_guild(self, guild: discord.Guild) -> int:
+        """Missed messages of every tracked channel since its cursor, applied in time order
+        across the channels (as they happened), then flushed."""
         pipeline = self.bot.pipeline
         cursors = await pipeline.cursors(guild.id)
         state = await pipeline.state(guild.id)
@@ -198,7 +276,9 @@ class TrackingCog(commands.Cog):
                 await pipeline.submit(
                     MemberRecord(guild.id, member.id, member.bot, member.joined_at)
                 )
-        fed = 0
+        missed: list[MessageRecord] = []
+        first_seen: list[int] = []
+        read: list[int] = []
         for channel in channels:
             parent = channel.parent_id if isinstance(channel, discord.Thread) else None
             if not state.tracks(channel.id, parent) or (
@@ -208,23 +288,31 @@ class TrackingCog(commands.Cog):
                 continue
             cursor = cursors.get(channel.id)
             if cursor is None:
-                # never seen: count from now on, not the channel's whole past
+                # never seen: live counting starts here (the history import reads its past)
                 if channel.last_message_id is not None:
                     await pipeline.submit(
                         CursorRecord(guild.id, channel.id, channel.last_message_id)
                     )
-                self._caught_up.add(channel.id)
+                first_seen.append(channel.id)
                 continue
             async for message in channel.history(
                 limit=None, after=discord.Object(id=cursor), oldest_first=True
             ):
                 record = message_record(message)
                 if record is not None:
-                    await pipeline.submit(record)
-                    fed += 1
-            self._caught_up.add(channel.id)
+                    missed.append(record)
+            read.append(channel.id)
+        if first_seen:
+            # stored before any live message moves past it: a crash before the first
+            # flush then loses nothing (the next start backfills from here)
+            await pipeline.flush()
+        missed.sort(key=lambda r: (r.ts, r.id))
+        for record in missed:
+            await pipeline.submit(record)
+        self._caught_up.update(first_seen)
+        self._caught_up.update(read)
         await pipeline.flush()
-        return fed
+        return len(missed)
 
     # -- history import (SPEC §8) ---------------------------------------------------------
     def _guild_changed(self, guild: int) -> None:
