@@ -13,3 +13,12 @@ EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 @pytest.fixture
 def examples_dir() -> Path:
     return EXAMPLES_DIR
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--chaos-kills",
+        type=int,
+        default=None,
+        help="SIGKILLs in tests/e2e/test_chaos.py (default 10, or KINDLING_CHAOS_KILLS)",
+    )

@@ -70,6 +70,15 @@ class HistoryService(Service):
                 await self.repos.history.begin(new)
         return run
 
+    async def imported_up_to(self, guild: int) -> dict[int, int]:
+        """Per channel, the newest message any of its imports reads up to: live counting
+        (the backfill cursor) must start there, or what came between would be nobody's."""
+        out: dict[int, int] = {}
+        for imp in await self.repos.history.of_guild(guild):
+            if imp.until_id > 0:
+                out[imp.channel] = max(out.get(imp.channel, 0), imp.until_id)
+        return out
+
     async def end_gone(self, guild: int, channel: int) -> None:
         """A deleted channel's unfinished imports end (there is nothing left to read)."""
         async with self.pipeline.locked(guild):

@@ -75,6 +75,9 @@ class TrackingCog(commands.Cog):
         # live events wait (in arrival order) until that backfill is applied, so the result
         # never depends on which arrived first (cooldowns and caps are order-sensitive)
         self._behind: set[int] = set()
+        # from a (re)connect until its backfill is scheduled every guild is behind: events
+        # dispatched between READY and on_ready (or replayed before RESUMED) are held too
+        self._all_behind = True
         self._held: dict[int, list[discord.Message | ReactionRecord]] = {}
         self._overflowing: set[int] = set()
         self.history = HistoryImporter(
@@ -116,7 +119,7 @@ class TrackingCog(commands.Cog):
     def _hold(self, guild: int, item: discord.Message | ReactionRecord) -> bool:
         """Keep a live event until the guild's backfill is applied; False to apply it now
         (the guild is caught up, or too much is held already)."""
-        if guild not in self._behind:
+        if not self._all_behind and guild not in self._behind:
             return False
         held = self._held.setdefault(guild, [])
         if len(held) >= HOLD_LIMIT:
@@ -132,6 +135,11 @@ class TrackingCog(commands.Cog):
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
         self._caught_up.clear()  # events may be missed until the next backfill
+        self._all_behind = True
+
+    @commands.Cog.listener()
+    async def on_connect(self) -> None:
+        self._all_behind = True
 
     @commands.Cog.listener()
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
@@ -196,6 +204,8 @@ class TrackingCog(commands.Cog):
 
     def _schedule_backfill(self) -> None:
         self._behind.update(g.id for g in self.bot.guilds)
+        self._behind.update(self._held)  # held before this guild was known
+        self._all_behind = False
         if self._backfill_task is None or self._backfill_task.done():
             self._backfill_task = asyncio.create_task(self.backfill_all(), name="kindling-backfill")
         # else the running backfill picks up every guild still behind before it ends
@@ -276,6 +286,7 @@ class TrackingCog(commands.Cog):
                 await pipeline.submit(
                     MemberRecord(guild.id, member.id, member.bot, member.joined_at)
                 )
+        imported = await self.bot.services.history.imported_up_to(guild.id)
         missed: list[MessageRecord] = []
         first_seen: list[int] = []
         read: list[int] = []
@@ -287,6 +298,11 @@ class TrackingCog(commands.Cog):
                 self._caught_up.add(channel.id)
                 continue
             cursor = cursors.get(channel.id)
+            if cursor is None and channel.id in imported:
+                # an import was planned before a crash stored the cursor: counting goes on
+                # from where the import stops, so nothing falls between the two
+                cursor = imported[channel.id]
+                await pipeline.submit(CursorRecord(guild.id, channel.id, cursor))
             if cursor is None:
                 # never seen: live counting starts here (the history import reads its past)
                 if channel.last_message_id is not None:
@@ -306,9 +322,21 @@ class TrackingCog(commands.Cog):
             # stored before any live message moves past it: a crash before the first
             # flush then loses nothing (the next start backfills from here)
             await pipeline.flush()
-        missed.sort(key=lambda r: (r.ts, r.id))
-        for record in missed:
-            await pipeline.submit(record)
+        # live events held meanwhile join them: a message that arrived live after its own
+        # channel was read can be older than one read later from another channel
+        merged: dict[int, MessageRecord] = {r.id: r for r in missed}
+        reactions: list[ReactionRecord] = []
+        for item in self._held.pop(guild.id, []):
+            if isinstance(item, discord.Message):
+                live = message_record(item)
+                if live is not None:
+                    merged.setdefault(live.id, live)
+            else:
+                reactions.append(item)
+        ordered: list[MessageRecord | ReactionRecord] = [*merged.values(), *reactions]
+        ordered.sort(key=lambda r: (r.ts, r.id if isinstance(r, MessageRecord) else 0))
+        for event in ordered:
+            await pipeline.submit(event)
         self._caught_up.update(first_seen)
         self._caught_up.update(read)
         await pipeline.flush()
