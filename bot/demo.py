@@ -163,6 +163,28 @@ class Transcript:
         return shown
 
 
+class DemoHarness(KindlingHarness):
+    """The shared harness with the public web boards on (any free port) and the history
+    import unpaced (the sandbox has no rate limit to keep to)."""
+
+    def settings(self) -> Settings:
+        return (
+            super()
+            .settings()
+            .model_copy(
+                update={
+                    "web_enabled": True,
+                    "web_port": 0,
+                    "history_pause_seconds": 0.0,
+                    "backup_keep": 0,
+                }
+            )
+        )
+
+
+HISTORY_DAYS = 14  # how long ana & ben and cleo & dev talked before Kindling joined
+
+
 class Demo:
     def __init__(self, harness: KindlingHarness, transcript: Transcript) -> None:
         self.harness = harness
@@ -274,10 +296,13 @@ class Demo:
             ],
         )
         mod = ctl.owner
+        await self.past_fortnight()
         t.day("Kindling joins the server")
+        self.clock.set(START)
         await self.start_bot()
         await self.settle()
         t.new_bot_messages(self.people.values())  # the welcome post with its setup checklist
+        await self.history_imported()
         t.day("Setting up (a moderator follows the checklist)")
         await self.command(
             mod,
@@ -296,6 +321,9 @@ class Demo:
             "flags → #mods (only moderators see it)"
         )
         await self.command(self.people["cleo"], "help")
+        await self.command(self.people["ana"], "streak", {"member": self.people["ben"]})
+        t.note("ana & ben's streak was there from the first minute: the history import")
+        await self.web_boards(mod)
         for day in range(DAYS):
             began = time.monotonic()
             await self.simulate_day(day, mod)
@@ -306,9 +334,60 @@ class Demo:
         t.note("Monday 12:00: the week's recap is posted as a new message")
         await self.slot()
         await self.command(self.people["ana"], "leaderboard", {"board": "streaks"})
-        await self.command(self.people["ana"], "profile")
+        profile = await self.command(self.people["ana"], "profile")
+        self.save_card(profile)
         await self.command(self.people["gus"], "streak", {"member": self.people["hana"]})
         await self.command(mod, "mod audit", {}, label="moderator")
+
+    async def past_fortnight(self) -> None:
+        """Before the bot joins: two weeks of conversation it will import (SPEC §8)."""
+        self.t.day(f"Before Kindling joins: the last {HISTORY_DAYS} days")
+        for back in range(HISTORY_DAYS, 0, -1):
+            self.clock.set(START - timedelta(days=back) + timedelta(hours=10))
+            for a, b in (("ana", "ben"), ("cleo", "dev")):
+                first = await self.ctl.send_message(
+                    self.people[a], f"<@{self.people[b].id}> standup notes, day -{back}?"
+                )
+                self.clock.advance(minutes=4)
+                await self.ctl.send_message(self.people[b], "sure, here they are", reply_to=first)
+        self.t.note(
+            f"ana & ben and cleo & dev talked every day for {HISTORY_DAYS} days "
+            "(56 messages the bot has not seen yet)"
+        )
+
+    async def history_imported(self) -> None:
+        """Wait for the import of the tracked channels' recent past, then show it."""
+        if self.bot is None:
+            raise RuntimeError("the demo bot is not running")
+        tracking = self.bot.get_cog("TrackingCog")
+        idle = getattr(tracking, "imports_idle", None)
+        if idle is not None:
+            await asyncio.wait_for(idle(), timeout=30)
+        await self.settle()
+        progress = await self.bot.services.history.progress(self.ctl.guild.id)
+        self.t.note(f"history import of the tracked channels: {progress.summary()}")
+
+    async def web_boards(self, mod: Any) -> None:
+        """The public web leaderboard (off until a moderator opts in)."""
+        if self.bot is None or self.bot.web_url is None:
+            return
+        await self.command(mod, "settings web", {"enabled": "on"}, label="moderator")
+        self.t.note(
+            "the boards are also a web page (the link above, while the demo runs); "
+            "private and opted-out members never appear there"
+        )
+
+    def save_card(self, response: Any) -> None:
+        """Keep ana's profile card where a person can open it."""
+        message = getattr(response, "message", None)
+        for attachment in getattr(message, "attachments", None) or []:
+            if attachment.filename.endswith(".png") and attachment.data:
+                path = Path(tempfile.gettempdir()) / "kindling-demo-profile.png"
+                path.write_bytes(attachment.data)
+                self.t.note(
+                    f"/profile answered with an image card (a 12-week calendar): saved to {path}"
+                )
+                return
 
     async def simulate_day(self, day: int, mod: Any) -> None:
         t = self.t
@@ -443,9 +522,11 @@ def run_demo(settings: Settings, wall_seconds: float = 45.0) -> int:
 async def _main(colour: bool, wall_seconds: float) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kindling-demo-") as tmp:
-        harness = KindlingHarness(
+        harness = DemoHarness(
             Path(tmp) / "demo.db",
-            start=START,
+            # the sandbox starts before the fortnight the bot imports (message ids carry
+            # their time, and ids only move forward)
+            start=START - timedelta(days=HISTORY_DAYS + 1),
             badge_announce_seconds=0,
             timeout=15,
             task_name="kindling-demo",

@@ -34,6 +34,10 @@ def test_demo_shows_a_week_of_kindling() -> None:
     assert "Streak restored" in out  # a moderator's restore, with its reply shown
     assert "Channels updated" in out  # moderators' replies are shown too
     assert "Next: run Kindling on your own server" in out and ".env.example" in out
+    assert "history import of the tracked channels: done" in out  # SPEC §8
+    assert "🔥 **14** days" in out  # ana & ben's imported fortnight, from the first minute
+    assert "Anyone with this link sees the boards" in out and "http://127.0.0.1:" in out
+    assert "/profile answered with an image card" in out
     for line in out.splitlines():  # no command line is cut mid-word
         if ": /" in line:
             assert not line.endswith("…"), line
