@@ -60,3 +60,15 @@ def test_run_with_bad_setting_exits_naming_it(tmp_path: Path) -> None:
     )
     assert result.returncode != 0 and "LOG_LEVEL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_env_example_names_every_setting_and_loads() -> None:
+    from pathlib import Path
+
+    from bot.config import Settings
+
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    Settings(_env_file=example)  # type: ignore[call-arg]  # every value in it is valid
+    text = example.read_text(encoding="utf-8")
+    missing = [name.upper() for name in Settings.model_fields if name.upper() not in text]
+    assert not missing, f".env.example does not mention {missing}"
