@@ -134,14 +134,14 @@ class Reads:
         return [PairView(r.a, r.b, view_at(r.run, today)) for r in rows]
 
     async def member_streaks(self, guild: int, user: int, now: datetime) -> list[PairView]:
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         today = await self.today(guild, now)
         views = self._views(await self.streaks.pairs_of(guild, user), today)
         views.sort(key=lambda p: (-p.view.current, -p.view.best, p.partner_of(user)))
         return views
 
     async def pair(self, guild: int, a: int, b: int, now: datetime) -> PairView | None:
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         lo, hi = (a, b) if a < b else (b, a)
         row = await self.streaks.pair(guild, lo, hi)
         if row is None:
@@ -217,7 +217,7 @@ class Reads:
     ) -> BoardPage:
         """A page of a board. Private, opted-out and excluded members are left out; with
         `public_only` (the bot's own posts) so are members who chose server-only."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         offset = page * PAGE_SIZE
         want = PAGE_SIZE + 1  # one more row tells whether there is a next page
         hidden = await self.hidden(guild, public_only)
@@ -307,7 +307,7 @@ class Reads:
         """The recap of the completed period [start, end): its top members and pairs, the
         milestones and badges earned in it and the challenges that ended in it. Members who
         are not public are left out (it is the bot's own post)."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         hidden = await self.hidden(guild, public_only=True)
         hidden_set = set(hidden)
         members = await self.ledger.points_between(guild, start, end, hidden, RECAP_MEMBERS)
@@ -355,7 +355,7 @@ class Reads:
 
     # -- members, challenges, activity ----------------------------------------------------
     async def member(self, guild: int, user: int) -> MemberRow:
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         return await self.members.member(guild, user)
 
     async def members_with(self, guild: int, users: list[int]) -> dict[int, MemberRow]:
@@ -363,13 +363,13 @@ class Reads:
 
     async def activity(self, guild: int, user: int, since: datetime) -> dict[str, int]:
         """Points earned per local day since `since`."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         return await self.ledger.activity(guild, user, since)
 
     async def at_risk_pairs(
         self, due: list[tuple[int, date, int, int]]
     ) -> dict[int, list[tuple[int, int, int, int]]]:
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         return await self.streaks.at_risk_pairs(due)
 
     async def reminder_prefs(self, guilds: list[int]) -> dict[tuple[int, int], str]:
@@ -377,7 +377,7 @@ class Reads:
 
     async def progress(self, ch: Challenge, now: datetime) -> Progress:
         """A challenge's progress at `now` (SPEC §5), from the window's stored facts."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         store = self.pipeline.store
         until = min(now, ch.ends)
         return evaluate_progress(
@@ -399,7 +399,7 @@ class Reads:
     ) -> int:
         """How many entries `board` shows (for "Page x/y"): COUNT queries for the boards kept
         in storage, the in-memory list for the period and challenge boards."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         hidden = await self.hidden(guild, public_only)
         if board == "streaks":
             settings = await self.pipeline.settings(guild)
@@ -428,7 +428,7 @@ class Reads:
     # -- image cards ------------------------------------------------------------------------
     async def calendar(self, guild: int, user: int, now: datetime) -> CalendarDays:
         """The member's 12-week calendar: pairs qualifying per day, freezes, running streaks."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         settings = await self.pipeline.settings(guild)
         today = local_day(now, settings.zone)
         days = await self.streaks.days_of_member(guild, user)
@@ -436,7 +436,7 @@ class Reads:
 
     async def pair_calendar(self, guild: int, a: int, b: int, now: datetime) -> CalendarDays:
         """One pair's 12-week calendar (`/streak member`)."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         settings = await self.pipeline.settings(guild)
         today = local_day(now, settings.zone)
         low, high = (a, b) if a < b else (b, a)

@@ -32,7 +32,7 @@ class BadgeService(Service):
     # -- deliveries owed (roles and announcements), kept in the store ----------------------
     async def owed(self, guild: int, limit: int = 200) -> list[OwedDelivery]:
         """Badges of the guild whose role and announcement are still owed, oldest first."""
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         return await self.repos.outbox.pending(guild, limit)
 
     async def guilds_owed(self) -> list[int]:
@@ -46,7 +46,7 @@ class BadgeService(Service):
         return await self.repo.definitions(guild)
 
     async def held(self, guild: int, user: int) -> list[HeldBadge]:
-        await self.pipeline.flush()
+        await self.pipeline.catch_up()
         return await self.repo.held(guild, user)
 
     async def define(

@@ -13,7 +13,9 @@ class KudosService(Service):
         the outcome says why a refused one was refused, and how an accepted one's points came
         out (base, multiplier, caps, hold). The reason, if any, is kept with it."""
         outcome = await self.pipeline.submit(record)
-        if outcome.accepted and record.reason:
+        if outcome.accepted and record.reason and not self.pipeline.write_failing:
+            # (while the store refuses writes the kudos waits in the batch; its reason,
+            # which is only kept for the member's export, is not kept then)
             async with self.pipeline.locked(record.guild):
                 await self.repos.kudos.add_reason(
                     record.guild,

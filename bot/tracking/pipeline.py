@@ -111,6 +111,9 @@ class TrackingPipeline:
         self._writing: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.closed = False  # after close(): records are refused (backfill reads them later)
+        # the last write of the batch failed (a full disk, a lock): what is applied now waits
+        # in memory for the next flush, and replies say so
+        self.write_failing = False
         self._badge_listeners: list[BadgeListener] = []
         self._change_listeners: list[ChangeListener] = []
         self._revoke_listeners: list[BadgeListener] = []
@@ -390,11 +393,22 @@ class TrackingPipeline:
                 raise
             except BaseException:
                 self.batch = _merge(batch, self.batch)
+                self.write_failing = True
                 raise
+            self.write_failing = False
             self.rows_written += rows
             self._apply_recomputed(recomputed)
             awards = self._drain_badges()
         await self._deliver(awards)
+
+    async def catch_up(self) -> None:
+        """Before a read: write what is pending, so the read sees it. When the store cannot
+        be written right now (a full disk, another program's lock) the read goes on with
+        what is stored; the batch stays for the next flush, which retries it."""
+        try:
+            await self.flush()
+        except Exception as exc:  # logged, flagged in write_failing, retried by the loop
+            log.warning("reading without the latest writes: the store refused them (%s)", exc)
 
     def _apply_recomputed(self, recomputed: dict[tuple[int, int, int], Any]) -> None:
         for (guild, a, b), run in recomputed.items():

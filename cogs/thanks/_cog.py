@@ -101,6 +101,9 @@ class ThanksCog(commands.Cog):
             }
             raise DomainError(messages.get(outcome.reason, "That kudos was not accepted."))
         headline, lines = reward_text(outcome, member.id)
+        if bot.pipeline.write_failing:
+            # counted in memory, not stored yet: the database cannot be written right now
+            lines.append("⏳ Queued: it is saved as soon as the database can be written again.")
         text = f"{user_tag(interaction.user.id)} thanked {user_tag(member.id)}"
         if reason:
             text += f": “{shown_reason(reason)}”"
