@@ -279,6 +279,7 @@ class Sandbox:
         self.interaction_deadline = interaction_deadline
         self.requests: list[RequestRecord] = []
         self.rate_limited: list[RequestRecord] = []
+        self._failures: dict[str, tuple[int, int]] = {}  # route → (status, times left)
         self.identify_count = 0
         self.resume_count = 0
         self.connection_generation = 0
@@ -441,6 +442,11 @@ class Sandbox:
         """
         self._rules[route] = RateLimitRule(limit, per)
 
+    def fail_next(self, route: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next `times` requests of `route` (as in set_rate_limit) with an error
+        status, as Discord does during an outage (fault injection for tests)."""
+        self._failures[route] = (status, times)
+
     def clear_rate_limits(self) -> None:
         self._rules.clear()
         self._buckets.clear()
@@ -493,6 +499,21 @@ class Sandbox:
             if request.path.startswith("/api/"):
                 if route is not None:
                     self._check_auth(request, canonical or "")
+                    failure = self._failures.get(route)
+                    if failure is not None:
+                        status, left = failure
+                        if left <= 1:
+                            del self._failures[route]
+                        else:
+                            self._failures[route] = (status, left - 1)
+                        self.requests.append(
+                            RequestRecord(
+                                request.method, request.path, route, status, self._loop_time()
+                            )
+                        )
+                        return _json_response(
+                            {"message": f"{status}: Server Error", "code": 0}, status
+                        )
                     major = self._major(request)
                     headers, retry = self._rate_limit(route, major)
                     if retry is not None:
