@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean browser-deps
+.PHONY: run test demo bench lint clean browser-deps fuzz
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ browser-deps:
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
+
+# Long fuzzing runs (CI runs the same tests with a bounded number of cases).
+fuzz: $(STAMP)
+	KINDLING_FUZZ_EXAMPLES=10000 $(BIN)/pytest -q -p no:cacheprovider tests/test_replay_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
