@@ -68,7 +68,8 @@ RECAP_NAMES = 8  # members named per badge in a recap
 @dataclass(frozen=True, slots=True)
 class EndedChallenge:
     challenge: Challenge
-    completed: list[int]  # public completers, in id order
+    completed: list[int]  # public completers (who may be named), in id order
+    total: int = 0  # everyone who completed it, named or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,9 +338,8 @@ class Reads:
             if ch.cancelled or not start <= ch.ends < end:
                 continue
             progress = await self.progress(ch, end)
-            ended.append(
-                EndedChallenge(ch, sorted(u for u in progress.completed if u not in hidden_set))
-            )
+            named = sorted(u for u in progress.completed if u not in hidden_set)
+            ended.append(EndedChallenge(ch, named, len(progress.completed)))
         ended.sort(key=lambda e: e.challenge.ends)
         return Recap(
             start,

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import os
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage.database import latest_version
@@ -56,7 +56,7 @@ def backup_file(source: str | Path, target: str | Path) -> Path:
         )
     check_database_file(source, latest_version())
     if target.is_dir() or (not target.exists() and not target.suffix):
-        target = target / dated_name(datetime.now().astimezone())
+        target = target / dated_name(datetime.now(UTC))
     if target.resolve() == source.resolve():
         raise DatabaseFileError("The backup file must not be the database itself.")
     _copy(source, target)
@@ -78,7 +78,8 @@ def restore_file(backup: str | Path, database: str | Path) -> None:
 
 
 def dated_name(at: datetime) -> str:
-    return f"{BACKUP_PREFIX}{at:%Y%m%d-%H%M%S}{BACKUP_SUFFIX}"
+    """A backup's file name from its time in UTC (names sort as times do, for pruning)."""
+    return f"{BACKUP_PREFIX}{at.astimezone(UTC):%Y%m%d-%H%M%S}{BACKUP_SUFFIX}"
 
 
 def prune_backups(folder: Path, keep: int) -> list[Path]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -211,9 +212,13 @@ class TrackingPipeline:
         return await self._guilds.get_settings(guild) or GuildSettings()
 
     @contextlib.asynccontextmanager
-    async def locked(self, guild: int, actor: int | None = None) -> AsyncIterator[Change]:
+    async def locked(
+        self, guild: int, actor: int | None = None, *, quiet: bool = False
+    ) -> AsyncIterator[Change]:
         """The single-writer lock on rule state, as one unit of work (see the module doc).
-        `actor` is the moderator whose action this is: badges it awards carry them."""
+        `actor` is the moderator whose action this is: badges it awards carry them.
+        `quiet`: bookkeeping that changes nothing a reader or a listener cares about (an
+        import's progress, a kudos reason), so change listeners are not told."""
         async with self._apply_lock:
             st = await self.state(guild)
             await self.flush()  # pending rows first: the store then matches memory
@@ -231,8 +236,9 @@ class TrackingPipeline:
                 st.acting = None
             self._apply_recomputed(recomputed)
             awards = self._drain_badges()
-        for listener in self._change_listeners:
-            listener(guild)
+        if not quiet:
+            for listener in self._change_listeners:
+                listener(guild)
         await self._deliver(awards)
 
     # -- records --------------------------------------------------------------------------
@@ -407,7 +413,7 @@ class TrackingPipeline:
         what is stored; the batch stays for the next flush, which retries it."""
         try:
             await self.flush()
-        except Exception as exc:  # logged, flagged in write_failing, retried by the loop
+        except sqlite3.OperationalError as exc:  # flagged in write_failing, retried later
             log.warning("reading without the latest writes: the store refused them (%s)", exc)
 
     def _apply_recomputed(self, recomputed: dict[tuple[int, int, int], Any]) -> None:

@@ -68,7 +68,7 @@ def recap_embed(recap: Recap) -> discord.Embed:
         lines = []
         for ended in recap.challenges:
             name = discord.utils.escape_markdown(ended.challenge.name)
-            done = len(ended.completed)
+            done = max(ended.total, len(ended.completed))  # hidden completers count too
             lines.append(f"🏁 **{name}** · {_plural(done, 'member')} completed it")
         embed.add_field(name="Challenges that ended", value="\n".join(lines), inline=False)
     embed.set_footer(text="The live board above keeps counting the new period.")

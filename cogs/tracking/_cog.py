@@ -366,7 +366,13 @@ class TrackingCog(commands.Cog):
                     await self._plan_import(self._import_wanted.pop())
                 if await self.history.step() is None and not self._import_wanted:
                     return
-            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
+            except (
+                discord.HTTPException,
+                aiohttp.ClientError,
+                OSError,
+                TimeoutError,
+                sqlite3.OperationalError,  # a locked or full database: it passes
+            ):
                 log.exception(
                     "history import stopped on an error; trying again in %.0f s",
                     self.history_retry_seconds,

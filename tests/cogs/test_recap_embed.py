@@ -72,3 +72,9 @@ def test_within_discord_limits(members: list[tuple[int, int]], names: list[str])
     embed = recap_embed(a_recap(members=members, badges=badges, badge_count=len(badges) + 99))
     assert len(embed) <= 6000
     assert all(len(f.value) <= 1024 and len(f.name) <= 256 for f in embed.fields)
+
+
+def test_hidden_completers_are_counted_not_named() -> None:
+    ch = Challenge(1, 2, "Quiet one", "points", 5, END - timedelta(days=3), END)
+    out = text(a_recap(challenges=[EndedChallenge(ch, [10], 3)]))
+    assert "3 members completed it" in out
