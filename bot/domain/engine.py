@@ -209,6 +209,15 @@ class Batch:
     def __len__(self) -> int:
         return self.count
 
+    def guilds(self) -> set[int]:
+        """The guilds whose stored data this batch changes."""
+        out = {row[0] for rows in (self.messages, self.interactions, self.ledger) for row in rows}
+        out.update(key[0] for key in self.reputation)
+        out.update(key[0] for key in self.streaks)
+        out.update(key[0] for key in self.recompute)
+        out.update(row[0] for row in self.badges)
+        return out
+
     @property
     def empty(self) -> bool:
         return not (

@@ -30,7 +30,7 @@ MESSAGE_LIMIT = 1900  # under Discord's 2,000 characters, with room for a header
 REMINDER_LINE_ESTIMATE = 90
 ENTRIES_PER_MESSAGE = 5  # one Nudge button per entry, one row each
 GUILD_BATCH = 200  # guilds whose reminders are read with one query
-BOARD_REFRESH = timedelta(hours=1)  # an unchanged live board is still re-checked this often
+BOARD_REFRESH = timedelta(hours=1)  # a board whose data did not change is re-read this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +172,9 @@ class Jobs:
         self.reads = reads
         self.poster = poster
         self.dm_interval = dm_interval
-        # per guild: what the live board showed when last posted or edited, and when
-        self._boards: dict[int, tuple[BoardPage, int | None, datetime]] = {}
+        # per guild: what the live board showed when last posted or edited (None: not read
+        # since a restart), its message, when it was read, and the guild's data version then
+        self._boards: dict[int, tuple[BoardPage | None, int | None, datetime, int]] = {}
         self._slot_lock = asyncio.Lock()  # the scheduled slot and a manual run never overlap
 
     # -- the 15-minute slot ---------------------------------------------------------------
@@ -221,7 +222,7 @@ class Jobs:
                     )
                     recaps.append((due, since, end))
         await self.services.schedule.mark_served(
-            [(d.guild, d.today.isoformat()) for d in reminders], []
+            [(d.guild, d.today.isoformat()) for d in reminders]
         )
         await self.services.schedule.mark_recaps(
             first_seen + [(d.guild, epoch_us(end)) for d, _, end in recaps]
@@ -343,21 +344,33 @@ class Jobs:
         """Edit the live board in place (re-created when it was deleted); returns its id."""
         if config.leaderboard_channel is None:
             return None
+        version = self.reads.pipeline.versions[guild]
         page = await self.board_page(guild, config, now)
         known = (await self.services.schedule.get(guild)).leaderboard_message
         message = await self.poster.post_board(guild, config.leaderboard_channel, page, known)
         if message is not None and message != known:
             await self.services.schedule.set_board_message(guild, message)
-        self._boards[guild] = (page, message, now)
+        self._boards[guild] = (page, message, now, version)
         return message
 
     async def refresh_board(self, guild: int, config: GuildConfig, now: datetime) -> bool:
-        """Keep the live board current: edited when what it shows changed, and re-checked
-        at least hourly (which re-creates it if it was deleted). True when it was sent."""
+        """Keep the live board current without needless work: it is read again only when
+        the guild's data changed (or an hour passed: periods roll over, streaks expire) and
+        edited only when what it shows changed; a deleted board is re-created then. After
+        a restart a board that exists is left as it is until then. True when it was sent."""
+        version = self.reads.pipeline.versions[guild]
         last = self._boards.get(guild)
-        if last is not None and now - last[2] < BOARD_REFRESH:
+        if last is None:
+            known = (await self.services.schedule.get(guild)).leaderboard_message
+            if known is not None:
+                self._boards[guild] = (None, known, now, version)
+                return False
+        elif last[3] == version and now - last[2] < BOARD_REFRESH:
+            return False
+        elif last[0] is not None and last[1] is not None:
             page = await self.board_page(guild, config, now)
-            if page == last[0] and last[1] is not None:
+            if page == last[0]:
+                self._boards[guild] = (page, last[1], now, version)
                 return False
         return await self.post_board(guild, config, now) is not None
 

@@ -18,15 +18,11 @@ class ScheduleService(Service):
     async def get(self, guild: int) -> JobState:
         return await self.repo.get(guild)
 
-    async def mark_served(
-        self, reminders: list[tuple[int, str]], boards: list[tuple[int, str]]
-    ) -> None:
-        """Guilds whose reminders / board post of a local day are done (before posting, so a
-        restart never posts twice)."""
+    async def mark_served(self, reminders: list[tuple[int, str]]) -> None:
+        """Guilds whose reminders of a local day are done (before posting, so a restart never
+        posts twice)."""
         if reminders:
             await self.repo.mark("last_reminder_day", list(reminders))
-        if boards:
-            await self.repo.mark("last_board_day", list(boards))
 
     async def mark_recaps(self, ends: list[tuple[int, int]]) -> None:
         """Guilds whose recap is done up to a period end (microseconds, UTC), marked before

@@ -18,6 +18,7 @@ Three entry points:
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 import contextlib
 import logging
 import sqlite3
@@ -115,6 +116,9 @@ class TrackingPipeline:
         # the last write of the batch failed (a full disk, a lock): what is applied now waits
         # in memory for the next flush, and replies say so
         self.write_failing = False
+        # per guild, how many committed writes changed its data (readers compare it to know
+        # whether what they showed may be out of date)
+        self.versions: dict[int, int] = defaultdict(int)
         self._badge_listeners: list[BadgeListener] = []
         self._change_listeners: list[ChangeListener] = []
         self._revoke_listeners: list[BadgeListener] = []
@@ -234,6 +238,7 @@ class TrackingPipeline:
                 raise
             finally:
                 st.acting = None
+            self.versions[guild] += 1
             self._apply_recomputed(recomputed)
             awards = self._drain_badges()
         if not quiet:
@@ -402,6 +407,8 @@ class TrackingPipeline:
                 self.write_failing = True
                 raise
             self.write_failing = False
+            for changed in batch.guilds():
+                self.versions[changed] += 1
             self.rows_written += rows
             self._apply_recomputed(recomputed)
             awards = self._drain_badges()

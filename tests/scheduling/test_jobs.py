@@ -146,13 +146,19 @@ async def test_leaderboard_is_edited_in_place_and_recreated_when_deleted(world) 
         leaderboard_board="reputation",
     )
     await jobs.run_slot(datetime(2026, 6, 3, 12, 0, tzinfo=UTC))
+    await jobs.run_slot(datetime(2026, 6, 3, 13, 30, tzinfo=UTC))  # nothing changed: no edit
+    assert [mid for mid, _ in poster.boards] == [None]
+    await talk(pipeline, 10, 12, 1, 3000, start=3)  # the board's data changes
+    jobs.reads.forget(G)
     await jobs.run_slot(datetime(2026, 6, 4, 12, 0, tzinfo=UTC))
     assert [mid for mid, _ in poster.boards] == [None, 501]
     assert poster.next_id == 501  # the second post edited the first
     poster.deleted.add(501)
+    await talk(pipeline, 11, 12, 1, 4000, start=4)
+    jobs.reads.forget(G)
     await jobs.run_slot(datetime(2026, 6, 5, 12, 0, tzinfo=UTC))
-    await jobs.run_slot(datetime(2026, 6, 6, 12, 0, tzinfo=UTC))
-    assert [mid for mid, _ in poster.boards] == [None, 501, 501, 502]
+    assert [mid for mid, _ in poster.boards] == [None, 501, 501]
+    assert poster.next_id == 502  # the edit found it deleted: posted again
     page = poster.boards[0][1]
     assert [e.users for e in page.entries][:2] == [(11,), (10,)]
 
