@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from bot.domain.calendar import CalendarDays, member_calendar
 from bot.domain.challenges import Challenge, Progress, evaluate_progress
 from bot.domain.streaks import StreakView, local_day, view_at
-from bot.storage.audit import AuditEntry, AuditFilter
+from bot.storage.audit import AuditEntry
+from bot.storage.audit import AuditFilter as AuditFilter  # what /mod audit filters by
 from bot.storage.members import MemberRow
 from bot.storage.tracking import PairStreakRow
 from bot.tracking.pipeline import TrackingPipeline

@@ -13,7 +13,8 @@ from typing import Any
 from discord import app_commands
 
 from bot.domain.badges import BUILTIN_BADGES
-from bot.storage.audit import AuditFilter
+from bot.reads import AuditFilter
+from cogs._ui import REASON_TEXT
 
 MAX_LINE = 300
 MAX_TEXT = 90
@@ -305,16 +306,6 @@ def settings_text(details: Mapping[str, Any]) -> str:
 
 
 # -- one line per action --------------------------------------------------------------------
-REVIEW_REASONS = {
-    "shared_text": "shared text",
-    "regular_timing": "machine-regular timing",
-    "closed_cluster": "closed cluster",
-    "new_accounts": "new account",
-    "kudos_ring": "kudos circle",
-    "other": "other",
-}
-
-
 def badge_text(key: Any, names: Mapping[str, str]) -> str:
     if not isinstance(key, str):
         return "a badge"
@@ -382,7 +373,7 @@ def _sentence(action: str, d: Mapping[str, Any], names: Mapping[str, str]) -> st
         reasons = d.get("reasons")
         why = ""
         if isinstance(reasons, list) and reasons:
-            named = ", ".join(REVIEW_REASONS.get(str(r), _words(str(r))) for r in reasons)
+            named = ", ".join(REASON_TEXT.get(str(r), _words(str(r))) for r in reasons)
             why = f" ({_clean(named, 80)})"
         if action == "review.approve":
             held = f": {_plural(points, 'held point')} released" if points else ""
