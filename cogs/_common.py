@@ -41,7 +41,11 @@ async def guild_config(bot: KindlingBot, guild: int) -> GuildConfig:
 
 async def is_moderator(interaction: discord.Interaction) -> bool:
     bot = kbot(interaction)
-    guild = guild_of(interaction)
+    if interaction.guild_id is None:
+        # a check must fail with a CheckFailure, so the tree's on_error answers (a plain
+        # DomainError here would escape it and the command would get no reply at all)
+        raise app_commands.NoPrivateMessage()
+    guild = interaction.guild_id
     config = await guild_config(bot, guild)
     return bot.is_moderator(interaction.user, config.moderator_role)
 

@@ -18,10 +18,10 @@ Three entry points:
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 import contextlib
 import logging
 import sqlite3
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -496,25 +496,12 @@ MESSAGES = {
 
 # --- failures known today (run as strict xfail; remove an entry once it is fixed) -------------
 
-MODERATOR_CHECK_IN_DMS = (
-    "In DMs (which Discord never delivers for these guild-only commands) the moderator "
-    "check's DomainError is raised outside an AppCommandError, escapes the command tree and "
-    "nothing answers (cogs/_common.py guild_of <- is_moderator <- interaction_check/predicate)."
-)
-KNOWN: dict[str, str] = {
-    f"{who}:challenge_{sub}:dm-forced": MODERATOR_CHECK_IN_DMS  # their moderator_only check
-    for who in ("member", "moderator")
-    for sub in ("create", "edit", "end", "cancel")
-}
+KNOWN: dict[str, str] = {}
 """Case id -> what goes wrong today."""
 
 
 def known_failure(case: Case) -> str | None:
-    if case.id in KNOWN:
-        return KNOWN[case.id]
-    if case.where == "dm-forced" and case.moderator_group:  # the group's interaction_check
-        return MODERATOR_CHECK_IN_DMS
-    return None
+    return KNOWN.get(case.id)
 
 
 # --- discovery: what the real bot syncs -------------------------------------------------------
