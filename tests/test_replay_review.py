@@ -51,9 +51,7 @@ def lines(mode: str | None, days: int) -> list[dict[str, Any]]:
     return out
 
 
-def replay(
-    tmp_path: Path, mode: str | None, now: datetime = NOW, days: int = 3
-) -> dict[str, Any]:
+def replay(tmp_path: Path, mode: str | None, now: datetime = NOW, days: int = 3) -> dict[str, Any]:
     path = tmp_path / f"{mode}-{days}.jsonl"
     events = lines(mode, days)
     path.write_text("\n".join(json.dumps(e) for e in events) + "\n", encoding="utf-8")
