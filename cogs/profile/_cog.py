@@ -146,6 +146,10 @@ class ProfileCog(commands.Cog):
         guild = guild_of(interaction)
         await check_visible(interaction, target)
         bot = self.bot
+        pictures = await wants_pictures(bot, guild, interaction.user.id)
+        if pictures:
+            # reads, the avatar and the drawing together may pass Discord's 3 s
+            await interaction.response.defer(ephemeral=ephemeral)
         now = bot.clock.now()
         row = await bot.reads.member(guild, target.id)
         rank = await bot.reads.reputation_rank(guild, row.reputation) if row.reputation else None
@@ -159,6 +163,12 @@ class ProfileCog(commands.Cog):
             per_day.get((start + timedelta(days=i)).isoformat(), 0) for i in range(POINTS_DAYS)
         )
         days = await bot.reads.calendar(guild, target.id, now)
+        hidden = set(await bot.reads.hidden(guild))
+
+        def partner(p: PairView) -> str:
+            """A partner who keeps their stats private (or opted out) is not named."""
+            other = p.partner_of(target.id)
+            return "a member" if other in hidden else user_tag(other)
 
         embed = discord.Embed(title=f"✨ {target.display_name}", colour=BRAND)
         rank_text = f" · rank #{rank}" if rank else ""
@@ -175,7 +185,7 @@ class ProfileCog(commands.Cog):
             embed.add_field(
                 name="Running streaks",
                 value="\n".join(
-                    f"🔥 {p.view.current} with {user_tag(p.partner_of(target.id))}" for p in running
+                    f"🔥 {p.view.current} with {partner(p)}" for p in running
                 ),
             )
         best = sorted(pairs, key=lambda p: -p.view.best)[:3]
@@ -183,11 +193,12 @@ class ProfileCog(commands.Cog):
             embed.add_field(
                 name="Best streaks",
                 value="\n".join(
-                    f"🏆 {p.view.best} with {user_tag(p.partner_of(target.id))}" for p in best
+                    f"🏆 {p.view.best} with {partner(p)}" for p in best
                 ),
             )
         partners = sorted(
-            pairs, key=lambda p: (-p.view.best - p.view.current, p.partner_of(target.id))
+            (p for p in pairs if p.partner_of(target.id) not in hidden),
+            key=lambda p: (-p.view.best - p.view.current, p.partner_of(target.id)),
         )[:5]
         if partners:
             embed.add_field(
@@ -200,7 +211,7 @@ class ProfileCog(commands.Cog):
             embed.set_footer(text=saved)
 
         png = None
-        if await wants_pictures(bot, guild, interaction.user.id):
+        if pictures:
             badge_names = tuple(defs[h.key].name if h.key in defs else h.key for h in held)
             card = ProfileCard(
                 name=target.display_name,
@@ -215,17 +226,17 @@ class ProfileCog(commands.Cog):
             png = await drawn(bot.renderer.profile(card), "profile")
         if png is None:
             embed.set_thumbnail(url=target.display_avatar.url)
-            await interaction.response.send_message(embed=embed, ephemeral=ephemeral)
+            if pictures:  # deferred: the reply is filled in
+                await interaction.edit_original_response(embed=embed)
+            else:
+                await interaction.response.send_message(embed=embed, ephemeral=ephemeral)
             return
         embed.set_image(url=f"attachment://{CARD_FILE}")
-        await interaction.response.send_message(
+        await interaction.edit_original_response(
             embed=embed,
-            file=discord.File(
-                fp=io.BytesIO(png),
-                filename=CARD_FILE,
-                description=card_alt(card),
-            ),
-            ephemeral=ephemeral,
+            attachments=[
+                discord.File(fp=io.BytesIO(png), filename=CARD_FILE, description=card_alt(card))
+            ],
         )
 
     async def _streak_lines(

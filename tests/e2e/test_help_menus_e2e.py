@@ -37,6 +37,9 @@ async def test_thank_and_profile_from_the_context_menus(harness: Harness) -> Non
     assert refused.ephemeral and "already thanked" in text_of(refused)
     inter = await h.ctl.invoke_menu(alice, "Kindling profile", bob, message=False)
     profile = await h.ctl.wait_for_response(inter, timeout=10)
+    if profile.type == 5:  # deferred while the card is drawn: then filled in
+        await h.ctl.wait_for_reply(inter, timeout=10)
+        profile = await h.ctl.wait_for_response(inter, timeout=10)
     assert profile.ephemeral and "Reputation" in text_of(profile)
 
 
