@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import DomainError
+from cogs._cards import PAIR_FILE, pair_card_file, wants_pictures
 from cogs._common import BRAND, end_of_local_day, guild_of, user_tag
 from cogs._ui import check_visible
 from cogs.streaks._render import (
@@ -120,4 +121,14 @@ class StreaksCog(commands.Cog):
                 if view.last_day is not None:
                     embed.add_field(name="Last day together", value=ago(view.last_day, today))
                 embed.add_field(name="At risk", value=at_risk_text(view, ends))
+        if pair is not None and await wants_pictures(self.bot, guild, interaction.user.id):
+            # the pair's 12-week calendar as a picture (the embed keeps every fact in text)
+            await interaction.response.defer()
+            card = await pair_card_file(self.bot, guild, interaction.user, member, pair, now)
+            if card is not None:
+                embed.set_image(url=f"attachment://{PAIR_FILE}")
+            await interaction.edit_original_response(
+                embed=embed, attachments=[card] if card is not None else []
+            )
+            return
         await interaction.response.send_message(embed=embed)
