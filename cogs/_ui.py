@@ -44,6 +44,7 @@ class OwnedView(discord.ui.View):
     the view times out."""
 
     refusal = "Only the person who opened this can use its buttons."
+    failure = "That didn't work. Run the command again."  # a button that failed unexpectedly
 
     def __init__(self, owner: int, timeout: float) -> None:
         super().__init__(timeout=timeout)
@@ -55,6 +56,20 @@ class OwnedView(discord.ui.View):
             await interaction.response.send_message(self.refusal, ephemeral=True)
             return False
         return True
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        """A button that fails is a short ephemeral note, never a failed interaction."""
+        if isinstance(error, DomainError):
+            text = str(error)
+        else:
+            log.exception("%s button failed", type(self).__name__, exc_info=error)
+            text = self.failure
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
     async def on_timeout(self) -> None:
         for item in self.children:
@@ -71,6 +86,8 @@ class PagerView(OwnedView):
     """◀ Prev · Next ▶ · 📍 My page under a paged embed that shows `Page x/y`. Prev and Next
     are disabled at the ends; My page (only with `own_page`) jumps to the owner's page, or
     tells them, ephemerally, that they are not on it."""
+
+    failure = "That page could not be shown. Run the command again."
 
     live: ClassVar[weakref.WeakSet[PagerView]] = weakref.WeakSet()
     refusal = (
@@ -126,20 +143,6 @@ class PagerView(OwnedView):
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
         embed = await self.open(page)
         await interaction.response.edit_message(embed=embed, view=self)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        """A page that cannot be shown is a short ephemeral note, never a failed button."""
-        if isinstance(error, DomainError):
-            text = str(error)
-        else:
-            log.exception("pager button failed", exc_info=error)
-            text = "That page could not be shown. Run the command again."
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
 
     @discord.ui.button(label="📍 My page", style=discord.ButtonStyle.primary)
     async def my_page(

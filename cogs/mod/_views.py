@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.domain.badges import BUILTIN_BADGES
-from bot.domain.errors import DomainError
 from bot.services.moderation import Restored
 from bot.services.review import QueueEntry
 from cogs._common import OK
@@ -27,6 +26,7 @@ def entry_embed(entry: QueueEntry, position: str) -> discord.Embed:
 
 
 class ReviewView(OwnedView):
+    failure = "That didn't work. Open `/mod review` again."
     refusal = (
         "Only the moderator who opened this queue can use its buttons. "
         "Run `/mod review` to open your own."
@@ -57,19 +57,6 @@ class ReviewView(OwnedView):
             held = self.entries[self.index].held
             self.approve.label = f"Approve (release {held})" if held else "Approve"
             self.reject.label = f"Reject (void {held})" if held else "Reject"
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        if isinstance(error, DomainError):
-            text = str(error)
-        else:
-            log.exception("review button failed", exc_info=error)
-            text = "That didn't work. Open `/mod review` again."
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
 
     async def _decide(self, interaction: discord.Interaction, approve: bool) -> None:
         entry = self.entries[self.index]
