@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean browser-deps fuzz
+.PHONY: run test demo bench lint clean browser-deps fuzz chaos
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ browser-deps:
 # Long fuzzing runs (CI runs the same tests with a bounded number of cases).
 fuzz: $(STAMP)
 	KINDLING_FUZZ_EXAMPLES=10000 $(BIN)/pytest -q -p no:cacheprovider tests/test_replay_fuzz.py
+
+# The bot process SIGKILLed under traffic, then compared with a clean replay (KILLS=10).
+chaos: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m chaos tests/e2e/test_chaos.py --chaos-kills $${KILLS:-10}
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

