@@ -416,7 +416,7 @@ def render_pair(card: PairCalendar) -> bytes:
     x = float(PAD)
     lead = BRAND if card.current > 0 else MUTED
     x += _text(draw, (x, y), _number(card.current), font(40, True), lead) + 8
-    _text(draw, (x, y + 16), "day streak" if card.current == 1 else "days streak", font(16), MUTED)
+    _text(draw, (x, y + 16), "day streak", font(16), MUTED)
     y += 60
     _text(draw, (PAD, y), f"Best {_number(card.best)} days", font(16), TEXT)
     y += 26
