@@ -33,7 +33,11 @@ def text_of(response: InteractionResponse) -> str:
 
 async def run(h: Harness, who: Any, command: str, options: dict[str, Any] | None = None) -> Any:
     inter = await h.ctl.invoke(who, command, options or {})
-    return await h.ctl.wait_for_response(inter, timeout=10)
+    response = await h.ctl.wait_for_response(inter, timeout=10)
+    if response.type == 5:  # deferred (e.g. while a card is drawn): wait until filled in
+        await h.ctl.wait_for_reply(inter, timeout=10)
+        response = await h.ctl.wait_for_response(inter, timeout=10)
+    return response
 
 
 @pytest.fixture(autouse=True)
