@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -10,9 +11,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.challenges import Challenge, Progress
-from bot.reads import BoardPage, Recap
+from bot.reads import BoardEntry, BoardPage, Recap
 from bot.scheduling.jobs import ReminderEntry, ReminderMessage
 from bot.services.review import QueueEntry
+from cogs._cards import BOARD_FILE, board_image, drawn
 from cogs._common import relative, user_tag
 from cogs._ui import (
     REASON_TEXT,
@@ -271,11 +273,40 @@ class DiscordPoster:
     async def post_recap(self, guild: int, channel: int, recap: Recap) -> None:
         """The completed period's recap, as a new message (an edit notifies nobody)."""
         target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        embed = recap_embed(recap)
+        files = []
+        picture = await self._recap_picture(guild, recap)
+        if picture is not None:  # the top members as a picture; the fields keep the text
+            embed.set_image(url=f"attachment://{BOARD_FILE}")
+            files.append(picture)
         try:
             await target.send(
                 f"{recap_title(recap)} is here.",
-                embed=recap_embed(recap),
+                embed=embed,
+                files=files,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except discord.HTTPException as exc:
             log.warning("could not post the recap in %s/%s: %s", guild, channel, exc)
+
+    async def _recap_picture(self, guild: int, recap: Recap) -> discord.File | None:
+        """The recap's top members as a leaderboard image (public members only, as the
+        recap itself), or None when there is nobody or it cannot be drawn in time."""
+        if not recap.members:
+            return None
+        points = [p for _, p in recap.members]
+        entries = [
+            BoardEntry(1 + sum(1 for other in points if other > p), (u,), p)
+            for u, p in recap.members
+        ]
+        page = BoardPage("weekly", entries, 0, False, f"{recap_title(recap)[2:]}: top members")
+        found = self.bot.get_guild(guild)
+
+        def name_of(user: int) -> str:
+            member = found.get_member(user) if found is not None else None
+            return member.display_name if member is not None else "a member"
+
+        png = await drawn(
+            self.bot.renderer.board(board_image(page, name_of, ("point", "points"))), "recap"
+        )
+        return None if png is None else discord.File(io.BytesIO(png), filename=BOARD_FILE)

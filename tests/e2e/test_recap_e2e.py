@@ -60,6 +60,13 @@ async def test_weekly_recap_posted_once_and_after_downtime(harness: Harness) -> 
     assert "Top members" in text and "Top pairs" in text and "4 streak days" in text
     assert "reached 3 days" in text  # the 3-day milestone of that week
     assert not recap.mentions and not getattr(recap, "mention_everyone", False)
+    # the top members as a picture too (#11); the embed's fields keep the text
+    pictures = [a for a in recap.attachments if a.filename == "board.png"]
+    assert len(pictures) == 1 and pictures[0].data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert (recap.embeds[0].get("image") or {}).get("url") in (
+        "attachment://board.png",
+        pictures[0].url,
+    )
     # the board was edited in place, never posted again
     boards = [
         m
