@@ -11,10 +11,18 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.challenges import Challenge, Progress
+from bot.images.cards import ChallengeImage, ChallengeRow
 from bot.reads import BoardEntry, BoardPage, Recap
 from bot.scheduling.jobs import ReminderEntry, ReminderMessage
 from bot.services.review import QueueEntry
-from cogs._cards import BOARD_FILE, board_image, drawn
+from cogs._cards import (
+    BOARD_FILE,
+    CHALLENGE_FILE,
+    COMMUNITY,
+    GOAL_WORDS,
+    board_image,
+    drawn,
+)
 from cogs._common import relative, user_tag
 from cogs._ui import (
     REASON_TEXT,
@@ -197,7 +205,11 @@ class DiscordPoster:
             else:
                 result = progress or Progress({}, [], 0)
                 embed = challenge_end_embed(challenge, result, board, unnamed)
-                await target.send(embed=embed, allowed_mentions=none)
+                picture = await self._challenge_picture(guild, challenge, result, board)
+                files = [picture] if picture is not None else []
+                if picture is not None:  # the final standings as a picture too
+                    embed.set_image(url=f"attachment://{CHALLENGE_FILE}")
+                await target.send(embed=embed, files=files, allowed_mentions=none)
         except discord.HTTPException as exc:
             log.warning("could not announce challenge %s in %s: %s", challenge.id, guild, exc)
 
@@ -288,6 +300,34 @@ class DiscordPoster:
             )
         except discord.HTTPException as exc:
             log.warning("could not post the recap in %s/%s: %s", guild, channel, exc)
+
+    async def _challenge_picture(
+        self, guild: int, challenge: Challenge, result: Progress, board: BoardPage | None
+    ) -> discord.File | None:
+        """The results as a challenge image: the server's total for a community goal, else
+        the top of the final board (public members only, as the post itself)."""
+        if challenge.goal == COMMUNITY:
+            rows: tuple[ChallengeRow, ...] = (
+                ChallengeRow("Whole server", result.total, result.total >= challenge.target),
+            )
+        else:
+            found = self.bot.get_guild(guild)
+            done = set(result.completed)
+
+            def name_of(user: int) -> str:
+                member = found.get_member(user) if found is not None else None
+                return member.display_name if member is not None else "a member"
+
+            entries = board.entries[:8] if board is not None else []
+            rows = tuple(
+                ChallengeRow(name_of(e.users[0]), e.value, e.users[0] in done) for e in entries
+            )
+            if not rows:
+                return None
+        goal = GOAL_WORDS.get(challenge.goal, challenge.goal)
+        image = ChallengeImage(challenge.name, goal, challenge.target, rows, "Final standings")
+        png = await drawn(self.bot.renderer.challenge(image), "challenge results")
+        return None if png is None else discord.File(io.BytesIO(png), filename=CHALLENGE_FILE)
 
     async def _recap_picture(self, guild: int, recap: Recap) -> discord.File | None:
         """The recap's top members as a leaderboard image (public members only, as the
