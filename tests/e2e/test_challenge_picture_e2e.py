@@ -3,7 +3,6 @@ keeps every fact in text, and members who are not public are not named on it."""
 
 from __future__ import annotations
 
-
 from tests.e2e.conftest import Harness
 from tests.e2e.test_challenge_posts_e2e import posts, sprint, with_announcements
 from tests.e2e.test_commands_e2e import run, talk
