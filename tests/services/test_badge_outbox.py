@@ -3,30 +3,16 @@ the moderator whose action awarded them; moderators cannot reward themselves (#1
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.domain.errors import DomainError
-from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 from tests.helpers import svc
 from tests.scheduling.test_jobs import DAY0, G, talk
 
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[TrackingPipeline]:
-    db = await Database.open(tmp_path / "k.db")
-    pipe = TrackingPipeline(db)
-    try:
-        yield pipe
-    finally:
-        await pipe.close()
-        await db.close()
 
 
 async def test_earned_badges_are_owed_until_delivered(pipeline: TrackingPipeline) -> None:

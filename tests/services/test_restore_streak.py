@@ -3,29 +3,15 @@ the pair kept talking) joins the two runs and pays what the joined run earns, au
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.domain.errors import DomainError
 from bot.domain.streaks import local_day, view_at
-from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 from tests.helpers import EPOCH, svc
 from tests.scheduling.test_jobs import DAY0, G, talk
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[TrackingPipeline]:
-    db = await Database.open(tmp_path / "k.db")
-    pipe = TrackingPipeline(db)
-    try:
-        yield pipe
-    finally:
-        await pipe.close()
-        await db.close()
 
 
 async def milestones_of(pipeline: TrackingPipeline, user: int) -> list[tuple[str, int]]:

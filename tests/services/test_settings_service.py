@@ -3,29 +3,13 @@ once per guild."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 from tests.helpers import svc
 
 G = 1
 AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[TrackingPipeline]:
-    db = await Database.open(tmp_path / "k.db")
-    pipe = TrackingPipeline(db)
-    try:
-        yield pipe
-    finally:
-        await pipe.close()
-        await db.close()
 
 
 async def test_a_change_is_audited_and_the_same_value_again_is_not(

@@ -4,31 +4,17 @@ together or not at all; the batch's streak recompute is inside the batch's trans
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.domain.challenges import Challenge
 from bot.domain.interactions import MessageRecord
-from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
 from tests.helpers import EPOCH, svc
 
 G = 1
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[TrackingPipeline]:
-    db = await Database.open(tmp_path / "k.db")
-    pipe = TrackingPipeline(db)
-    try:
-        yield pipe
-    finally:
-        await pipe.close()
-        await db.close()
 
 
 def say(mid: int, author: int, target: int, at: datetime) -> MessageRecord:
