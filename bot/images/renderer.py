@@ -81,6 +81,13 @@ def _make_pool(workers: int, processes: bool) -> concurrent.futures.Executor:
     )
 
 
+def _retrieved(task: asyncio.Future[bytes]) -> None:
+    """Mark a drawing's error as seen when every caller has given up waiting on it (each
+    waiting caller gets the error itself)."""
+    if not task.cancelled():
+        task.exception()
+
+
 class Renderer:
     """The bot's card renderer. The pool starts on the first card drawn."""
 
@@ -99,7 +106,7 @@ class Renderer:
         self._pool: concurrent.futures.Executor | None = None
         self._cache: OrderedDict[bytes, bytes] = OrderedDict()
         self._cached_bytes = 0
-        self._inflight: dict[bytes, asyncio.Future[bytes]] = {}
+        self._inflight: dict[bytes, asyncio.Future[bytes]] = {}  # drawings under way
         self._closed = False
         self.hits = 0
         self.misses = 0
@@ -140,21 +147,18 @@ class Renderer:
         pending = self._inflight.get(key)
         if pending is not None:  # the same card is being drawn: share it
             self.hits += 1
-            return await asyncio.shield(pending)
-        self.misses += 1
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        else:
+            self.misses += 1
+            # the drawing belongs to the renderer, not to whoever asked first: a caller
+            # that gives up (a timeout) never cancels it for the others waiting on it
+            pending = asyncio.ensure_future(self._draw(key, fn, data))
+            pending.add_done_callback(_retrieved)
+            self._inflight[key] = pending
+        return await asyncio.shield(pending)
+
+    async def _draw(self, key: bytes, fn: Callable[[T], bytes], data: T) -> bytes:
         try:
             png = await self._run(fn, data)
-        except BaseException as error:
-            if isinstance(error, asyncio.CancelledError):
-                future.cancel()
-            else:
-                future.set_exception(error)
-                future.exception()  # marked retrieved: nobody else may be waiting
-            raise
-        else:
-            future.set_result(png)
             self._remember(key, png)
             return png
         finally:

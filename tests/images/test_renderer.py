@@ -146,3 +146,27 @@ async def test_no_process_support_means_threads(monkeypatch: pytest.MonkeyPatch)
         assert not renderer.processes
     finally:
         await renderer.close()
+
+
+async def test_a_caller_that_gives_up_does_not_cancel_the_others() -> None:
+    renderer = Renderer()
+    gate = asyncio.Event()
+
+    async def slow(fn: object, data: object) -> bytes:
+        await gate.wait()
+        return b"png"
+
+    renderer._run = slow  # type: ignore[method-assign]
+    try:
+        impatient = asyncio.create_task(asyncio.wait_for(renderer._render("k", str, "x"), 0.05))
+        for _ in range(5):  # the impatient caller is the one who started the drawing
+            await asyncio.sleep(0)
+        assert renderer.misses == 1
+        patient = asyncio.create_task(renderer._render("k", str, "x"))
+        with pytest.raises(TimeoutError):
+            await impatient
+        gate.set()
+        assert await patient == b"png"  # the shared drawing went on
+        assert renderer.cached("k", "x") == b"png"
+    finally:
+        await renderer.close()
