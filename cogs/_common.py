@@ -13,7 +13,6 @@ from discord import app_commands
 from bot.domain.emoji import custom_emoji_id, is_unicode_emoji
 from bot.domain.errors import DomainError
 from bot.domain.guild_config import GuildConfig
-from bot.domain.streaks import StreakView
 from bot.tree import NotModerator
 
 if TYPE_CHECKING:
@@ -114,22 +113,6 @@ def relative(ts: datetime) -> str:
 
 def end_of_local_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-
-
-def streak_line(view: StreakView, day_ends: datetime | None = None) -> str:
-    """🔥 12 days · ❄️ 1 · ⏳ ends <t:…:R>"""
-    if view.current <= 0:
-        parts = [f"💤 streak ended (best {view.best})"]
-    else:
-        unit = "day" if view.current == 1 else "days"
-        parts = [f"🔥 **{view.current}** {unit}"]
-        if view.best > view.current:
-            parts.append(f"best {view.best}")
-    if view.freezes:
-        parts.append("❄️" * view.freezes)
-    if view.at_risk and day_ends is not None:
-        parts.append(f"⏳ talk today, ends {relative(day_ends)}")
-    return " · ".join(parts)
 
 
 def sparkline(counts: list[int]) -> str:
