@@ -24,6 +24,8 @@ PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
 """Renders page n (from 0); returns the embed and how many pages there are now."""
 OwnPage = Callable[[], Awaitable[int | None]]
 """The page on which the person who opened the pager appears; None when they are not on it."""
+PagePicture = Callable[[int], Awaitable[discord.File | None]]
+"""The picture of page n, drawn after the page's embed (None: text only, or not drawn)."""
 
 
 def page_count(entries: int, size: int = PAGE_SIZE) -> int:
@@ -110,6 +112,7 @@ class PagerView(OwnedView):
         own_page: OwnPage | None = None,
         refusal: str | None = None,
         not_on_it: str | None = None,
+        picture: PagePicture | None = None,
         timeout: float = 180,
     ) -> None:
         super().__init__(owner, timeout)
@@ -118,6 +121,8 @@ class PagerView(OwnedView):
         self.pages = 1
         self.render = render
         self.own_page = own_page
+        self.picture = picture
+        self.file: discord.File | None = None  # the shown page's picture, when it has one
         if refusal is not None:
             self.refusal = refusal
         if not_on_it is not None:
@@ -138,11 +143,17 @@ class PagerView(OwnedView):
             embed, pages = await self.render(page)
         self.page, self.pages = page, max(pages, page + 1)
         self._sync_buttons()
-        return paged(embed, self.page, self.pages)
+        embed = paged(embed, self.page, self.pages)
+        self.file = await self.picture(self.page) if self.picture is not None else None
+        if self.file is not None:  # the picture shows inside the embed; the text stays
+            embed.set_image(url=f"attachment://{self.file.filename}")
+        return embed
 
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
         embed = await self.open(page)
-        await interaction.response.edit_message(embed=embed, view=self)
+        # the previous page's picture is replaced (or dropped when this page has none)
+        files = [self.file] if self.file is not None else []
+        await interaction.response.edit_message(embed=embed, view=self, attachments=files)
 
     @discord.ui.button(label="📍 My page", style=discord.ButtonStyle.primary)
     async def my_page(

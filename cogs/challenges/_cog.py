@@ -12,11 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.challenges import MAX_DURATION, Challenge, validate_challenge_fields
+from bot.domain.challenges import MAX_DURATION, Challenge, Progress, validate_challenge_fields
 from bot.domain.errors import DomainError
 from bot.domain.timeparse import parse_duration
 from bot.domain.when import HORIZON, describe_local, parse_moment, parse_start, shown_text
 from bot.scheduling.jobs import Poster
+from cogs._cards import challenge_card_file
 from cogs._common import BRAND, OK, guild_of, kbot, moderator_only, relative, sentence
 from cogs._ui import (
     challenge_embed,
@@ -164,8 +165,39 @@ class ChallengeCog(
         now = self.bot.clock.now()
         await interaction.response.defer()  # progress reads the whole window
         progress = await self.bot.services.challenges.progress(ch, now)
-        await interaction.followup.send(
-            embed=challenge_embed(ch, now, progress, interaction.user.id)
+        embed = challenge_embed(ch, now, progress, interaction.user.id)
+        picture = await self._progress_picture(interaction, ch, now, progress)
+        if picture is not None:  # the picture shows inside the embed; the text stays
+            embed.set_image(url=f"attachment://{picture.filename}")
+        files = [picture] if picture is not None else []
+        await interaction.followup.send(embed=embed, files=files)
+
+    async def _progress_picture(
+        self, interaction: discord.Interaction, ch: Challenge, now: datetime, progress: Progress
+    ) -> discord.File | None:
+        """`challenge.png` of a running or ended challenge: the server's total for a
+        community goal, else the leaders (private and opted-out members left out, as on
+        `/leaderboard board:challenge`). None before it starts, when nobody has progress yet,
+        or when the viewer chose text-only cards."""
+        if ch.state_at(now) not in ("active", "ended"):
+            return None
+        guild = guild_of(interaction)
+        if ch.goal != "community_interactions":
+            hidden = set(await self.bot.reads.hidden(guild))
+            shown = {u: v for u, v in progress.per_member.items() if u not in hidden}
+            if not shown:
+                return None
+            done = [u for u in progress.completed if u not in hidden]
+            progress = Progress(shown, done, progress.total)
+        server = interaction.guild
+
+        def name_of(member: int) -> str:
+            found = server.get_member(member) if server is not None else None
+            return found.display_name if found is not None else "a member"
+
+        state = "Final standings" if ch.state_at(now) == "ended" else "Live progress"
+        return await challenge_card_file(
+            self.bot, guild, interaction.user.id, ch, progress, name_of, state
         )
 
     @app_commands.command(name="join", description="Join a challenge")

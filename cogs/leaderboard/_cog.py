@@ -11,14 +11,17 @@ from discord.ext import commands
 from bot.domain.challenges import Challenge
 from bot.domain.errors import DomainError
 from bot.reads import BoardPage
+from cogs._cards import board_card_file
 from cogs._common import guild_of
 from cogs._ui import (
     BOARD_LABELS,
     CHALLENGE_UNITS,
     PAGE_SIZE,
+    UNITS,
     PagerView,
     board_embed,
     page_count,
+    readable_title,
 )
 
 if TYPE_CHECKING:
@@ -69,13 +72,34 @@ class LeaderboardCog(commands.Cog):
         user = interaction.user.id
         challenge = await current_challenge(bot, guild) if board == "challenge" else None
         unit = CHALLENGE_UNITS.get(challenge.goal) if challenge is not None else None
+        shown: dict[int, BoardPage] = {}  # the page just rendered, for its picture
+        server = interaction.guild
+
+        def name_of(member: int) -> str:
+            found = server.get_member(member) if server is not None else None
+            return found.display_name if found is not None else "a member"
 
         async def render(page: int) -> tuple[discord.Embed, int]:
             now = bot.clock.now()
             data = await bot.reads.board(guild, board, page, now, challenge)
             size = await bot.reads.board_size(guild, board, now, challenge)
             own = await bot.reads.rank_of(guild, board, user, now, challenge)
+            shown.clear()
+            shown[page] = data
             return board_embed(data, own, unit), pages_of(data, size)
+
+        async def picture(page: int) -> discord.File | None:
+            """The page as `board.png` (members' names, the same ranks and values); none for
+            an empty page or a member who chose text-only cards."""
+            data = shown.get(page)
+            if data is None or not data.entries:
+                return None
+            titled = BoardPage(
+                data.board, data.entries, data.page, data.has_next, readable_title(data.title)
+            )
+            return await board_card_file(
+                bot, guild, user, titled, name_of, unit or UNITS.get(board, ("", ""))
+            )
 
         async def own_page() -> int | None:
             """The page where the invoker is listed: from their rank, then a few pages on
@@ -97,10 +121,14 @@ class LeaderboardCog(commands.Cog):
         # a challenge board computes everyone's progress: answer "thinking…" first so the
         # 3-second interaction deadline is never missed
         await interaction.response.defer()
-        view = PagerView(user, render, own_page=own_page)
+        view = PagerView(user, render, own_page=own_page, picture=picture)
         embed = await view.open(0)
+        files = [view.file] if view.file is not None else []
         if view.pages <= 1:
             view.stop()
-            await interaction.followup.send(embed=embed)  # one page: `Page 1/1`, no buttons
+            # one page: `Page 1/1`, no buttons
+            await interaction.followup.send(embed=embed, files=files)
             return
-        view.message = await interaction.followup.send(embed=embed, view=view, wait=True)
+        view.message = await interaction.followup.send(
+            embed=embed, view=view, files=files, wait=True
+        )
