@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.config import SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.replay import ReplayError, parse_time, run_replay
-from bot.storage.backup import backup_file, restore_file
+from bot.storage.backup import backup_file, restore_file, staged
 from bot.storage.database import Database, latest_version
 from bot.storage.filecheck import DatabaseFileError, check_database_file
 from bot.storage.quarantine import QuarantineRepository
@@ -82,7 +82,10 @@ def replay_command(file: Path, now_text: str, db: str | None = None) -> tuple[in
         return 2, "", f"no such events file: {file}"
     try:
         if db:
-            result = asyncio.run(run_replay(file, now, db))
+            # applied to a copy that replaces the database only once everything is in: a
+            # failure half-way (a full disk) leaves --db as it was
+            with staged(db) as work:
+                result = asyncio.run(run_replay(file, now, str(work)))
         else:
             with tempfile.TemporaryDirectory(prefix="kindling-replay-") as tmp:
                 result = asyncio.run(run_replay(file, now, str(Path(tmp) / "replay.db")))
@@ -90,6 +93,9 @@ def replay_command(file: Path, now_text: str, db: str | None = None) -> tuple[in
         return 2, "", str(exc)
     except UnicodeDecodeError as exc:
         return 2, "", f"events file is not UTF-8: {exc.reason}"
+    except (sqlite3.Error, OSError) as exc:
+        where = f" to {db}" if db else ""
+        return 1, "", f"the replay could not be written ({exc}); nothing was applied{where}"
     return 0, json.dumps(result, sort_keys=True, ensure_ascii=False) + "\n", ""
 
 

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,6 +76,49 @@ def restore_file(backup: str | Path, database: str | Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             database.with_name(database.name + suffix).unlink()
     os.replace(database.with_name(database.name + ".restoring"), database)
+
+
+def _remove(path: Path) -> None:
+    """A database file and its journals, when present."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
+
+
+@contextlib.contextmanager
+def staged(database: str | Path) -> Iterator[Path]:
+    """Work on a copy of the database beside it (a new, empty file when there is none yet):
+    the copy replaces the database only when the block ends without an error, so a failure
+    anywhere in it (a full disk half-way through) leaves the database as it was. The copy's
+    connections must be closed when the block ends. Nothing else may have the database open
+    meanwhile (as for `restore`)."""
+    database = Path(database)
+    work = database.with_name(database.name + ".staged")
+    _remove(work)
+    if database.exists():
+        check_database_file(database, latest_version())
+        _copy(database, work)
+    try:
+        yield work
+    except BaseException:
+        _remove(work)
+        raise
+    try:
+        if database.exists():
+            # fold the database's own journal in and drop it, so no stale journal is left
+            # beside the file that replaces it
+            conn = sqlite3.connect(str(database), timeout=30)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    database.with_name(database.name + suffix).unlink()
+        os.replace(work, database)
+    except BaseException:
+        _remove(work)
+        raise
 
 
 def dated_name(at: datetime) -> str:

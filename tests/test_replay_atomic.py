@@ -1,0 +1,78 @@
+"""`replay --db` is all or nothing also when the disk fills up half-way through applying a
+valid file (#12 item 4): the events go to a copy that replaces the database only at the end.
+The fault is real: the replay process runs with a file-size limit (RLIMIT_FSIZE) that lets the
+copy be made but not the file's writes, as a full disk would."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.test_replay_streaming import message
+
+NOW = "2026-06-01T00:00:00Z"
+
+
+def replay(file: Path, db: Path, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    def cap() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bot", "replay", str(file), "--now", NOW, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        preexec_fn=cap,  # only sets a resource limit in the child
+    )
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_full_disk_mid_apply_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    first = tmp_path / "first.jsonl"
+    first.write_text("\n".join(message(i) for i in range(20)) + "\n")
+    done = replay(first, db)
+    assert done.returncode == 0, done.stderr
+    before_state = json.loads(done.stdout)
+    before_bytes = digest(db)
+
+    big = tmp_path / "big.jsonl"
+    lines = [json.dumps({"type": "settings", "guild": 1, "timezone": "Asia/Tokyo"})]
+    lines += [message(i) for i in range(20, 3500)]
+    big.write_text("\n".join(lines) + "\n")
+    size = db.stat().st_size
+    failed = replay(big, db, limit=size + 64 * 1024)  # the copy fits; the new rows do not
+    assert failed.returncode == 1, (failed.returncode, failed.stderr)
+    assert "Traceback" not in failed.stderr, failed.stderr
+    assert "nothing was applied" in failed.stderr and str(db) in failed.stderr
+    assert failed.stdout == ""
+    assert digest(db) == before_bytes  # the database file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "first.jsonl", "k.db"]
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    again = replay(empty, db)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == before_state
+
+    # with room, the same file applies in full (so it was the disk, not the file)
+    applied = replay(big, db)
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout) != before_state
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "big.jsonl",
+        "empty.jsonl",
+        "first.jsonl",
+        "k.db",
+    ]
