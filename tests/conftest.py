@@ -6,6 +6,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# a real PostgreSQL server for the tests that need one (fixtures postgres_server, postgres_url)
+pytest_plugins = ["tests.postgres"]
+
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 """The spec's worked examples (SPEC §9), copied into the repository so a clone tests alone."""
 

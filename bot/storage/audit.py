@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import Dialect, SqlDatabase
 
 MEMBER_KEYS: tuple[str, ...] = ("member", "members", "user", "users", "partner")
 """Detail keys whose values (an id, or a list of ids) name the members an entry is about."""
@@ -39,19 +40,15 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(guild: int, which: AuditFilter | None) -> tuple[str, list[Any]]:
+def _where(dialect: Dialect, guild: int, which: AuditFilter | None) -> tuple[str, list[Any]]:
     clauses = ["guild_id = ?"]
     params: list[Any] = [guild]
     if which is None:
         return clauses[0], params
     if which.member is not None:
-        keys = ", ".join("?" for _ in MEMBER_KEYS)
-        clauses.append(
-            "(moderator_id = ? OR EXISTS (SELECT 1 FROM json_tree(audit.details) AS j "  # noqa: S608
-            "WHERE j.type = 'integer' AND j.atom = ? "
-            f"AND (j.key IN ({keys}) OR j.path IN ({keys}))))"
-        )
-        params += [which.member, which.member, *MEMBER_KEYS, *(f"$.{k}" for k in MEMBER_KEYS)]
+        about, times = dialect.json_member_match("audit.details", MEMBER_KEYS)
+        clauses.append(f"(moderator_id = ? OR {about})")
+        params += [which.member] * (1 + times)
     kinds: list[str] = []
     if which.actions:
         kinds.append(f"action IN ({', '.join('?' for _ in which.actions)})")
@@ -65,7 +62,7 @@ def _where(guild: int, which: AuditFilter | None) -> tuple[str, list[Any]]:
 
 
 class AuditRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def record(
@@ -81,7 +78,7 @@ class AuditRepository:
         self, guild: int, limit: int, offset: int, which: AuditFilter | None = None
     ) -> list[AuditEntry]:
         """Newest first; only the entries `which` lets through."""
-        where, params = _where(guild, which)
+        where, params = _where(self.db.dialect, guild, which)
         rows = await self.db.fetchall(
             f"SELECT id, moderator_id, action, details, ts FROM audit WHERE {where} "  # noqa: S608
             "ORDER BY id DESC LIMIT ? OFFSET ?",
@@ -93,7 +90,7 @@ class AuditRepository:
         ]
 
     async def count(self, guild: int, which: AuditFilter | None = None) -> int:
-        where, params = _where(guild, which)
+        where, params = _where(self.db.dialect, guild, which)
         row = await self.db.fetchone(
             f"SELECT COUNT(*) FROM audit WHERE {where}",  # noqa: S608
             params,

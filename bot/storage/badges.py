@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.badges import BUILTIN_BADGES, BadgeInfo, challenge_badge
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import SqlDatabase
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ def _from_info(info: BadgeInfo) -> BadgeDef:
 
 
 class BadgeRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def definitions(self, guild: int) -> dict[str, BadgeDef]:
@@ -102,8 +103,8 @@ class BadgeRepository:
 
     async def grant(self, guild: int, user: int, badge: str, at: datetime) -> bool:
         count = await self.db.execute(
-            "INSERT OR IGNORE INTO member_badges (guild_id, user_id, badge, awarded_at) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO member_badges (guild_id, user_id, badge, awarded_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (guild, user, badge, to_us(at)),
         )
         return count > 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.challenges import Challenge
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import SqlDatabase
 
 
 class ChallengeRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def upsert(self, ch: Challenge) -> None:
@@ -49,8 +50,8 @@ class ChallengeRepository:
         self, guild_id: int, challenge_id: int, user_id: int, at: datetime
     ) -> bool:
         count = await self.db.execute(
-            "INSERT OR IGNORE INTO challenge_participants (guild_id, challenge_id, user_id, "
-            "joined_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO challenge_participants (guild_id, challenge_id, user_id, "
+            "joined_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (guild_id, challenge_id, user_id, to_us(at)),
         )
         return count > 0

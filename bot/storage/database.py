@@ -1,4 +1,7 @@
-"""Connection, pragmas and forward-only migrations (version in PRAGMA user_version)."""
+"""SQLite: connection, pragmas and forward-only migrations (version in PRAGMA user_version).
+
+The embedded default backend; `bot/storage/postgres.py` is the other one, with the same
+surface (`bot/storage/sql.py`) and the same numbered migrations (`migrations/pg/`)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import aiosqlite
 
 from bot.domain.timeutil import epoch_us, from_epoch_us
 from bot.storage.filecheck import DatabaseFileError, check_database_file
+from bot.storage.sql import SQLITE, Dialect, Row, SqliteDialect
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +29,14 @@ to_us = epoch_us
 from_us = from_epoch_us
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every migration file, ascending."""
+def migrations(dialect: str = SQLITE) -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration file of a dialect, ascending. One numbered
+    sequence: PostgreSQL's variants (`migrations/pg/`) carry the same numbers and names."""
     out = []
-    for entry in resources.files("bot.storage.migrations").iterdir():
+    folder = resources.files("bot.storage.migrations")
+    if dialect != SQLITE:
+        folder = folder.joinpath("pg")
+    for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             out.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
@@ -42,15 +50,22 @@ def migrations() -> list[tuple[int, str, str]]:
 BUSY_TIMEOUT_MS = 2000
 
 
+# PostgreSQL's "lock not available" (lock_timeout) and "deadlock detected"
+_PG_BUSY_STATES = frozenset({"55P03", "40P01"})
+
+
 def is_busy(error: BaseException) -> bool:
-    """Is this SQLite's 'another connection holds the lock' error (transient)?"""
+    """Is this 'another connection holds the lock' (transient)? SQLite's locked or busy
+    database, or PostgreSQL's lock timeout or deadlock."""
+    if getattr(error, "sqlstate", None) in _PG_BUSY_STATES:
+        return True
     text = str(error).lower()
     return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def latest_version() -> int:
+def latest_version(dialect: str = SQLITE) -> int:
     """The schema version this Kindling migrates to."""
-    return migrations()[-1][0]
+    return migrations(dialect)[-1][0]
 
 
 def split_statements(script: str) -> list[str]:
@@ -79,11 +94,14 @@ class Database:
     open their own.
     """
 
+    dialect: Dialect = SqliteDialect()
+
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self._advisory: dict[int, asyncio.Lock] = {}
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -174,6 +192,27 @@ class Database:
             finally:
                 self._owner = None
 
+    @asynccontextmanager
+    async def savepoint(self, name: str) -> AsyncIterator[None]:
+        """Inside the task's transaction: on an error, what was done since is undone (the
+        transaction goes on) and the error propagates."""
+        await self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await asyncio.shield(self.conn.execute(f"ROLLBACK TO {name}"))
+            await asyncio.shield(self.conn.execute(f"RELEASE {name}"))
+            raise
+        await self.conn.execute(f"RELEASE {name}")
+
+    @asynccontextmanager
+    async def advisory_lock(self, key: int) -> AsyncIterator[None]:
+        """Held by one holder at a time. An SQLite file has one writing process, so this is
+        a lock of this process (PostgreSQL's is server-wide, across processes)."""
+        lock = self._advisory.setdefault(key, asyncio.Lock())
+        async with lock:
+            yield
+
     async def _complete(self, sql: str) -> None:
         """Run a transaction statement to its end even when the caller is cancelled meanwhile
         (the connection's thread runs it anyway: the state must be known before going on)."""
@@ -205,14 +244,14 @@ class Database:
         async with self._writing():
             await self.conn.executemany(sql, rows)
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = await self.conn.execute(sql, params)
         rows = await cursor.fetchall()
         await cursor.close()
         return list(rows)
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         cursor = await self.conn.execute(sql, params)
-        row = await cursor.fetchone()
+        row: Row | None = await cursor.fetchone()
         await cursor.close()
         return row

@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.guild_settings import GuildSettings, settings_from_dict
-from bot.storage.database import Database, to_us
+from bot.storage.database import to_us
+from bot.storage.sql import SqlDatabase
 
 _CHUNK = 1000
 
 
 class GuildRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def get_settings(self, guild_id: int) -> GuildSettings | None:
@@ -30,7 +31,7 @@ class GuildRepository:
 
     async def ensure(self, guild_id: int) -> None:
         await self.db.execute(
-            "INSERT OR IGNORE INTO guilds (guild_id, settings) VALUES (?, ?)",
+            "INSERT INTO guilds (guild_id, settings) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (guild_id, json.dumps(GuildSettings().to_json_dict(), sort_keys=True)),
         )
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import SqlDatabase
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ _COLUMNS = "guild_id, channel_id, since_ts, started_at, after_id, until_id, mess
 
 
 class HistoryImportRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def of_guild(self, guild: int) -> list[HistoryImport]:
@@ -77,8 +78,8 @@ class HistoryImportRepository:
         async with self.db.transaction():
             for imp in imports:
                 added += await self.db.execute(
-                    f"INSERT OR IGNORE INTO history_imports ({_COLUMNS}) "  # noqa: S608
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO history_imports ({_COLUMNS}) "  # noqa: S608
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (
                         imp.guild,
                         imp.channel,
@@ -95,11 +96,13 @@ class HistoryImportRepository:
     async def advance(self, guild: int, steps: Sequence[HistoryStep]) -> None:
         """Store how far imports got. Progress never moves back, and a finished import stays
         finished."""
+        greatest = self.db.dialect.greatest
         async with self.db.transaction():
             for step in steps:
                 await self.db.execute(
-                    "UPDATE history_imports SET after_id = MAX(after_id, ?), "
-                    "messages_seen = MAX(messages_seen, ?), done = MAX(done, ?) "
+                    f"UPDATE history_imports SET after_id = {greatest('after_id', '?')}, "  # noqa: S608
+                    f"messages_seen = {greatest('messages_seen', '?')}, "
+                    f"done = {greatest('done', '?')} "
                     "WHERE guild_id = ? AND channel_id = ? AND since_ts = ?",
                     (
                         step.after_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage.database import Database
+from bot.storage.sql import SqlDatabase
 
 _CHUNK = 500
 
@@ -30,7 +30,7 @@ def _opt_int(value: object) -> int | None:
 
 
 class JobStateRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def all(self) -> dict[int, JobState]:

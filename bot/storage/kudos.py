@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import SqlDatabase
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,15 +21,15 @@ class ThanksRow:
 
 
 class KudosRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def add_reason(
         self, guild: int, source: str, giver: int, receiver: int, reason: str, at: datetime
     ) -> None:
         await self.db.execute(
-            "INSERT OR IGNORE INTO kudos_reasons (guild_id, source, giver_id, receiver_id, "
-            "reason, ts) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO kudos_reasons (guild_id, source, giver_id, receiver_id, "
+            "reason, ts) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (guild, source, giver, receiver, reason, to_us(at)),
         )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.database import Database, to_us
+from bot.storage.database import to_us
+from bot.storage.sql import SqlDatabase
 
 
 class LedgerRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def points_since(
@@ -20,7 +21,8 @@ class LedgerRepository:
             "WHERE l.guild_id = ? AND l.ts >= ? AND l.held = 0 "
             "AND COALESCE(m.visibility, 'public') != 'private' "
             "AND COALESCE(m.opted_out, 0) = 0 AND COALESCE(m.excluded, 0) = 0 "
-            "GROUP BY l.user_id HAVING pts > 0 ORDER BY pts DESC, l.user_id LIMIT ? OFFSET ?",
+            "GROUP BY l.user_id HAVING SUM(l.delta) > 0 "
+            "ORDER BY pts DESC, l.user_id LIMIT ? OFFSET ?",
             (guild, to_us(since), limit, offset),
         )
         return [(int(r[0]), int(r[1])) for r in rows]
@@ -44,7 +46,7 @@ class LedgerRepository:
         rows = await self.db.fetchall(
             "SELECT user_id, SUM(delta) AS pts FROM ledger "  # noqa: S608 - placeholders only
             f"WHERE guild_id = ? AND ts >= ? AND ts < ? AND held = 0{without} "
-            "GROUP BY user_id HAVING pts > 0 ORDER BY pts DESC, user_id LIMIT ?",
+            "GROUP BY user_id HAVING SUM(delta) > 0 ORDER BY pts DESC, user_id LIMIT ?",
             (guild, to_us(start), to_us(end), *args, limit),
         )
         return [(int(r[0]), int(r[1])) for r in rows]
@@ -54,8 +56,10 @@ class LedgerRepository:
     ) -> list[tuple[int, int, int]]:
         """(a, b, length) of the streak milestones paid in [start, end), one per pair and
         length, longest first (the ledger reason is `milestone-<length>`)."""
+        low = self.db.dialect.least("user_id", "partner_id")
+        high = self.db.dialect.greatest("user_id", "partner_id")
         rows = await self.db.fetchall(
-            "SELECT MIN(user_id, partner_id), MAX(user_id, partner_id), "
+            f"SELECT {low}, {high}, "  # noqa: S608 - dialect fragments only
             "CAST(SUBSTR(reason, 11) AS INTEGER) AS length FROM ledger "
             "WHERE guild_id = ? AND ts >= ? AND ts < ? AND held = 0 "
             "AND reason LIKE 'milestone-%' AND partner_id IS NOT NULL "

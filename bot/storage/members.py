@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage.database import Database
+from bot.storage.sql import SqlDatabase
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,7 @@ class MemberRow:
 
 
 class MemberRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def member(self, guild: int, user: int) -> MemberRow:

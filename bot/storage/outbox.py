@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import SqlDatabase
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +22,7 @@ class OwedDelivery:
 
 
 class OutboxRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def pending(self, guild: int, limit: int) -> list[OwedDelivery]:

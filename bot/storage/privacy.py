@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import SqlDatabase
 from bot.storage.streaks import StreakRepository
 
 
 class PrivacyRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def export(self, guild: int, user: int) -> dict[str, Any]:
@@ -85,7 +86,7 @@ class PrivacyRepository:
     async def erase_member(self, guild: int, user: int) -> None:
         """Opt-out: delete the member's interactions, ledger and pairs; keep only a marker."""
         async with self.db.transaction():
-            c = self.db.conn
+            c = self.db
             await c.execute(
                 "DELETE FROM interactions WHERE guild_id = ? AND (actor_id = ? OR target_id = ?)",
                 (guild, user, user),
@@ -122,10 +123,7 @@ class PrivacyRepository:
     async def prune_interactions(self, before: datetime) -> int:
         """Retention: raw interactions and remembered messages older than `before` go."""
         async with self.db.transaction():
-            cur = await self.db.conn.execute(
-                "DELETE FROM interactions WHERE ts < ?", (to_us(before),)
-            )
-            count = cur.rowcount
-            await self.db.conn.execute("DELETE FROM kudos_reasons WHERE ts < ?", (to_us(before),))
-            await self.db.conn.execute("DELETE FROM messages WHERE ts < ?", (to_us(before),))
+            count = await self.db.execute("DELETE FROM interactions WHERE ts < ?", (to_us(before),))
+            await self.db.execute("DELETE FROM kudos_reasons WHERE ts < ?", (to_us(before),))
+            await self.db.execute("DELETE FROM messages WHERE ts < ?", (to_us(before),))
         return count

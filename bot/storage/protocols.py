@@ -3,7 +3,9 @@
 Services, read models and the pipeline use repositories only through these protocols, so a
 second backend (PostgreSQL) implements the same methods and passes the same storage tests
 (tests/storage run against every backend listed in their `repos` fixture). SQLite is the
-embedded default: `Repositories.sqlite(db)`.
+embedded default (`Repositories.sqlite(db)`); PostgreSQL runs the same repositories, their
+SQL being portable: `Repositories.of(db)` takes either database, and
+`bot.storage.backends.open_database` opens the one a setting names.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bot.storage.nudges import NudgeRepository
 from bot.storage.outbox import OutboxRepository, OwedDelivery
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.review import ReviewRepository, StoredFlag
+from bot.storage.sql import SqlDatabase
 from bot.storage.streaks import StreakRepository
 from bot.storage.tracking import PairStreakRow, TrackingStore
 
@@ -305,6 +308,11 @@ class Repositories:
 
     @classmethod
     def sqlite(cls, db: Database) -> Repositories:
+        return cls.of(db)
+
+    @classmethod
+    def of(cls, db: SqlDatabase) -> Repositories:
+        """Every repository on `db`, SQLite or PostgreSQL (the SQL is portable)."""
         return cls(
             db,
             TrackingStore(db),

@@ -12,7 +12,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bot.storage.database import Database
+import asyncpg
+
+from bot.storage.sql import SqlDatabase
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,9 @@ ROW_ERRORS: tuple[type[BaseException], ...] = (
     sqlite3.IntegrityError,
     sqlite3.InterfaceError,
     sqlite3.ProgrammingError,
+    # PostgreSQL: a value outside a column's range or encoding (text with NUL), a constraint
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
     OverflowError,
     UnicodeEncodeError,
     ValueError,
@@ -53,7 +58,7 @@ def table_of(sql: str) -> str:
 
 
 class QuarantineRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def add(self, sql: str, rows: list[tuple[Sequence[Any], str]]) -> None:
@@ -68,7 +73,7 @@ class QuarantineRepository:
             if guild is not None and not INT64_MIN <= guild <= INT64_MAX:
                 guild = None
             values.append((guild, table, ascii(tuple(row))[:4000], error[:500], now))
-        await self.db.conn.executemany(
+        await self.db.executemany(
             "INSERT INTO quarantine (guild_id, table_name, row, error, ts) VALUES (?, ?, ?, ?, ?)",
             values,
         )

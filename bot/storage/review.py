@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.review import ReviewInteraction, ReviewMessage
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
+from bot.storage.sql import SqlDatabase
 
 # ledger.held: 0 counted, 1 held by an undecided flag, 2 void (a moderator rejected it)
 COUNTED, HELD, VOID = 0, 1, 2
@@ -52,7 +53,7 @@ def _flag(r: Any) -> StoredFlag:
 
 
 class ReviewRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     # -- what a pass reads ------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from bot.storage.database import Database, to_us
+from bot.storage.database import to_us
+from bot.storage.sql import SqlDatabase
 from bot.storage.tracking import STREAK_COLUMNS, PairStreakRow, streak_from_row
 
 
@@ -18,11 +19,10 @@ def _without(users: Sequence[int]) -> tuple[str, list[int]]:
 
 
 class StreakRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
-    @staticmethod
-    def _alive(guild: int, today: date, max_freezes: int) -> tuple[str, list[object]]:
+    def _alive(self, guild: int, today: date, max_freezes: int) -> tuple[str, list[object]]:
         """WHERE clause: the pair's streak is alive on `today`, i.e. its last qualifying day is
         no older than 1 + its freezes days (streaks.view_at). Plain string comparisons of ISO
         dates (one threshold per freeze count up to max_freezes), so the covering index answers
@@ -31,9 +31,10 @@ class StreakRepository:
         since = (today - timedelta(days=1 + max_freezes)).isoformat()
         cases = " ".join(f"WHEN {k} THEN ?" for k in range(max_freezes + 1))
         thresholds = [(today - timedelta(days=1 + k)).isoformat() for k in range(max_freezes + 1)]
+        older = self.db.dialect.days_before("?", "freezes + 1")
         sql = (
             f"guild_id = ? AND (last_day >= ? OR freezes > ?) AND last_day >= CASE freezes "
-            f"{cases} ELSE date(?, '-' || (freezes + 1) || ' days') END"
+            f"{cases} ELSE {older} END"
         )
         return sql, [guild, since, max_freezes, *thresholds, today.isoformat()]
 
@@ -65,7 +66,13 @@ class StreakRepository:
         left). One query for many guilds."""
         if not due:
             return {}
-        values = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in due)
+        # typed, so PostgreSQL knows the columns of the VALUES list (SQLite: the same values)
+        values = ", ".join(
+            "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), "
+            "CAST(? AS BIGINT), CAST(? AS BIGINT))"
+            for _ in due
+        )
+        missed = self.db.dialect.days_between("due.today", "p.last_day")
         params: list[object] = []
         for guild, today, max_freezes, min_streak in due:
             since = (today - timedelta(days=1 + max_freezes)).isoformat()
@@ -76,13 +83,11 @@ class StreakRepository:
         rows = await self.db.fetchall(
             f"WITH due(g, today, yesterday, since, least, maxf) AS (VALUES {values}) "  # noqa: S608
             "SELECT p.guild_id, p.a, p.b, p.current, CASE WHEN p.last_day = due.yesterday "
-            "THEN p.freezes ELSE p.freezes - CAST(julianday(due.today) - julianday(p.last_day) "
-            "- 1 AS INTEGER) END "
+            f"THEN p.freezes ELSE p.freezes - ({missed} - 1) END "
             "FROM due JOIN pair_streaks p ON p.guild_id = due.g "
             "WHERE (p.last_day >= due.since OR p.freezes > due.maxf) AND p.last_day < due.today "
             "AND p.current >= due.least "
-            "AND (p.last_day = due.yesterday "
-            "OR julianday(due.today) - julianday(p.last_day) - 1 <= p.freezes) "
+            f"AND (p.last_day = due.yesterday OR {missed} - 1 <= p.freezes) "
             "ORDER BY p.guild_id, p.current DESC, p.a, p.b",
             params,
         )

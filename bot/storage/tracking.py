@@ -21,23 +21,24 @@ from bot.domain.engine import (
 )
 from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.streaks import StreakRun, run_days
-from bot.storage.database import Database, from_us, to_us
+from bot.storage.database import from_us, to_us
 from bot.storage.quarantine import ROW_ERRORS, QuarantineRepository, unstorable
+from bot.storage.sql import SqlDatabase
 
 _INSERT_MESSAGE = (
-    "INSERT OR IGNORE INTO messages (guild_id, message_id, channel_id, author_id, ts, norm) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO messages (guild_id, message_id, channel_id, author_id, ts, norm) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _INSERT_INTERACTION = (
-    "INSERT OR IGNORE INTO interactions (guild_id, source, actor_id, target_id, kind, ts, day, "
-    "channel_id, points, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO interactions (guild_id, source, actor_id, target_id, kind, ts, day, "
+    "channel_id, points, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _INSERT_LEDGER = (
     "INSERT INTO ledger (guild_id, user_id, delta, reason, source, ts, day, partner_id, capped, "
     "held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_PAIR_DAY = (
-    "INSERT OR IGNORE INTO pair_days (guild_id, a, b, day, ts) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO pair_days (guild_id, a, b, day, ts) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _UPSERT_STREAK = (
     "INSERT INTO pair_streaks (guild_id, a, b, current, best, freezes, last_day, run_start) "
@@ -61,15 +62,17 @@ _UPSERT_MEMBER = (
 )
 _ADVANCE_CURSOR = (
     "INSERT INTO channel_cursors (guild_id, channel_id, last_message_id) VALUES (?, ?, ?) "
-    "ON CONFLICT (guild_id, channel_id) DO UPDATE SET "
-    "last_message_id = MAX(last_message_id, excluded.last_message_id)"
+    "ON CONFLICT (guild_id, channel_id) DO UPDATE SET last_message_id = CASE "
+    "WHEN excluded.last_message_id > channel_cursors.last_message_id "
+    "THEN excluded.last_message_id ELSE channel_cursors.last_message_id END"
 )
 _INSERT_OUTBOX = (
-    "INSERT OR IGNORE INTO badge_outbox (guild_id, user_id, badge, awarded_at, actor) "
-    "VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO badge_outbox (guild_id, user_id, badge, awarded_at, actor) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _INSERT_BADGE = (
-    "INSERT OR IGNORE INTO member_badges (guild_id, user_id, badge, awarded_at) VALUES (?, ?, ?, ?)"
+    "INSERT INTO member_badges (guild_id, user_id, badge, awarded_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
 )
 
 
@@ -121,7 +124,7 @@ def streak_from_row(guild: int, r: Any) -> PairStreakRow:
 class TrackingStore:
     """Writes pipeline batches in one transaction and reloads rule state of a guild."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
         self.quarantine = QuarantineRepository(db)
 
@@ -181,30 +184,25 @@ class TrackingStore:
         return written + len(recomputed), recomputed
 
     async def _write_rows(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
-        """All rows at once; when one of them cannot be stored (a value SQLite cannot bind,
-        a constraint), row by row, setting the bad ones aside in the quarantine so the
+        """All rows at once; when one of them cannot be stored (a value the database cannot
+        bind, a constraint), row by row, setting the bad ones aside in the quarantine so the
         rest of the batch - every other guild's too - is written. Returns rows written."""
-        conn = self.db.conn
-        await conn.execute("SAVEPOINT write_rows")
         try:
-            await conn.executemany(sql, rows)
+            async with self.db.savepoint("write_rows"):
+                await self.db.executemany(sql, rows)
         except ROW_ERRORS:
-            await conn.execute("ROLLBACK TO write_rows")
+            pass
         else:
-            await conn.execute("RELEASE write_rows")
             return len(rows)
-        await conn.execute("RELEASE write_rows")
         bad: list[tuple[Sequence[Any], str]] = []
         for row in rows:
             why = unstorable(row)
             if why is None:
-                await conn.execute("SAVEPOINT write_row")
                 try:
-                    await conn.execute(sql, row)
+                    async with self.db.savepoint("write_row"):
+                        await self.db.execute(sql, row)
                 except ROW_ERRORS as exc:
-                    await conn.execute("ROLLBACK TO write_row")
                     why = f"{type(exc).__name__}: {exc}"
-                await conn.execute("RELEASE write_row")
             if why is not None:
                 bad.append((row, why))
         await self.quarantine.add(sql, bad)
