@@ -127,14 +127,18 @@ class ProfileCog(commands.Cog):
         cards: app_commands.Choice[str] | None = None,
     ) -> None:
         saved = None
+        target = member or interaction.user
         if cards is not None:
+            # a profile that cannot be shown is refused before the choice is kept: an error
+            # reply never leaves a change behind
+            await check_visible(interaction, target)
             if cards.value not in CARD_SAVED:  # choices are checked client-side only
                 cards = CARD_CHOICES[0]
             await self.bot.services.privacy.set_preference(
                 guild_of(interaction), interaction.user.id, "cards", cards.value
             )
             saved = CARD_SAVED[cards.value]
-        await self.show(interaction, member or interaction.user, ephemeral=False, saved=saved)
+        await self.show(interaction, target, ephemeral=False, saved=saved)
 
     async def show(
         self,

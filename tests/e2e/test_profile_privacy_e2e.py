@@ -22,3 +22,18 @@ async def test_a_private_partner_is_not_named_on_a_profile(harness: Harness) -> 
     await run(h, bob, "privacy visibility", {"level": "private"})
     hidden = text_of(await run(h, carol, "profile", {"member": alice}))
     assert f"<@{bob.id}>" not in hidden and "a member" in hidden
+
+
+async def test_a_refused_profile_keeps_the_card_choice_as_it_was(harness: Harness) -> None:
+    """`/profile member:<a bot> cards:Text only` is refused, and the choice is not kept
+    (found by tests/e2e/test_command_fuzz.py: the error reply left the change behind)."""
+    h = harness
+    alice = await h.ctl.add_member("alice")
+    robot = await h.ctl.add_member("robot", bot=True)
+    refused = await run(h, alice, "profile", {"member": robot, "cards": "text"})
+    assert refused.ephemeral and "is a bot" in text_of(refused)
+    assert h.bot is not None
+    assert await h.bot.reads.card_style(h.guild_id, alice.id) == "image"
+    kept = await run(h, alice, "profile", {"cards": "text"})
+    assert "text only" in text_of(kept)
+    assert await h.bot.reads.card_style(h.guild_id, alice.id) == "text"
