@@ -38,7 +38,7 @@ browser-deps:
 
 # Long fuzzing runs (CI runs the same tests with a bounded number of cases).
 fuzz: $(STAMP)
-	KINDLING_FUZZ_EXAMPLES=10000 $(BIN)/pytest -q -p no:cacheprovider tests/test_replay_fuzz.py
+	KINDLING_FUZZ_EXAMPLES=10000 $(BIN)/pytest -q -p no:cacheprovider tests/test_replay_fuzz.py tests/e2e/test_command_fuzz.py
 
 # The bot process SIGKILLed under traffic, then compared with a clean replay (KILLS=10).
 chaos: $(STAMP)
