@@ -22,6 +22,7 @@ from bot.images.renderer import Renderer
 from bot.reads import Reads
 from bot.scheduling.jobs import Jobs
 from bot.services import Services
+from bot.sharding import ProcessLock, ShardPlan
 from bot.storage.backup import scheduled_backup
 from bot.storage.database import Database
 from bot.storage.filecheck import DatabaseFileError
@@ -78,6 +79,12 @@ class KindlingBot(commands.Bot):
         intents.message_content = True
         intents.members = True
         options.setdefault("chunk_guilds_at_startup", False)
+        self.shard_plan = ShardPlan.from_settings(settings)
+        if self.shard_plan.sharded:
+            if not isinstance(self, commands.AutoShardedBot):
+                raise TypeError("SHARD_COUNT is set: build the bot with make_bot(settings)")
+            options.setdefault("shard_count", self.shard_plan.count)
+            options.setdefault("shard_ids", list(self.shard_plan.ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -100,6 +107,7 @@ class KindlingBot(commands.Bot):
         self.jobs: Jobs | None = None
         self._sync_task: asyncio.Task[None] | None = None
         self.web_url: str | None = None  # where the web boards listen (cogs.web), if on
+        self._process_lock: ProcessLock | None = None
 
     # typed accessors: set in setup_hook, before any cog runs
     @property
@@ -117,9 +125,16 @@ class KindlingBot(commands.Bot):
         assert self._renderer is not None, "the renderer is made in setup_hook"  # noqa: S101
         return self._renderer
 
+    def owns(self, guild_id: int) -> bool:
+        """Is the guild on one of this process's shards (always, when not sharded)?"""
+        return self.shard_plan.owns(guild_id)
+
     async def setup_hook(self) -> None:
+        if self.shard_plan.sharded:
+            log.info("this process runs %s", self.shard_plan.describe())
         # image cards, drawn by worker processes started on the first card
         self._renderer = Renderer()
+        self._claim_single_file()
         self._db = await Database.open(self.settings.database_path)
         self._pipeline = TrackingPipeline(
             self._db,
@@ -137,14 +152,28 @@ class KindlingBot(commands.Bot):
             # listening (a one-shot start-up task, not on_ready work repeated on reconnect)
             self._sync_task = asyncio.create_task(self._sync_when_ready(), name="kindling-sync")
 
+    def _claim_single_file(self) -> None:
+        """Sharded on SQLite: one process per database file (several need PostgreSQL), so a
+        second process with SHARD_* settings on the same file stops at start."""
+        if not self.shard_plan.sharded or getattr(self.settings, "postgres_url", None):
+            return
+        path = str(self.settings.database_path)
+        if path == ":memory:":
+            return
+        self._process_lock = ProcessLock.acquire(Path(path))
+
     async def backup_now(self, now: datetime) -> Path | None:
         """The daily online backup (BACKUP_DIR, BACKUP_KEEP newest kept)."""
         settings = self.settings
         if str(settings.database_path) == ":memory:":
             return None
-        return await scheduled_backup(
-            settings.database_path, settings.backup_folder, settings.backup_keep, now
-        )
+        # one backup a UTC day, by one process (several share the database)
+        async with self.services.schedule.global_once("backup", now.date().isoformat()) as mine:
+            if not mine:
+                return None
+            return await scheduled_backup(
+                settings.database_path, settings.backup_folder, settings.backup_keep, now
+            )
 
     async def _sync_when_ready(self) -> None:
         await self.wait_until_ready()
@@ -197,12 +226,25 @@ class KindlingBot(commands.Bot):
                 log.exception("final flush failed")
         if self._db is not None:
             await self._db.close()
+        if self._process_lock is not None:
+            self._process_lock.release()
         log.info("stopped" if self.final_flush_failed else "stopped cleanly")
 
 
-async def _serve(settings: Settings) -> int:
+class ShardedKindlingBot(KindlingBot, commands.AutoShardedBot):
+    """The bot on several shards in one process (SHARD_COUNT, SHARD_IDS): one gateway
+    connection per shard, each bringing the guilds Discord routes to it."""
+
+
+def make_bot(settings: Settings, clock: Clock | None = None, **options: Any) -> KindlingBot:
+    """KindlingBot, or ShardedKindlingBot when SHARD_COUNT is set."""
+    cls = ShardedKindlingBot if settings.shard_count is not None else KindlingBot
+    return cls(settings, clock, **options)
+
+
+async def _serve(settings: Settings, clock: Clock | None = None) -> int:
     apply_endpoints(settings)
-    bot = KindlingBot(settings)
+    bot = make_bot(settings, clock)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -241,5 +283,5 @@ async def _serve(settings: Settings) -> int:
     return 0
 
 
-def run_bot(settings: Settings) -> int:
-    return asyncio.run(_serve(settings))
+def run_bot(settings: Settings, clock: Clock | None = None) -> int:
+    return asyncio.run(_serve(settings, clock))

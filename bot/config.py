@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", min_length=1)
     web_port: int = Field(default=8081, ge=0, le=65535)  # 0: any free port
     web_public_url: str | None = None  # the address members use; default http://host:port
+    # sharding (issue #13): SHARD_COUNT shards in all, this process runs SHARD_IDS of them
+    # ("0-1", "0,2,4"; default all); unset, one plain gateway connection as before
+    shard_count: int | None = Field(default=None, ge=1, le=4096)
+    shard_ids: str | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -76,9 +80,51 @@ class Settings(BaseSettings):
             raise ValueError("must be a URL such as https://boards.example.org")
         return value.rstrip("/")
 
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return ",".join(str(i) for i in parse_shard_ids(value))
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT (the number of shards in all)")
+            over = [i for i in self.shard_id_list or () if i >= self.shard_count]
+            if over:
+                raise ValueError(f"SHARD_IDS {over} must be below SHARD_COUNT ({self.shard_count})")
+        return self
+
+    @property
+    def shard_id_list(self) -> tuple[int, ...] | None:
+        """The shards this process runs, or None for all of them."""
+        if self.shard_ids is None:
+            return None
+        return tuple(int(i) for i in self.shard_ids.split(","))
+
     @property
     def log_level_number(self) -> int:
         return int(logging.getLevelName(self.log_level))
+
+
+def parse_shard_ids(text: str) -> tuple[int, ...]:
+    """'0-1', '0,2,4' or '0-2,5' → the shard ids, ascending, each once."""
+    out: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            raise ValueError("must be shard numbers such as 0-1 or 0,2,4")
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise ValueError(f"the range {part} runs backwards")
+        out.update(range(first, last + 1))
+    if not out:
+        raise ValueError("must be shard numbers such as 0-1 or 0,2,4")
+    return tuple(sorted(out))
 
 
 class SettingsError(Exception):
@@ -90,6 +136,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        name = ".".join(str(p) for p in first["loc"]).upper()
         msg = first["msg"].removeprefix("Value error, ")
+        if not name:  # a rule across settings: the message names them
+            raise SettingsError(f"invalid settings: {msg}") from None
         raise SettingsError(f"invalid setting {name}: {msg}") from None

@@ -12,8 +12,10 @@ from typing import Any
 
 import discord.backoff
 import discord.client
+import discord.shard
 
 _RECONNECT_MESSAGE = "Attempting a reconnect in %.2fs"
+_SHARD_RECONNECT_MESSAGE = "Attempting a reconnect for shard ID %s in %.2fs"
 
 
 class CappedBackoff(discord.backoff.ExponentialBackoff[bool]):
@@ -34,11 +36,16 @@ class OneLineReconnects(logging.Filter):
     """discord.client's reconnect record: one WARNING line naming the error, no traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == _RECONNECT_MESSAGE and record.exc_info:
+        shard = record.msg == _SHARD_RECONNECT_MESSAGE
+        if (record.msg == _RECONNECT_MESSAGE or shard) and record.exc_info:
             exc = record.exc_info[1]
-            record.msg = "gateway connection lost (%s: %s); reconnecting in %.1f s"
             retry = record.args if isinstance(record.args, tuple) else ()
-            record.args = (type(exc).__name__, exc, *retry)
+            if shard:  # discord.shard's: (shard id, delay)
+                record.msg = "gateway connection of shard %s lost (%s: %s); reconnecting in %.1f s"
+                record.args = (retry[0] if retry else "?", type(exc).__name__, exc, *retry[1:])
+            else:
+                record.msg = "gateway connection lost (%s: %s); reconnecting in %.1f s"
+                record.args = (type(exc).__name__, exc, *retry)
             record.exc_info = None
             record.exc_text = None
             record.levelno = logging.WARNING
@@ -53,6 +60,9 @@ def apply_reconnect_policy(max_seconds: float) -> None:
     """Cap discord.py's reconnect backoff at `max_seconds` and log each attempt once."""
     CappedBackoff.cap = max_seconds
     setattr(discord.client, "ExponentialBackoff", CappedBackoff)  # noqa: B010 - a private name
-    logger = logging.getLogger("discord.client")
-    if _FILTER not in logger.filters:
-        logger.addFilter(_FILTER)
+    # each shard of an AutoShardedClient reconnects on its own, with the same backoff class
+    setattr(discord.shard, "ExponentialBackoff", CappedBackoff)  # noqa: B010 - a private name
+    for name in ("discord.client", "discord.shard"):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

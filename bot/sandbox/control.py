@@ -349,9 +349,10 @@ class Control:
         await self.flush()
         return emoji
 
-    async def add_guild(self, name: str) -> Guild:
-        """The bot joins a new guild (GUILD_CREATE)."""
-        g = self.world.create_guild(name)
+    async def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> Guild:
+        """The bot joins a new guild (GUILD_CREATE, on the connection of its shard);
+        `shard` (id, count) places it on that shard."""
+        g = self.world.create_guild(name, shard=shard)
         self.sandbox.announce_guild(g)
         await self.flush()
         return g

@@ -99,6 +99,16 @@ class SnowflakeGenerator:
         self._last = candidate
         return candidate
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next snowflake whose guild shard, ``(id >> 22) % shard_count``, is
+        ``shard_id``: later milliseconds are taken until one fits (at most
+        ``shard_count - 1`` of them), as guilds created over time spread over shards."""
+        candidate = self.next()
+        while (candidate >> 22) % shard_count != shard_id:
+            candidate = (((candidate >> 22) + 1) << 22) | (self._worker << 17)
+        self._last = candidate
+        return candidate
+
 
 # --- entities --------------------------------------------------------------------------------
 

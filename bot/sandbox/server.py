@@ -272,8 +272,14 @@ class Sandbox:
         heartbeat_interval: float = 41.25,
         privileged_intents: int = PRIVILEGED_INTENTS,
         interaction_deadline: float | None = None,
+        shards: int = 1,
+        max_guilds_per_shard: int | None = None,
     ) -> None:
         self.world = world or World(now=now, token=token)
+        # sharding: what GET /gateway/bot recommends, and (like Discord's 2,500) how many
+        # guilds one connection may hold before IDENTIFY is closed with 4011
+        self.shards = shards
+        self.max_guilds_per_shard = max_guilds_per_shard
         self.heartbeat_interval = heartbeat_interval
         self.privileged_intents = privileged_intents
         self.interaction_deadline = interaction_deadline
@@ -796,7 +802,7 @@ class Sandbox:
         return _json_response(
             {
                 "url": self.gateway_url.rstrip("/"),
-                "shards": 1,
+                "shards": self.shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000 - self.identify_count,
@@ -1468,9 +1474,19 @@ class Sandbox:
             if not 0 <= shard[0] < shard[1]:
                 await conn.close(4010, "Invalid shard.")
                 return
-        # a fresh IDENTIFY means older, disconnected sessions will not be resumed
+        guilds = [
+            g
+            for g in self.world.guilds.values()
+            if self._sees(shard, g.id) and self.bot_user_id in g.members
+        ]
+        limit = self.max_guilds_per_shard
+        if limit is not None and len(guilds) > limit:
+            await conn.close(4011, "Sharding required.")
+            return
+        # a fresh IDENTIFY means older, disconnected sessions of the same shard will not be
+        # resumed (each shard is a session of its own; others are left alone)
         for old in self._sessions.values():
-            if old.conn is None:
+            if old.conn is None and (old.shard or (0, 1))[0] == (shard or (0, 1))[0]:
                 old.invalid = True
         self._sessions = {k: v for k, v in self._sessions.items() if not v.invalid}
         session = GatewaySession(secrets.token_hex(16), intents, shard)
@@ -1478,7 +1494,6 @@ class Sandbox:
         session.conn = conn
         conn.session = session
         self.identify_count += 1
-        guilds = [g for g in self.world.guilds.values() if self._session_sees_guild(session, g.id)]
         ready: JSON = {
             "v": 10,
             "user": me_payload(self.world),
@@ -1590,10 +1605,18 @@ class Sandbox:
         guild = self.world.guilds.get(guild_id)
         if guild is None or self.bot_user_id not in guild.members:
             return False
-        if session.shard is not None:
-            shard_id, count = session.shard
-            return (guild_id >> 22) % count == shard_id
-        return True
+        return self._sees(session.shard, guild_id)
+
+    @staticmethod
+    def _sees(shard: tuple[int, int] | None, guild_id: int | None) -> bool:
+        """Does a connection on `shard` get the events of `guild_id` (None: DMs and other
+        guild-less events, which Discord sends to shard 0 only)?"""
+        if shard is None:
+            return True
+        shard_id, count = shard
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
 
     def _send_dispatch(self, session: GatewaySession, name: str, data: JSON) -> None:
         session.seq += 1
@@ -1607,6 +1630,8 @@ class Sandbox:
         if gid is not None and not self._session_sees_guild(session, gid):
             # GUILD_MEMBER_REMOVE for the bot itself etc. are not modelled
             return None
+        if gid is None and not self._sees(session.shard, None):
+            return None  # DMs arrive on shard 0 only
         table = _GUILD_INTENT if gid is not None else _DM_INTENT
         needed = table.get(dispatch.name)
         if needed is not None and not session.intents & needed:
@@ -1654,3 +1679,19 @@ class Sandbox:
 
     def sessions(self) -> Sequence[GatewaySession]:
         return list(self._sessions.values())
+
+    def connected_shards(self) -> dict[int, int]:
+        """Shard id → shard count of every identified connection that is open (an
+        unsharded connection counts as shard 0 of 1)."""
+        out: dict[int, int] = {}
+        for c in self._connections:
+            if c.session is not None and not c.closing and not c.ws.closed:
+                shard_id, count = c.session.shard or (0, 1)
+                out[shard_id] = count
+        return out
+
+    async def drop_shard(self, shard_id: int, code: int = 4000) -> None:
+        """Close the connections of one shard only (4000: discord.py resumes it)."""
+        for conn in list(self._connections):
+            if conn.session is not None and (conn.session.shard or (0, 1))[0] == shard_id:
+                await conn.close(code, "sandbox drop")

@@ -285,8 +285,12 @@ class World:
         self.users[uid] = user
         return user
 
-    def create_guild(self, name: str, *, owner: int | None = None) -> Guild:
-        gid = self.snowflakes.next()
+    def create_guild(
+        self, name: str, *, owner: int | None = None, shard: tuple[int, int] | None = None
+    ) -> Guild:
+        """A new guild; `shard` (id, count) picks an id on that shard (Discord's rule
+        ``(guild_id >> 22) % count``)."""
+        gid = self.snowflakes.next() if shard is None else self.snowflakes.next_on_shard(*shard)
         now = self.now()
         guild = Guild(id=gid, name=name, owner_id=owner or self.owner.id, created_at=now)
         self._unannounced.add(gid)  # its setup is part of the GUILD_CREATE, not separate events

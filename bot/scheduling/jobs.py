@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -15,11 +15,11 @@ from bot.domain.challenges import Challenge, Progress
 from bot.domain.guild_config import GuildConfig
 from bot.domain.periods import period_end, period_start
 from bot.domain.review import Flag, ReviewInput, review_pass
-from bot.domain.timeutil import epoch_us
+from bot.domain.timeutil import epoch_us, from_epoch_us
 from bot.reads import BoardPage, Reads, Recap
 from bot.services import Services
 from bot.services.review import QueueEntry
-from bot.services.schedule import JobState
+from bot.services.schedule import InDoubt, JobState
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,23 @@ class Poster(Protocol):
     """What scheduled jobs need from Discord."""
 
     async def post_reminders(
-        self, guild: int, channel: int, messages: Sequence[ReminderMessage]
-    ) -> None: ...
+        self,
+        guild: int,
+        channel: int,
+        messages: Sequence[ReminderMessage],
+        *,
+        skip: Collection[str] = (),
+    ) -> None:
+        """Post the digest messages, leaving out those whose text is in `skip` (posted
+        before a process stopped)."""
+        ...
+
+    async def posted_since(
+        self, guild: int, channel: int, since: datetime, kind: str
+    ) -> list[str] | None:
+        """The bot's own `kind` posts ("reminder": their texts, "recap": their titles) in
+        the channel since `since`; None when the channel cannot be read."""
+        ...
 
     async def dm_reminder(self, guild: int, user: int, entries: Sequence[ReminderEntry]) -> bool:
         """False when the member's DMs are closed."""
@@ -167,11 +182,14 @@ class Jobs:
         reads: Reads,
         poster: Poster,
         dm_interval: float = 0.25,
+        owns: Callable[[int], bool] | None = None,
     ) -> None:
         self.services = services
         self.reads = reads
         self.poster = poster
         self.dm_interval = dm_interval
+        # the guilds of this process's shards (issue #13): the only ones it schedules
+        self.owns: Callable[[int], bool] = owns or (lambda guild: True)
         # per guild: what the live board showed when last posted or edited (None: not read
         # since a restart), its message, when it was read, and the guild's data version then
         self._boards: dict[int, tuple[BoardPage | None, int | None, datetime, int]] = {}
@@ -179,9 +197,12 @@ class Jobs:
 
     # -- the 15-minute slot ---------------------------------------------------------------
     async def run_slot(self, now: datetime) -> dict[str, int]:
-        """Reminders of every guild whose local time is in this slot, recaps of periods that
-        ended since the last one (once per period, also after downtime) and the live boards.
-        A guild is marked served before anything is posted, so a restart never posts twice."""
+        """Reminders of every guild (of this process's shards) whose local time is in this
+        slot, recaps of periods that ended since the last one (once per period, also after
+        downtime) and the live boards. Each reminder and recap is claimed in the database
+        just before it is posted and confirmed after, so whichever process runs the slot it
+        is posted once; a post in doubt (claimed, never confirmed: the process stopped in
+        between) is looked for in its channel first and posted only if it is not there."""
         async with self._slot_lock:
             return await self._run_slot(now)
 
@@ -192,14 +213,18 @@ class Jobs:
         recaps: list[tuple[DueGuild, datetime, datetime]] = []
         first_seen: list[tuple[int, int]] = []
         served = await self.services.schedule.all()
+        guilds: dict[int, DueGuild] = {}
         for index, (guild, settings, raw) in enumerate(await self.services.settings.all_configs()):
             if index and index % 1000 == 0:
                 await asyncio.sleep(0)  # keep the event loop responsive in a large slot
+            if not self.owns(guild):
+                continue  # another process's shard
             try:
                 due = DueGuild.build(guild, settings, raw, now)
             except Exception:
                 log.exception("guild %s has unreadable settings; skipped this slot", guild)
                 continue
+            guilds[guild] = due
             config, local, today = due.config, due.local, due.today.isoformat()
             jobs = served.get(guild, NEVER_SERVED)
             if (
@@ -221,24 +246,28 @@ class Jobs:
                         end, due.zone, config.leaderboard_day, config.leaderboard_hour
                     )
                     recaps.append((due, since, end))
-        await self.services.schedule.mark_served(
-            [(d.guild, d.today.isoformat()) for d in reminders]
-        )
-        await self.services.schedule.mark_recaps(
-            first_seen + [(d.guild, epoch_us(end)) for d, _, end in recaps]
-        )
+        schedule = self.services.schedule
+        try:
+            done["settled"] = await self._settle_in_doubt(guilds, now)
+        except Exception:
+            log.exception("posts in doubt could not be settled; tried again next slot")
+        await schedule.note_recaps(first_seen)
         for start in range(0, len(reminders), GUILD_BATCH):
             chunk = reminders[start : start + GUILD_BATCH]
             try:
-                await self.remind_guilds(chunk, now)
+                await self._remind_claimed(chunk, now)
                 done["reminders"] += len(chunk)
             except Exception:
                 log.exception("reminders failed for guilds %s", [d.guild for d in chunk])
             await asyncio.sleep(0)
         for due, start_at, end_at in recaps:
+            end_us = epoch_us(end_at)
             try:
+                if not await schedule.claim_recap(due.guild, end_us, epoch_us(now)):
+                    continue  # claimed by another run
                 if await self.post_recap(due.guild, due.config, start_at, end_at):
                     done["recaps"] += 1
+                await schedule.confirm_recap(due.guild, end_us)
             except Exception:
                 log.exception("recap failed for guild %s", due.guild)
         for due in boards:
@@ -249,6 +278,106 @@ class Jobs:
                 log.exception("leaderboard post failed for guild %s", due.guild)
             await asyncio.sleep(0)
         return done
+
+    # -- claims and posts in doubt ----------------------------------------------------------
+    async def _remind_claimed(self, due: Sequence[DueGuild], now: datetime) -> None:
+        """The slot's reminders: two reads for the whole chunk, then per guild a claim, the
+        posts and a confirmation (a guild with nothing at risk is simply marked served)."""
+        schedule = self.services.schedule
+        pairs_by_guild = await self.reads.at_risk_pairs(
+            [(d.guild, d.today, d.max_freezes, d.config.reminder_min_streak) for d in due]
+        )
+        await schedule.serve_without_post(
+            [(d.guild, d.today.isoformat()) for d in due if not pairs_by_guild.get(d.guild)]
+        )
+        busy = [d for d in due if pairs_by_guild.get(d.guild)]
+        prefs = await self.reads.reminder_prefs(sorted(d.guild for d in busy))
+        claimed_us = epoch_us(now)
+        for d in busy:
+            day = d.today.isoformat()
+            if not await schedule.claim_reminder(d.guild, day, claimed_us):
+                continue  # another run posted it (or is posting it)
+            try:
+                await self._remind(d, pairs_by_guild[d.guild], prefs)
+            except Exception:
+                # left in doubt: the next slot looks for it in the channel, then posts it
+                log.exception("reminders failed for guild %s", d.guild)
+                continue
+            await schedule.confirm_reminder(d.guild, day)
+
+    async def _settle_in_doubt(self, guilds: dict[int, DueGuild], now: datetime) -> int:
+        """Reminders and recaps of this process's guilds that were claimed and never
+        confirmed: posted now unless the channel shows they went out (then only the rest of
+        a digest cut short is posted). A reminder whose day is over is given up. Returns how
+        many were settled."""
+        schedule = self.services.schedule
+        settled = 0
+        for item in await schedule.reminders_in_doubt():
+            due = guilds.get(item.guild)
+            if due is None and not self.owns(item.guild):
+                continue
+            await self._settle_reminder(item, due, now)
+            settled += 1
+        for item in await schedule.recaps_in_doubt():
+            due = guilds.get(item.guild)
+            if due is None and not self.owns(item.guild):
+                continue
+            await self._settle_recap(item, due, now)
+            settled += 1
+        return settled
+
+    def _since(self, item: InDoubt, now: datetime) -> datetime:
+        if item.claimed_us is None:
+            return now - timedelta(days=1)
+        return from_epoch_us(item.claimed_us) - timedelta(seconds=1)
+
+    async def _settle_reminder(self, item: InDoubt, due: DueGuild | None, now: datetime) -> None:
+        schedule = self.services.schedule
+        day = str(item.key)
+        channel = due.config.reminder_channel if due is not None else None
+        if due is None or due.today.isoformat() != day or not due.config.reminders_enabled:
+            await schedule.confirm_reminder(item.guild, day)  # its day is over: given up
+            return
+        posted: list[str] | None = []
+        if channel is not None:
+            posted = await self.poster.posted_since(
+                item.guild, channel, self._since(item, now), "reminder"
+            )
+        if posted is None:
+            log.warning(
+                "reminders of guild %s may not have gone out (channel unreadable)", due.guild
+            )
+        else:
+            pairs = (
+                await self.reads.at_risk_pairs(
+                    [(due.guild, due.today, due.max_freezes, due.config.reminder_min_streak)]
+                )
+            ).get(due.guild)
+            if pairs:
+                prefs = await self.reads.reminder_prefs([due.guild])
+                await self._remind(due, pairs, prefs, already=posted)
+            log.info(
+                "reminders of guild %s were in doubt: %d already posted, the rest sent",
+                due.guild,
+                len(posted),
+            )
+        await schedule.confirm_reminder(item.guild, day)
+
+    async def _settle_recap(self, item: InDoubt, due: DueGuild | None, now: datetime) -> None:
+        schedule = self.services.schedule
+        end_us = int(item.key)
+        config = due.config if due is not None else None
+        channel = config.leaderboard_channel if config is not None else None
+        if due is not None and config is not None and channel is not None:
+            posted = await self.poster.posted_since(
+                item.guild, channel, self._since(item, now), "recap"
+            )
+            if posted == []:
+                end = from_epoch_us(end_us)
+                since = period_start(end, due.zone, config.leaderboard_day, config.leaderboard_hour)
+                await self.post_recap(item.guild, config, since, end)
+                log.info("the recap of guild %s was in doubt and is posted now", item.guild)
+        await schedule.confirm_recap(item.guild, end_us)
 
     # -- reminders ------------------------------------------------------------------------
     async def remind_guild(self, guild: int, config: GuildConfig, now: datetime) -> int:
@@ -273,8 +402,15 @@ class Jobs:
         return reminded
 
     async def _remind(
-        self, d: DueGuild, pairs: list[tuple[int, int, int, int]], prefs: dict[tuple[int, int], str]
+        self,
+        d: DueGuild,
+        pairs: list[tuple[int, int, int, int]],
+        prefs: dict[tuple[int, int], str],
+        *,
+        already: Collection[str] = (),
     ) -> None:
+        """`already`: digest messages posted before a process stopped; then the DMs (sent
+        before the digest) are not sent again and only the rest of the digest is posted."""
         day_ends = datetime.combine(d.today + timedelta(days=1), datetime.min.time(), tzinfo=d.zone)
 
         guild_prefs = {u: v for (g, u), v in prefs.items() if g == d.guild}
@@ -284,11 +420,18 @@ class Jobs:
                 for a, b, current, freezes in pairs
             ]
         else:
-            digest = await self._with_preferences(d, pairs, guild_prefs, day_ends)
-        if digest and d.config.reminder_channel is not None:
-            await self.poster.post_reminders(
-                d.guild, d.config.reminder_channel, split_digest(digest)
+            digest = await self._with_preferences(
+                d, pairs, guild_prefs, day_ends, send_dms=not already
             )
+        if digest and d.config.reminder_channel is not None:
+            if already:
+                await self.poster.post_reminders(
+                    d.guild, d.config.reminder_channel, split_digest(digest), skip=already
+                )
+            else:
+                await self.poster.post_reminders(
+                    d.guild, d.config.reminder_channel, split_digest(digest)
+                )
 
     async def _with_preferences(
         self,
@@ -296,6 +439,8 @@ class Jobs:
         pairs: list[tuple[int, int, int, int]],
         prefs: dict[int, str],
         day_ends: datetime,
+        *,
+        send_dms: bool = True,
     ) -> list[ReminderEntry]:
         """DMs for members who chose them (falling back to the digest when DMs are closed),
         nothing for `off`; returns the channel digest entries."""
@@ -313,7 +458,7 @@ class Jobs:
                     entry = ReminderEntry(a, b, current, freezes, day_ends, ())
                     dm_entries.setdefault(u, []).append(entry)
         fallback: set[int] = set()
-        for count, (user, entries) in enumerate(dm_entries.items()):
+        for count, (user, entries) in enumerate(dm_entries.items() if send_dms else ()):
             if count:
                 await asyncio.sleep(self.dm_interval)  # paced: never a burst of DMs
             if not await self.poster.dm_reminder(d.guild, user, entries):
@@ -393,6 +538,8 @@ class Jobs:
         handled = []
         challenges = self.services.challenges
         for guild, challenge_id, phase in await challenges.due(now):
+            if not self.owns(guild):
+                continue  # another process's shard
             try:
                 ch = await challenges.get(guild, challenge_id)
                 if ch is None:
@@ -430,7 +577,7 @@ class Jobs:
         to the guild's review channel when it has one. Returns the number of new flags."""
         found = 0
         for guild, settings, raw in await self.services.settings.all_configs():
-            if settings.get("review_mode", "hold") == "off":
+            if not self.owns(guild) or settings.get("review_mode", "hold") == "off":
                 continue
             try:
                 new = await self.services.review.run_pass(guild, now, _in_thread)
@@ -448,4 +595,9 @@ class Jobs:
 
     # -- retention ------------------------------------------------------------------------
     async def prune(self, now: datetime, retention_days: int) -> int:
-        return await self.services.privacy.prune(now, retention_days)
+        """Raw interactions past retention, of every guild: a job of the whole installation,
+        run by one process once a UTC day (the others find the day claimed)."""
+        async with self.services.schedule.global_once("retention", now.date().isoformat()) as mine:
+            if not mine:
+                return 0
+            return await self.services.privacy.prune(now, retention_days)

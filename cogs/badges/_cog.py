@@ -90,7 +90,8 @@ class BadgesCog(commands.Cog):
     async def _deliver_owed(self) -> None:
         await self.bot.wait_until_ready()
         for guild_id in await self.bot.services.badges.guilds_owed():
-            self._schedule(guild_id, 0.0)
+            if self.bot.owns(guild_id):  # another process delivers its own shards' badges
+                self._schedule(guild_id, 0.0)
 
     def on_badges(self, awards: list[BadgeAward]) -> None:
         """New badges are gathered per guild and delivered `badge_announce_seconds` after the

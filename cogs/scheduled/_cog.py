@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class ScheduledCog(commands.Cog):
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
-        self.jobs = Jobs(bot.services, bot.reads, DiscordPoster(bot))
+        self.jobs = Jobs(bot.services, bot.reads, DiscordPoster(bot), owns=bot.owns)
         self._startup: asyncio.Task[object] | None = None
 
     async def cog_load(self) -> None:

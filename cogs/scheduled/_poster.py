@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -45,8 +46,13 @@ log = logging.getLogger(__name__)
 DM_PACE = 0.25  # seconds between DMs about one challenge
 
 
+REMINDER_HEADING = "⏳ **Streaks at risk today** — talk to each other before the day ends:"
+RECAP_TITLES = ("📅 The day in review", "📅 The week in review")  # _recap.recap_title's
+HISTORY_LOOKBACK = 500  # messages read when looking for a post in doubt
+
+
 def reminder_text(entries: Sequence[ReminderEntry], start: int) -> str:
-    lines = ["⏳ **Streaks at risk today** — talk to each other before the day ends:"]
+    lines = [REMINDER_HEADING]
     for number, e in enumerate(entries, start=start):
         freeze = " · " + "❄️" * e.freezes if e.freezes else ""
         lines.append(
@@ -82,8 +88,36 @@ class DiscordPoster:
     def __init__(self, bot: KindlingBot) -> None:
         self.bot = bot
 
+    async def posted_since(
+        self, guild: int, channel: int, since: datetime, kind: str
+    ) -> list[str] | None:
+        """The bot's reminder texts or recap titles in the channel since `since` (a post in
+        doubt after a process stopped); None when the channel cannot be read."""
+        me = self.bot.user.id if self.bot.user is not None else self.bot.application_id
+        target = self.bot.get_partial_messageable(channel, guild_id=guild)
+        found: list[str] = []
+        try:
+            async for message in target.history(
+                limit=HISTORY_LOOKBACK, after=since, oldest_first=True
+            ):
+                if message.author.id != me:
+                    continue
+                if kind == "reminder" and message.content.startswith(REMINDER_HEADING):
+                    found.append(message.content)
+                elif kind == "recap":
+                    found.extend(str(e.title) for e in message.embeds if e.title in RECAP_TITLES)
+        except discord.HTTPException as exc:
+            log.warning("could not read %s/%s to settle a post in doubt: %s", guild, channel, exc)
+            return None
+        return found
+
     async def post_reminders(
-        self, guild: int, channel: int, messages: Sequence[ReminderMessage]
+        self,
+        guild: int,
+        channel: int,
+        messages: Sequence[ReminderMessage],
+        *,
+        skip: Collection[str] = (),
     ) -> None:
         target = self.bot.get_partial_messageable(channel, guild_id=guild)
         names = await self._display_names(
@@ -103,10 +137,12 @@ class DiscordPoster:
             mentions = discord.AllowedMentions(
                 everyone=False, roles=False, users=[discord.Object(id=u) for u in message.pings]
             )
+            text = reminder_text(message.entries, number)
+            if text in skip:  # posted before the process stopped
+                number += len(message.entries)
+                continue
             try:
-                await target.send(
-                    reminder_text(message.entries, number), view=view, allowed_mentions=mentions
-                )
+                await target.send(text, view=view, allowed_mentions=mentions)
             except discord.HTTPException as exc:
                 log.warning("could not post reminders in %s/%s: %s", guild, channel, exc)
                 return

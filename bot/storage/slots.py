@@ -1,0 +1,126 @@
+"""Claims of the scheduled posts (issue #13), so each is posted by one process, once.
+
+A guild's reminder of a local day (and its recap of a period) is *claimed* just before it
+is posted: a compare-and-set that succeeds for one caller only, whichever process it runs
+in. It is *confirmed* after it was posted. A claim without its confirmation is a post in
+doubt: the process stopped in between, and the next slot looks in the channel to see
+whether the post went out before posting it. Jobs that are not per guild are claimed once
+per period by name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+_CHUNK = 500
+
+
+class _Db(Protocol):
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    async def executemany(self, sql: str, rows: Any) -> None: ...
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InDoubt:
+    """A post claimed at `claimed_us` (microseconds, UTC) and never confirmed: the
+    reminder of local day `key`, or the recap of the period ending at `key` (microseconds)."""
+
+    guild: int
+    key: str | int
+    claimed_us: int | None
+
+
+_CLAIM_REMINDER = (
+    "INSERT INTO guild_jobs (guild_id, last_reminder_day, reminder_claim_us) VALUES (?, ?, ?) "
+    "ON CONFLICT (guild_id) DO UPDATE SET last_reminder_day = excluded.last_reminder_day, "
+    "reminder_claim_us = excluded.reminder_claim_us "
+    "WHERE guild_jobs.last_reminder_day IS NULL "
+    "OR guild_jobs.last_reminder_day <> excluded.last_reminder_day"
+)
+_SERVE_REMINDERS = (
+    "INSERT INTO guild_jobs (guild_id, last_reminder_day, reminder_done_day) VALUES (?, ?, ?) "
+    "ON CONFLICT (guild_id) DO UPDATE SET last_reminder_day = excluded.last_reminder_day, "
+    "reminder_done_day = excluded.reminder_done_day"
+)
+_CONFIRM_REMINDER = "UPDATE guild_jobs SET reminder_done_day = ? WHERE guild_id = ?"
+_REMINDERS_IN_DOUBT = (
+    "SELECT guild_id, last_reminder_day, reminder_claim_us FROM guild_jobs "
+    "WHERE last_reminder_day IS NOT NULL "
+    "AND (reminder_done_day IS NULL OR reminder_done_day <> last_reminder_day)"
+)
+_CLAIM_RECAP = (
+    "INSERT INTO guild_jobs (guild_id, last_recap_end, recap_claim_us) VALUES (?, ?, ?) "
+    "ON CONFLICT (guild_id) DO UPDATE SET last_recap_end = excluded.last_recap_end, "
+    "recap_claim_us = excluded.recap_claim_us "
+    "WHERE guild_jobs.last_recap_end IS NULL "
+    "OR guild_jobs.last_recap_end < excluded.last_recap_end"
+)
+_NOTE_RECAPS = (
+    "INSERT INTO guild_jobs (guild_id, last_recap_end, recap_done_end) VALUES (?, ?, ?) "
+    "ON CONFLICT (guild_id) DO UPDATE SET last_recap_end = excluded.last_recap_end, "
+    "recap_done_end = excluded.recap_done_end"
+)
+_CONFIRM_RECAP = "UPDATE guild_jobs SET recap_done_end = ? WHERE guild_id = ?"
+_RECAPS_IN_DOUBT = (
+    "SELECT guild_id, last_recap_end, recap_claim_us FROM guild_jobs "
+    "WHERE last_recap_end IS NOT NULL "
+    "AND (recap_done_end IS NULL OR recap_done_end <> last_recap_end)"
+)
+_CLAIM_GLOBAL = (
+    "INSERT INTO global_jobs (name, last_period) VALUES (?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET last_period = excluded.last_period "
+    "WHERE global_jobs.last_period <> excluded.last_period"
+)
+
+
+def _opt_int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | str) else None
+
+
+class SlotClaimRepository:
+    def __init__(self, db: _Db) -> None:
+        self.db = db
+
+    # -- reminders ------------------------------------------------------------------------
+    async def claim_reminder(self, guild: int, day: str, claimed_us: int) -> bool:
+        """Claim the guild's reminder of local `day`; False when it was claimed already."""
+        return await self.db.execute(_CLAIM_REMINDER, (guild, day, claimed_us)) > 0
+
+    async def serve_without_post(self, served: list[tuple[int, str]]) -> None:
+        """Guilds whose reminder of a day needs no post (nothing at risk): served and done."""
+        rows = [(guild, day, day) for guild, day in served]
+        for start in range(0, len(rows), _CHUNK):
+            await self.db.executemany(_SERVE_REMINDERS, rows[start : start + _CHUNK])
+
+    async def confirm_reminder(self, guild: int, day: str) -> None:
+        await self.db.execute(_CONFIRM_REMINDER, (day, guild))
+
+    async def reminders_in_doubt(self) -> list[InDoubt]:
+        rows = await self.db.fetchall(_REMINDERS_IN_DOUBT)
+        return [InDoubt(int(r[0]), str(r[1]), _opt_int(r[2])) for r in rows]
+
+    # -- recaps ---------------------------------------------------------------------------
+    async def claim_recap(self, guild: int, end_us: int, claimed_us: int) -> bool:
+        """Claim the recap of the period ending at `end_us`; False when it (or a later one)
+        was claimed already."""
+        return await self.db.execute(_CLAIM_RECAP, (guild, end_us, claimed_us)) > 0
+
+    async def note_recaps(self, ends: list[tuple[int, int]]) -> None:
+        """Where recaps start counting (a period that ended before gets none): done."""
+        rows = [(guild, end, end) for guild, end in ends]
+        for start in range(0, len(rows), _CHUNK):
+            await self.db.executemany(_NOTE_RECAPS, rows[start : start + _CHUNK])
+
+    async def confirm_recap(self, guild: int, end_us: int) -> None:
+        await self.db.execute(_CONFIRM_RECAP, (end_us, guild))
+
+    async def recaps_in_doubt(self) -> list[InDoubt]:
+        rows = await self.db.fetchall(_RECAPS_IN_DOUBT)
+        return [InDoubt(int(r[0]), int(r[1]), _opt_int(r[2])) for r in rows]
+
+    # -- jobs of the whole installation ---------------------------------------------------
+    async def claim_global(self, name: str, period: str) -> bool:
+        """Claim job `name` for `period` (e.g. a UTC date); False when it ran already."""
+        return await self.db.execute(_CLAIM_GLOBAL, (name, period)) > 0
