@@ -20,6 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from discord.ext import commands
+
 from bot.app import KindlingBot
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -31,6 +33,10 @@ class SandboxBot(KindlingBot):
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
+
+
+class ShardedSandboxBot(SandboxBot, commands.AutoShardedBot):
+    """SandboxBot on the shards of its settings (SHARD_COUNT, SHARD_IDS)."""
 
 
 class KindlingHarness:
@@ -49,9 +55,13 @@ class KindlingHarness:
         flush_interval_seconds: float = 0.05,
         timeout: float = 10.0,
         task_name: str = "kindling-sandbox",
+        shard_count: int | None = None,
+        shard_ids: str | None = None,
     ) -> None:
         self.clock = ManualClock(start)
-        self.sandbox = Sandbox(now=self.clock)
+        self.sandbox = Sandbox(now=self.clock, shards=shard_count or 1)
+        self.shard_count = shard_count
+        self.shard_ids = shard_ids
         self.db_path = db_path
         self.badge_announce_seconds = badge_announce_seconds
         self.flush_interval_seconds = flush_interval_seconds
@@ -104,11 +114,14 @@ class KindlingHarness:
             flush_interval_seconds=self.flush_interval_seconds,
             discord_token=self.sandbox.token,
             badge_announce_seconds=self.badge_announce_seconds,
+            shard_count=self.shard_count,
+            shard_ids=self.shard_ids,
         )
 
     async def start_bot(self) -> SandboxBot:
         """Log the bot in, run it until ready and until its guild commands are synced."""
-        bot = SandboxBot(self.settings(), self.clock, guild_ready_timeout=0.05)
+        cls = ShardedSandboxBot if self.shard_count is not None else SandboxBot
+        bot = cls(self.settings(), self.clock, guild_ready_timeout=0.05)
         await bot.login(self.sandbox.token)
         self._task = asyncio.create_task(bot.connect(reconnect=True), name=self.task_name)
         self.bot = bot  # from here on, stop_bot (or leaving the harness) closes it
