@@ -24,8 +24,10 @@ from bot.scheduling.jobs import Jobs
 from bot.services import Services
 from bot.sharding import ProcessLock, ShardPlan
 from bot.storage.backup import scheduled_backup
-from bot.storage.database import Database
+from bot.storage.backends import open_database
 from bot.storage.filecheck import DatabaseFileError
+from bot.storage.protocols import Repositories
+from bot.storage.sql import SqlDatabase
 from bot.tracking.pipeline import TrackingPipeline
 from bot.tree import KindlingTree
 
@@ -98,7 +100,7 @@ class KindlingBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self.cog_names = cogs
         self.sync_commands = sync_commands
-        self._db: Database | None = None
+        self._db: SqlDatabase | None = None
         self._pipeline: TrackingPipeline | None = None
         self._renderer: Renderer | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -111,7 +113,7 @@ class KindlingBot(commands.Bot):
 
     # typed accessors: set in setup_hook, before any cog runs
     @property
-    def db(self) -> Database:
+    def db(self) -> SqlDatabase:
         assert self._db is not None, "database is opened in setup_hook"  # noqa: S101
         return self._db
 
@@ -135,9 +137,9 @@ class KindlingBot(commands.Bot):
         # image cards, drawn by worker processes started on the first card
         self._renderer = Renderer()
         self._claim_single_file()
-        self._db = await Database.open(self.settings.database_path)
+        self._db = await open_database(self.settings.database_target)
         self._pipeline = TrackingPipeline(
-            self._db,
+            Repositories.of(self._db),
             flush_interval=self.settings.flush_interval_seconds,
             max_batch=self.settings.flush_max_batch,
         )
@@ -165,8 +167,8 @@ class KindlingBot(commands.Bot):
     async def backup_now(self, now: datetime) -> Path | None:
         """The daily online backup (BACKUP_DIR, BACKUP_KEEP newest kept)."""
         settings = self.settings
-        if str(settings.database_path) == ":memory:":
-            return None
+        if settings.postgres_url or str(settings.database_path) == ":memory:":
+            return None  # PostgreSQL is backed up with the server's tools (pg_dump)
         # one backup a UTC day, by one process (several share the database)
         async with self.services.schedule.global_once("backup", now.date().isoformat()) as mine:
             if not mine:

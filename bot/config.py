@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     discord_token: str | None = Field(default=None, min_length=1)
     database_path: Path = Path("./kindling.db")
+    # another backend: postgresql://user:password@host:5432/db (or sqlite:///path, which is
+    # DATABASE_PATH); unset, DATABASE_PATH's SQLite file
+    database_url: str | None = None
     log_level: str = "INFO"
     dev_guild_id: int | None = None
     discord_api_base: str | None = None
@@ -66,6 +69,33 @@ class Settings(BaseSettings):
         if scheme not in ("http", "https", "ws", "wss") or "://" not in value:
             raise ValueError("must be a URL such as http://127.0.0.1:8080/api/v10")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgres://", "sqlite:///")):
+            raise ValueError("must be postgresql://user:password@host/db or sqlite:///path")
+        return value
+
+    @model_validator(mode="after")
+    def _sqlite_url(self) -> Settings:
+        # DATABASE_URL=sqlite:///path is DATABASE_PATH said the other way
+        if self.database_url is not None and self.database_url.startswith("sqlite:///"):
+            self.database_path = Path(self.database_url.removeprefix("sqlite:///"))
+            self.database_url = None
+        return self
+
+    @property
+    def postgres_url(self) -> str | None:
+        """The PostgreSQL server's URL when DATABASE_URL names one, else None (SQLite)."""
+        return self.database_url
+
+    @property
+    def database_target(self) -> str | Path:
+        """What `bot.storage.backends.open_database` opens: the URL or the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def backup_folder(self) -> Path:

@@ -31,7 +31,8 @@ from bot.replay_events import (
 )
 from bot.services import Services
 from bot.services.review import ReviewService
-from bot.storage.database import Database
+from bot.storage.backends import open_database
+from bot.storage.protocols import Repositories
 from bot.tracking.pipeline import TrackingPipeline
 
 __all__ = [
@@ -162,9 +163,9 @@ async def run_replay(path: Path, now: datetime, db_path: str) -> dict[str, Any]:
     """Validate, apply and describe. Raises ReplayError before touching the database."""
     with path.open("rb") as handle:
         named = {event_guild(e) for e in iter_events(handle, now)}
-    db = await Database.open(db_path)
+    db = await open_database(db_path)  # an SQLite file, or postgresql://…
     try:
-        pipeline = TrackingPipeline(db)
+        pipeline = TrackingPipeline(Repositories.of(db))
         services = Services.create(pipeline, Reads(pipeline))
         try:
             passes = ReviewPasses(services)

@@ -191,6 +191,14 @@ class PostgresDatabase:
                 self._conn = None
                 await asyncio.shield(self.pool.release(conn))
 
+    @property
+    def connection(self) -> asyncpg.Connection:
+        """The task's transaction connection (for PostgreSQL-only work in bot/storage, such
+        as COPY in migrate-db)."""
+        if self._conn is None or not self.in_transaction:
+            raise RuntimeError("only inside the task's open transaction")
+        return self._conn
+
     @asynccontextmanager
     async def savepoint(self, name: str) -> AsyncIterator[None]:
         """Inside the task's transaction: on an error, what was done since is undone (the

@@ -11,12 +11,36 @@ search) comes from the backend's `Dialect`.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+import asyncpg
+
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
+
+
+STORE_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.Error,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+"""Any error of either backend's driver."""
+
+STORE_REFUSALS: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,  # a locked or full database file
+    asyncpg.PostgresConnectionError,  # the server went away
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InsufficientResourcesError,  # a full disk, too many connections
+    asyncpg.OperatorInterventionError,  # shutting down, cannot connect now
+    asyncpg.LockNotAvailableError,  # lock_timeout
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+)
+"""Errors where the store refuses a write for now (a later retry may succeed), as opposed
+to errors of the data or the SQL."""
 
 
 class Row(Protocol):
