@@ -112,3 +112,43 @@ def test_replay_cli_applies_to_postgres_once(postgres_server: PostgresServer) ->
     assert (code, out) == (2, "")
     assert err.startswith("DATABASE_URL 'postgresql://postgres:***@127.0.0.1:1/nothing'")
     assert "secret" not in err and "\n" not in err
+
+
+def test_text_with_nul_is_stored_on_postgres_too(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """PostgreSQL text cannot hold NUL (SQLite's can): message text is kept with U+FFFD in
+    its place on both backends, so no row is set aside and a reply to it still counts after
+    a restart."""
+    import asyncpg
+
+    case = cases(EXAMPLES)[0]
+    lines = case.read_text(encoding="utf-8").replace("yes, let", "yes\\u0000 let")
+    assert "\\u0000" in lines
+    events = tmp_path / "nul.jsonl"
+    events.write_text(lines, encoding="utf-8")
+    code, sqlite_out, err = run_engine_file(events, now_of(case))
+    assert code == 0, err
+    url = asyncio.run(postgres_server.new_database())
+
+    async def stored() -> tuple[int, int, int]:
+        conn = await asyncpg.connect(url)
+        try:
+            return (
+                int(await conn.fetchval("SELECT COUNT(*) FROM quarantine")),
+                int(await conn.fetchval("SELECT COUNT(*) FROM messages")),
+                int(await conn.fetchval("SELECT COUNT(*) FROM messages WHERE norm LIKE '%�%'")),
+            )
+        finally:
+            await conn.close()
+
+    try:
+        code, pg_out, err = run_engine_file(events, now_of(case), url)
+        assert code == 0, err
+        assert pg_out == sqlite_out
+        quarantined, messages, replaced = asyncio.run(stored())
+        assert quarantined == 0
+        assert messages == sum(1 for line in lines.splitlines() if '"message"' in line)
+        assert replaced > 0
+    finally:
+        asyncio.run(postgres_server.drop_database(url))

@@ -108,11 +108,13 @@ class Candidate:
 
 def normalise_content(content: str) -> str:
     """Lower-case, fold runs of whitespace to one space, trim (duplicate detection). A lone
-    surrogate (possible in a gateway payload's JSON) becomes U+FFFD, so the text can be
-    stored."""
+    surrogate (possible in a gateway payload's JSON) and a NUL (which PostgreSQL text cannot
+    hold) become U+FFFD, so the text can be stored by either backend."""
     text = _WS.sub(" ", content.lower()).strip()
     if not text.isascii():
         text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     return text
 
 
