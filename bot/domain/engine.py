@@ -8,6 +8,7 @@ pipeline persists batches. Nothing here does I/O or reads the clock.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from bot.domain.points import (
     truncate_to_caps,
 )
 from bot.domain.streaks import RestorePlan, StreakRun, local_day, pair_key
-from bot.domain.timeutil import epoch_us
+from bot.domain.timeutil import epoch_us, from_epoch_us
 
 # interaction flags stored with each row so counters can be rebuilt after a restart
 FLAG_COOLDOWN_PASSED = 1
@@ -48,6 +49,8 @@ FLAG_UNIT_USED = 2
 FLAG_STREAK = 4
 
 DAYS_IN_MEMORY = 7
+# the longest cooldown a guild may set (guild_settings.Limits.cooldown_seconds)
+COOLDOWN_HORIZON = timedelta(days=7)
 
 
 @dataclass(slots=True)
@@ -66,6 +69,61 @@ class MemberInfo:
 class StoredMessage(NamedTuple):
     author: int
     ts: datetime
+
+
+_TS_BIAS = 1 << 62  # keeps the packed time non-negative (any year datetime can hold)
+_TS_MASK = (1 << 64) - 1
+
+
+class MessageMemo:
+    """The messages a guild's rules may still need, by id: only the author (whom a reply or
+    a reaction targets) and the time (to take a deleted message out of the duplicate
+    window), packed into one int per message. Insertion order is kept, so the oldest are
+    dropped first when memory is short (the store has them; see the tracking pipeline)."""
+
+    __slots__ = ("_packed",)
+
+    def __init__(self) -> None:
+        self._packed: dict[int, int] = {}
+
+    def __contains__(self, message: object) -> bool:
+        return message in self._packed
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    def add(self, message: int, author: int, ts_us: int) -> None:
+        self._packed[message] = (author << 64) | (ts_us + _TS_BIAS)
+
+    def author(self, message: int) -> int | None:
+        packed = self._packed.get(message)
+        return None if packed is None else packed >> 64
+
+    def get(self, message: int) -> StoredMessage | None:
+        packed = self._packed.get(message)
+        if packed is None:
+            return None
+        return StoredMessage(packed >> 64, from_epoch_us((packed & _TS_MASK) - _TS_BIAS))
+
+    def update(self, found: dict[int, StoredMessage]) -> None:
+        for message, stored in found.items():
+            self.add(message, stored.author, epoch_us(stored.ts))
+
+    def drop_oldest(self, count: int) -> int:
+        """Forget the `count` oldest entries; returns how many were dropped."""
+        packed = self._packed
+        if count >= len(packed):
+            dropped = len(packed)
+            packed.clear()
+            return dropped
+        for key in list(itertools.islice(packed, count)):
+            del packed[key]
+        return count
+
+    def clear(self) -> int:
+        dropped = len(self._packed)
+        self._packed.clear()
+        return dropped
 
 
 # -- rows in their stored form (plain tuples to the database driver) -------------------------
@@ -176,6 +234,9 @@ class GuildSnapshot:
     newest: datetime | None  # the newest stored interaction, None when nothing is stored
     recent_messages: list[tuple[int, datetime, str]]  # (author, ts, norm), oldest first
     holding: dict[int, datetime] = field(default_factory=dict)  # held members → since
+    # the last passing interaction of each directed pair over the longest cooldown before
+    # `newest` (rule 1 looks that far back, beyond the days whose counters are rebuilt)
+    cooldowns: dict[tuple[int, int], datetime] = field(default_factory=dict)
 
 
 def memory_window_start(newest: datetime, zone: ZoneInfo) -> date:
@@ -281,7 +342,7 @@ class GuildState:
         self.guild = guild
         self.settings = settings or GuildSettings()
         self.members: dict[int, MemberInfo] = {}
-        self.messages: dict[int, StoredMessage] = {}
+        self.messages = MessageMemo()
         self.seen_keys: set[tuple[Any, ...]] = set()
         self.recent_by_author: dict[int, deque[tuple[datetime, str]]] = defaultdict(deque)
         self.cooldown: dict[tuple[int, int], datetime] = {}
@@ -382,13 +443,18 @@ class GuildState:
             st.partners[b].add(a)
         for user, badge in snapshot.badges:
             st.badges[user].add(badge)
+        for author, ts, norm in snapshot.recent_messages:
+            st.recent_by_author[author].append((ts, norm))
         if snapshot.newest is None or recent is None:
             st.window_start = date.min  # nothing stored: every day is complete in memory
             return st
         st.window_start = memory_window_start(snapshot.newest, settings.zone)
         st.latest_day = st.restore_counters(recent)
-        for author, ts, norm in snapshot.recent_messages:
-            st.recent_by_author[author].append((ts, norm))
+        cooldown = st.cooldown
+        for pair, ts in snapshot.cooldowns.items():
+            known = cooldown.get(pair)
+            if known is None or ts > known:
+                cooldown[pair] = ts
         return st
 
     def restore_counters(self, facts: DayCounters) -> date | None:
@@ -787,7 +853,7 @@ class GuildState:
         if msg.id in self.messages:
             return 0
         out.count += 1
-        self.messages[msg.id] = StoredMessage(msg.author, msg.ts)
+        self.messages.add(msg.id, msg.author, self._us(msg.ts))
         author = self.members.get(msg.author)
         if author is not None and author.opted_out:
             # an opted-out member leaves nothing new behind: no stored text, no interaction
@@ -799,11 +865,11 @@ class GuildState:
             MessageRow(self.guild, msg.id, msg.channel, msg.author, self._us(msg.ts), norm)
         )
         if msg.author_bot:
-            self.member(msg.author).bot = True
+            self._mark_bot(out, msg.author)
         if msg.reply_author is not None and msg.reply_author_bot:
-            self.member(msg.reply_author).bot = True
+            self._mark_bot(out, msg.reply_author)
         for bot_user in msg.bots:
-            self.member(bot_user).bot = True
+            self._mark_bot(out, bot_user)
         self._advance_cursor(out, msg)
         recent = self.recent_by_author[msg.author]
         while recent and (msg.ts - recent[0][0]).total_seconds() > DUPLICATE_WINDOW_SECONDS:
@@ -814,8 +880,7 @@ class GuildState:
             return 0
         reply_author = msg.reply_author
         if reply_author is None and msg.reply_to is not None:
-            ref = self.messages.get(msg.reply_to)
-            reply_author = ref.author if ref is not None else None
+            reply_author = self.messages.author(msg.reply_to)
         candidates = extract_message_candidates(
             msg, reply_author, self.counts, self.settings.limits.min_message_chars
         )
@@ -847,12 +912,11 @@ class GuildState:
         """Apply one reaction add; True if it became an interaction."""
         author = rec.message_author
         if author is None:
-            ref = self.messages.get(rec.message)
-            if ref is None:
+            author = self.messages.author(rec.message)
+            if author is None:
                 return False
-            author = ref.author
         if rec.user_bot:
-            self.member(rec.user).bot = True
+            self._mark_bot(out, rec.user)
         if not self.tracks(rec.channel, rec.parent_channel) or rec.user == author:
             return False
         if not (self.counts(rec.user) and self.counts(author)):
@@ -874,7 +938,7 @@ class GuildState:
 
     def apply_kudos(self, out: Batch, rec: KudosRecord) -> KudosOutcome:
         if rec.receiver_bot:
-            self.member(rec.receiver).bot = True
+            self._mark_bot(out, rec.receiver)
         return self._kudos(out, rec.giver, rec.receiver, rec.key_source, rec.ts, None)
 
     def check_kudos(self, giver: int, receiver: int, at: datetime) -> KudosOutcome:
@@ -920,6 +984,16 @@ class GuildState:
         finally:
             self._notes = None
         return KudosOutcome(True, "", self.reputation[receiver] - before, tuple(notes))
+
+    def _mark_bot(self, out: Batch, user: int) -> None:
+        """A user the source says is a bot: remembered, and stored (so the state rebuilt
+        after a restart or an eviction knows it too)."""
+        info = self.member(user)
+        if not info.bot:
+            info.bot = True
+            out.members[(self.guild, user)] = MemberInfo(
+                True, info.joined_at, info.opted_out, info.excluded, info.left
+            )
 
     def apply_member(
         self, out: Batch, user: int, bot: bool, joined_at: datetime | None, left: bool = False

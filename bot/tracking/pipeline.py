@@ -13,21 +13,39 @@ Three entry points:
   its own) inside one database transaction, in which the service also writes its
   repositories and its audit row. On success the batch is committed with them; on failure
   everything is rolled back and the guild's state reloaded from the store.
+
+Memory does not grow with the number of guilds: a guild's rule state is evicted once it has
+been idle for `idle_seconds` and everything applied to it is committed (never with rows still
+pending or being written), and rebuilt from the store by its next event exactly as it was
+(`GuildState.restore`; see docs/DECISIONS.md B16). Each guild keeps a memo of its messages
+(author and time only), all memos together bounded by `message_cache_bytes`: when they hold
+more, the least recently used guilds' memos are dropped (after a flush, so the store has every
+message dropped) and their messages are looked up in the store when a reply or a reaction
+needs one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sqlite3
-from collections import defaultdict
+import time
+from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, overload
 
-from bot.domain.engine import BadgeAward, Batch, GuildState, KudosOutcome, memory_window_start
+from bot.domain.engine import (
+    COOLDOWN_HORIZON,
+    BadgeAward,
+    Batch,
+    GuildState,
+    KudosOutcome,
+    memory_window_start,
+)
 from bot.domain.errors import DomainError
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.interactions import (
@@ -40,11 +58,16 @@ from bot.domain.interactions import (
 )
 from bot.domain.streaks import local_day
 from bot.storage.database import Database
+from bot.storage.guild_state import GuildStateStore
 from bot.storage.protocols import Repositories
 
 log = logging.getLogger(__name__)
 
-MESSAGE_CACHE_LIMIT = 300_000
+DEFAULT_IDLE_SECONDS = 600.0
+DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
+# what one remembered message costs in memory (an id, an int packing author and time, and
+# its dict slot), measured with tracemalloc
+MESSAGE_ENTRY_BYTES = 120
 
 BadgeListener = Callable[[list[BadgeAward]], Any]
 ChangeListener = Callable[[int], None]
@@ -94,8 +117,14 @@ class TrackingPipeline:
         *,
         flush_interval: float = 1.0,
         max_batch: int = 5000,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        message_cache_bytes: int = DEFAULT_MESSAGE_CACHE_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`storage`: a backend's repositories, or an SQLite database to build them on."""
+        """`storage`: a backend's repositories, or an SQLite database to build them on.
+        `idle_seconds` (0: never) after its last use a flushed guild's state is evicted;
+        `message_cache_bytes` bounds the message memos of all guilds together; `clock`
+        (seconds) measures idleness."""
         self.repos = storage if isinstance(storage, Repositories) else Repositories.sqlite(storage)
         self.db = self.repos.db
         self.store = self.repos.tracking
@@ -104,7 +133,24 @@ class TrackingPipeline:
         self.flush_interval = flush_interval
         self.max_batch = max_batch
         self.states: dict[int, GuildState] = {}
+        # per resident guild: are some of its messages only in the store (so a message not in
+        # its memo must be looked up)? and the highest message id stored or applied (a newer
+        # one cannot have been seen)
         self._lookup_db: dict[int, bool] = {}
+        self._max_message: dict[int, int] = {}
+        self._state_store = GuildStateStore(self.db)
+        self.idle_seconds = idle_seconds
+        self._cache_limit = max(1, message_cache_bytes // MESSAGE_ENTRY_BYTES)
+        self._cached = 0  # messages in all memos
+        self._clock = clock
+        self._touched: OrderedDict[int, float] = OrderedDict()  # resident guilds, LRU first
+        self._next_sweep = 0.0
+        # guilds with applied records not yet committed: in the batch, and being written
+        self._unflushed: set[int] = set()
+        self._in_flight: set[int] = set()
+        self._orphan_badges: list[BadgeAward] = []
+        self.loads = 0  # guild states built from the store
+        self.evictions = 0
         self.batch = Batch()
         self._apply_lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
@@ -147,6 +193,8 @@ class TrackingPipeline:
                 await self.flush()
             except Exception:
                 log.exception("flushing tracked interactions failed; will retry")
+            async with self._apply_lock:
+                self._evict_idle(force=True)
 
     def add_badge_listener(self, listener: BadgeListener) -> None:
         """Called with the badges awarded by each committed write."""
@@ -183,30 +231,118 @@ class TrackingPipeline:
         Services read it; only `submit` and `locked` change it."""
         st = self.states.get(guild)
         if st is not None:
+            self._touch(guild)
             return st
         async with self._load_lock:
             st = self.states.get(guild)
-            if st is not None:
-                return st
-            st = await self._load(guild)
-            self.states[guild] = st
+            if st is None:
+                st = await self._load(guild)
+                self.states[guild] = st
+            self._touch(guild)
             return st
 
     async def _load(self, guild: int) -> GuildState:
-        await self._guilds.ensure(guild)
-        settings = await self._guilds.get_settings(guild) or GuildSettings()
+        settings = await self._guilds.get_settings(guild)
+        if settings is None:
+            await self._guilds.ensure(guild)
+            settings = GuildSettings()
         snapshot = await self.store.fetch_snapshot(guild)
+        newest_message = await self._state_store.newest_message(guild)
         recent = None
         if snapshot.newest is not None:
             first = memory_window_start(snapshot.newest, settings.zone)
             recent = await self.store.fetch_days(guild, settings.zone, first, None)
+            clocks = await self._state_store.cooldown_clocks(
+                guild, snapshot.newest - COOLDOWN_HORIZON
+            )
+            snapshot = dataclasses.replace(snapshot, cooldowns=clocks)
+        elif newest_message.ts is not None:
+            # messages but no interaction yet: their texts still count for duplicates
+            texts = await self._state_store.recent_messages(guild, newest_message.ts)
+            snapshot = dataclasses.replace(snapshot, recent_messages=texts)
         st = GuildState.restore(guild, settings, snapshot, recent)
         config = await self._guilds.get_config(guild)
         st.set_channels(config.get("channel_allow"), config.get("channel_deny"))
         for ch in await self._challenges.for_guild(guild):
             st.challenges[ch.id] = ch
-        self._lookup_db[guild] = await self.store.has_data(guild)
+        self._lookup_db[guild] = snapshot.newest is not None or newest_message.ts is not None
+        self._max_message[guild] = newest_message.message
+        self.loads += 1
         return st
+
+    # -- eviction -------------------------------------------------------------------------
+    def _touch(self, guild: int) -> None:
+        touched = self._touched
+        touched[guild] = self._clock()
+        touched.move_to_end(guild)
+
+    def _dirty(self, guild: int) -> bool:
+        return guild in self._unflushed or guild in self._in_flight
+
+    async def evict_idle(self) -> int:
+        """Evict every idle, committed guild state now; returns how many were evicted."""
+        async with self._apply_lock:
+            before = self.evictions
+            self._evict_idle(force=True)
+            return self.evictions - before
+
+    def _evict_idle(self, force: bool = False) -> None:
+        """Evict the states of guilds idle for idle_seconds whose records are all committed.
+        Called with the apply lock held (no record is half-applied)."""
+        if self.idle_seconds <= 0 or not self._touched:
+            return
+        now = self._clock()
+        if not force and now < self._next_sweep:
+            return
+        self._next_sweep = now + min(1.0, self.idle_seconds / 10)
+        cutoff = now - self.idle_seconds
+        idle = []
+        for guild, last in self._touched.items():
+            if last > cutoff:
+                break
+            if not self._dirty(guild):
+                idle.append(guild)
+        for guild in idle:
+            self._forget_state(guild)
+            self.evictions += 1
+
+    def _forget_state(self, guild: int, keep_badges: bool = True) -> None:
+        st = self.states.pop(guild, None)
+        self._touched.pop(guild, None)
+        self._lookup_db.pop(guild, None)
+        self._max_message.pop(guild, None)
+        if st is not None:
+            self._cached -= len(st.messages)
+            if keep_badges and st.new_badges:
+                self._orphan_badges.extend(st.new_badges)
+            st.new_badges = []
+
+    def _remember(self, st: GuildState, found: dict[int, Any]) -> None:
+        before = len(st.messages)
+        st.messages.update(found)
+        self._cached += len(st.messages) - before
+
+    async def _shrink_cache(self, current: GuildState) -> None:
+        """The memos hold more than message_cache_bytes: drop the least recently used
+        guilds' memos (then the current guild's oldest messages) down to three quarters,
+        after a flush, so every dropped message is in the store to be looked up."""
+        try:
+            await self.flush()
+        except Exception:  # the store refuses writes: keep the memos until it takes them
+            log.warning("message memos over budget; kept until the store takes writes again")
+            return
+        target = self._cache_limit * 3 // 4
+        for guild in list(self._touched):
+            if self._cached <= target:
+                return
+            st = self.states.get(guild)
+            if st is None or st is current or not len(st.messages):
+                continue
+            self._cached -= st.messages.clear()
+            self._lookup_db[guild] = True
+        if self._cached > target:
+            self._cached -= current.messages.drop_oldest(self._cached - target)
+            self._lookup_db[current.guild] = True
 
     async def settings(self, guild: int) -> GuildSettings:
         """A guild's settings without loading its whole rule state (cheap for reads)."""
@@ -234,7 +370,7 @@ class TrackingPipeline:
                     _, recomputed = await self.store.write_batch(change.batch, self._max_freezes)
             except BaseException:
                 # memory may be ahead of the store: rebuild this guild from what is committed
-                self.states.pop(guild, None)
+                self._forget_state(guild, keep_badges=False)
                 raise
             finally:
                 st.acting = None
@@ -273,6 +409,7 @@ class TrackingPipeline:
             return None
         result: int | bool | KudosOutcome | None
         async with self._apply_lock:
+            self._evict_idle()
             st = await self.state(rec.guild)
             if isinstance(rec, MessageRecord):
                 result = await self._message(st, rec)
@@ -283,12 +420,16 @@ class TrackingPipeline:
                     await self._check_key(st, rec.key_source, rec.giver, rec.receiver, "kudos")
                 await self._ensure_day(st, rec.ts)
                 result = st.apply_kudos(self.batch, rec)
+                self._unflushed.add(rec.guild)
             elif isinstance(rec, MemberRecord):
                 st.apply_member(self.batch, rec.user, rec.bot, rec.joined_at, rec.left)
+                self._unflushed.add(rec.guild)
                 result = None
             else:
                 # a deleted message: its text is dropped from memory and the store; what it
                 # already earned stays (history is not rewritten)
+                if self._lookup_db[rec.guild] and rec.message not in st.messages:
+                    self._remember(st, await self.store.messages_by_ids(rec.guild, [rec.message]))
                 st.forget_text(rec.message)
                 await self.flush()
                 await self.store.forget_message_text(rec.guild, rec.message)
@@ -297,33 +438,48 @@ class TrackingPipeline:
         return result
 
     async def _message(self, st: GuildState, rec: MessageRecord) -> int:
+        newest = self._max_message[rec.guild]
         if self._lookup_db[rec.guild]:
-            need = [] if rec.id in st.messages else [rec.id]
+            # an id above every stored and applied one cannot have been seen
+            need = [] if rec.id in st.messages or rec.id > newest else [rec.id]
             if (
                 rec.reply_to is not None
                 and rec.reply_author is None
+                and rec.reply_to <= newest
                 and (rec.reply_to not in st.messages)
             ):
                 need.append(rec.reply_to)
             if need:
-                st.messages.update(await self.store.messages_by_ids(rec.guild, need))
+                self._remember(st, await self.store.messages_by_ids(rec.guild, need))
         await self._ensure_day(st, rec.ts)
+        before = len(st.messages)
         produced = st.apply_message(self.batch, rec)
-        self._trim_cache(st)
+        self._unflushed.add(rec.guild)  # before any await: its rows are in this batch
+        self._cached += len(st.messages) - before
+        if rec.id > newest:
+            self._max_message[rec.guild] = rec.id
+        if self._cached > self._cache_limit:
+            await self._shrink_cache(st)
         return produced
 
     async def _reaction(self, st: GuildState, rec: ReactionRecord) -> bool:
         if self._lookup_db[rec.guild]:
-            if rec.message_author is None and rec.message not in st.messages:
-                st.messages.update(await self.store.messages_by_ids(rec.guild, [rec.message]))
+            if (
+                rec.message_author is None
+                and rec.message not in st.messages
+                and rec.message <= self._max_message[rec.guild]
+            ):
+                self._remember(st, await self.store.messages_by_ids(rec.guild, [rec.message]))
             author = rec.message_author
-            if author is None and rec.message in st.messages:
-                author = st.messages[rec.message].author
+            if author is None:
+                author = st.messages.author(rec.message)
             if author is not None:
                 kind = "kudos" if rec.emoji == st.settings.kudos_emoji else "reaction"
                 await self._check_key(st, str(rec.message), rec.user, author, kind)
         await self._ensure_day(st, rec.ts)
-        return st.apply_reaction(self.batch, rec)
+        applied = st.apply_reaction(self.batch, rec)
+        self._unflushed.add(rec.guild)
+        return applied
 
     async def cursors(self, guild: int) -> dict[int, int]:
         """Last message id read per channel (what backfill resumes from)."""
@@ -346,14 +502,6 @@ class TrackingPipeline:
             st.guild, source, actor, target, kind
         ):
             st.seen_keys.add(key)
-
-    def _trim_cache(self, st: GuildState) -> None:
-        if len(st.messages) > MESSAGE_CACHE_LIMIT:
-            # keep the newer half in memory; the rest is looked up in the database
-            drop = len(st.messages) // 2
-            for key in list(st.messages)[:drop]:
-                del st.messages[key]
-            self._lookup_db[st.guild] = True
 
     async def _after_apply(self) -> None:
         if self.batch.count >= self.max_batch:
@@ -386,8 +534,10 @@ class TrackingPipeline:
             await self._wait_for_write()
         async with self._flush_lock:
             batch, self.batch = self.batch, Batch()
+            writing, self._unflushed = self._unflushed, set()
             if batch.empty:
                 return
+            self._in_flight = writing
             write = asyncio.ensure_future(self.store.write_batch(batch, self._max_freezes))
             try:
                 # shielded: a cancellation never interrupts a transaction half-way, so a
@@ -397,15 +547,20 @@ class TrackingPipeline:
                 await asyncio.wait({write})
                 if write.cancelled() or write.exception() is not None:
                     self.batch = _merge(batch, self.batch)
+                    self._unflushed |= writing
                 else:
                     rows, recomputed = write.result()
                     self.rows_written += rows
                     self._apply_recomputed(recomputed)
+                self._in_flight = set()
                 raise
             except BaseException:
                 self.batch = _merge(batch, self.batch)
+                self._unflushed |= writing
+                self._in_flight = set()
                 self.write_failing = True
                 raise
+            self._in_flight = set()
             self.write_failing = False
             for changed in batch.guilds():
                 self.versions[changed] += 1
@@ -433,7 +588,7 @@ class TrackingPipeline:
         await _notify(self._badge_listeners, awards)
 
     def _drain_badges(self) -> list[BadgeAward]:
-        out: list[BadgeAward] = []
+        out, self._orphan_badges = self._orphan_badges, []
         for st in self.states.values():
             if st.new_badges:
                 out.extend(st.new_badges)
