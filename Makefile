@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean browser-deps fuzz chaos
+.PHONY: run test demo bench lint clean browser-deps db-deps fuzz chaos
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,18 @@ browser-deps:
 		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+# The PostgreSQL server the storage and replay tests run a second backend on (Debian's
+# package; tests/postgres.py starts a throwaway cluster with its initdb and pg_ctl, or uses
+# KINDLING_TEST_POSTGRES_URL). Does nothing when it is already installed.
+db-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
+		echo "PostgreSQL is installed: $$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)"; \
+	else \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	fi
 
 # Long fuzzing runs (CI runs the same tests with a bounded number of cases).

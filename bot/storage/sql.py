@@ -44,9 +44,9 @@ to errors of the data or the SQL."""
 
 
 class Row(Protocol):
-    """A result row: by position (and by column name)."""
+    """A result row, read by position (SQLite's are tuples, PostgreSQL's asyncpg Records)."""
 
-    def __getitem__(self, key: int | str, /) -> Any: ...
+    def __getitem__(self, key: int, /) -> Any: ...
     def __len__(self) -> int: ...
 
 
