@@ -142,6 +142,8 @@ class KindlingBot(commands.Bot):
             Repositories.of(self._db),
             flush_interval=self.settings.flush_interval_seconds,
             max_batch=self.settings.flush_max_batch,
+            idle_seconds=self.settings.guild_idle_seconds,
+            message_cache_bytes=int(self.settings.message_cache_mb * 1024 * 1024),
         )
         self.reads = Reads(self._pipeline)
         self.services = Services.create(self._pipeline, self.reads)

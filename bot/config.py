@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     flush_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     flush_max_batch: int = Field(default=5000, ge=1, le=1_000_000)
+    # a guild's rule state leaves memory this long after its last event (once written; its
+    # next event reloads it), 0 = never; messages remembered for replies and reactions, all
+    # guilds together, in MB (older ones are looked up in the database)
+    guild_idle_seconds: float = Field(default=600.0, ge=0, le=7 * 86400)
+    message_cache_mb: float = Field(default=32.0, ge=0.001, le=65536)
     retention_days: int = Field(default=90, ge=1, le=3650)
     badge_announce_seconds: float = Field(default=60.0, ge=0, le=3600)
     # a backfill that failed (a locked database, Discord errors) is tried again after this
