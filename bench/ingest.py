@@ -1,6 +1,7 @@
 """Ingest benchmark: synthetic community traffic through the real tracking pipeline.
 
     python bench/ingest.py [--interactions 200000] [--members 5000] [--naive-sample 3000]
+                           [--database postgresql://user@host/db]
 
 Workload: MEMBERS members, each with about ten regular partners, activity skewed (a few
 members are far more active), spread over 30 simulated days; every message is a reply to or
@@ -13,6 +14,11 @@ Measured in the same run:
   * raw       – plain sqlite3 executemany of exactly the rows the pipeline wrote, in batches
                 of 1,000 rows, one commit per batch: the physical ceiling for the schema.
 
+With `--database postgresql://…` the same three run on that PostgreSQL server instead, each
+in a scratch database it creates beside the named one and drops afterwards (the user needs
+CREATEDB): the pipeline through the PostgreSQL backend, naive as one autocommitted statement
+per row, raw as asyncpg executemany of the same rows, 1,000 a transaction.
+
 Last line (machine-readable):
   ingest interactions_per_s=N vs_naive=X vs_raw_ceiling=Y rows_per_interaction=R peak_rss_mb=M
 """
@@ -21,8 +27,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -33,13 +41,18 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.domain.engine import Batch, GuildState  # noqa: E402
 from bot.domain.interactions import MessageRecord  # noqa: E402
+from bot.storage.backends import is_postgres, open_database  # noqa: E402
 from bot.storage.database import Database, migrations, split_statements  # noqa: E402
+from bot.storage.postgres import PostgresDatabase  # noqa: E402
+from bot.storage.protocols import Repositories  # noqa: E402
+from bot.storage.sql import to_numbered  # noqa: E402
 from bot.storage.tracking import TrackingStore  # noqa: E402
 from bot.tracking.pipeline import TrackingPipeline  # noqa: E402
 
@@ -80,8 +93,8 @@ def events(n: int, members: int, seed: int = 7) -> Iterator[MessageRecord]:
 
 
 async def run_pipeline(db_path: str, n: int, members: int) -> dict[str, float]:
-    db = await Database.open(db_path)
-    pipeline = TrackingPipeline(db, flush_interval=1.0, max_batch=5000)
+    db = await open_database(db_path)  # an SQLite file or a PostgreSQL URL
+    pipeline = TrackingPipeline(Repositories.of(db), flush_interval=1.0, max_batch=5000)
     await pipeline.start()
     produced = 0
     elapsed = 0.0
@@ -111,6 +124,8 @@ async def run_pipeline(db_path: str, n: int, members: int) -> dict[str, float]:
 
 async def run_naive(db_path: str, n: int, members: int, sample: int) -> float:
     """Same rules, one execute + commit per row written; returns interactions/s."""
+    if is_postgres(db_path):
+        return await run_naive_postgres(db_path, n, members, sample)
     db = await Database.open(db_path)
     state = GuildState(GUILD)
     produced = 0
@@ -130,6 +145,84 @@ async def run_naive(db_path: str, n: int, members: int, sample: int) -> float:
         elapsed += time.perf_counter() - t
     await db.close()
     return produced / elapsed
+
+
+async def run_naive_postgres(url: str, n: int, members: int, sample: int) -> float:
+    """PostgreSQL: each row one statement in autocommit (its own transaction)."""
+    db = await PostgresDatabase.open(url)
+    state = GuildState(GUILD)
+    produced = 0
+    elapsed = 0.0
+    for i, rec in enumerate(events(n, members)):
+        if i >= sample:
+            break
+        batch = Batch()
+        produced += state.apply_message(batch, rec)
+        plan = TrackingStore.batch_rows(batch)
+        t = time.perf_counter()
+        for sql, rows in plan:
+            for row in rows:
+                await db.execute(sql, row)
+        elapsed += time.perf_counter() - t
+    await db.close()
+    return produced / elapsed
+
+
+async def run_raw_postgres(url: str, n: int, members: int) -> tuple[float, int]:
+    """asyncpg executemany of the pipeline's rows, 1,000 a transaction; (seconds, rows)."""
+    db = await PostgresDatabase.open(url)  # migrated
+    conn = await db.pool.acquire()
+    state = GuildState(GUILD)
+    batch = Batch()
+    elapsed = 0.0
+    rows_total = 0
+
+    async def write(b: Batch) -> float:
+        nonlocal rows_total
+        t = time.perf_counter()
+        for sql, rows in TrackingStore.batch_rows(b):
+            for k in range(0, len(rows), 1000):
+                chunk = rows[k : k + 1000]
+                async with conn.transaction():
+                    await conn.executemany(to_numbered(sql), chunk)
+                rows_total += len(chunk)
+        return time.perf_counter() - t
+
+    for rec in events(n, members):
+        state.apply_message(batch, rec)
+        if batch.count >= 5000:
+            elapsed += await write(batch)
+            batch = Batch()
+    elapsed += await write(batch)
+    await db.pool.release(conn)
+    await db.close()
+    return elapsed, rows_total
+
+
+@contextlib.contextmanager
+def scratch_databases(url: str, names: list[str]) -> Iterator[dict[str, str]]:
+    """Fresh databases beside the one `url` names (created, then dropped)."""
+    import asyncpg
+
+    parts = urlsplit(url)
+    suffix = f"{os.getpid()}"
+    urls = {n: urlunsplit(parts._replace(path=f"/kindling_bench_{n}_{suffix}")) for n in names}
+
+    async def admin(statements: list[str]) -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            for sql in statements:
+                await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    dbs = [f"kindling_bench_{n}_{suffix}" for n in names]
+    asyncio.run(admin([f"DROP DATABASE IF EXISTS {d}" for d in dbs]))
+    asyncio.run(admin([f"CREATE DATABASE {d}" for d in dbs]))
+    try:
+        yield urls
+    finally:
+        asyncio.run(admin([f"DROP DATABASE IF EXISTS {d} WITH (FORCE)" for d in dbs]))
 
 
 def run_raw(db_path: str, n: int, members: int) -> tuple[float, int]:
@@ -174,19 +267,33 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=5_000)
     parser.add_argument("--naive-sample", type=int, default=3_000)
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL server (postgresql://…) to run on instead of SQLite files",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         result = asyncio.run(run_pipeline(args.child, args.interactions, args.members))
         print(json.dumps(result))
         return
-    with tempfile.TemporaryDirectory(prefix="kindling-bench-") as tmp:
+    if args.database is not None and not is_postgres(args.database):
+        parser.error("--database takes a postgresql:// URL (SQLite runs in temporary files)")
+    with contextlib.ExitStack() as stack:
+        if args.database:
+            targets = stack.enter_context(
+                scratch_databases(args.database, ["pipeline", "naive", "raw"])
+            )
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kindling-bench-"))
+            targets = {n: f"{tmp}/{n}.db" for n in ("pipeline", "naive", "raw")}
         child = subprocess.run(  # noqa: S603
             [
                 sys.executable,
                 __file__,
                 "--child",
-                f"{tmp}/pipeline.db",
+                targets["pipeline"],
                 "--interactions",
                 str(args.interactions),
                 "--members",
@@ -198,17 +305,26 @@ def main() -> None:
         )
         pipe = json.loads(child.stdout.strip().splitlines()[-1])
         rate = pipe["interactions"] / pipe["seconds"]
+        backend = "PostgreSQL" if args.database else "SQLite"
         print(
-            f"pipeline: {pipe['interactions']:.0f} interactions in {pipe['seconds']:.2f}s "
-            f"= {rate:,.0f}/s, {pipe['rows']:.0f} rows, peak RSS {pipe['peak_rss_mb']:.0f} MB"
+            f"pipeline ({backend}): {pipe['interactions']:.0f} interactions in "
+            f"{pipe['seconds']:.2f}s = {rate:,.0f}/s, {pipe['rows']:.0f} rows, "
+            f"peak RSS {pipe['peak_rss_mb']:.0f} MB"
         )
         naive = asyncio.run(
-            run_naive(f"{tmp}/naive.db", args.interactions, args.members, args.naive_sample)
+            run_naive(targets["naive"], args.interactions, args.members, args.naive_sample)
         )
         print(f"naive (execute + commit per row, {args.naive_sample} sample): {naive:,.0f}/s")
-        raw_seconds, raw_rows = run_raw(f"{tmp}/raw.db", args.interactions, args.members)
+        if args.database:
+            raw_seconds, raw_rows = asyncio.run(
+                run_raw_postgres(targets["raw"], args.interactions, args.members)
+            )
+            how = "asyncpg executemany"
+        else:
+            raw_seconds, raw_rows = run_raw(targets["raw"], args.interactions, args.members)
+            how = "sqlite3 executemany"
         raw_rate = pipe["interactions"] / raw_seconds
-        print(f"raw sqlite3 executemany of {raw_rows} rows: {raw_seconds:.2f}s = {raw_rate:,.0f}/s")
+        print(f"raw {how} of {raw_rows} rows: {raw_seconds:.2f}s = {raw_rate:,.0f}/s")
     print(
         f"ingest interactions_per_s={rate:.0f} vs_naive={rate / naive:.2f} "
         f"vs_raw_ceiling={rate / raw_rate:.2f} "

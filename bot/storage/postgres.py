@@ -33,6 +33,12 @@ POOL_MAX = 8
 # pg_advisory_xact_lock key held while migrating, so two processes never migrate at once
 _MIGRATION_LOCK = 0x4B696E646C696E67  # "Kindling"
 _COUNT = re.compile(r"(\d+)$")
+# the one shape of statement executemany sends in a single round trip (see _bulk_insert)
+_INSERT_VALUES = re.compile(
+    r"^INSERT INTO (\w+) \(([\w\s,]+)\) VALUES \(([?\s,]+)\)(.*)$", re.DOTALL
+)
+_UPDATE_TARGET = re.compile(r"ON CONFLICT \(([\w\s,]+)\) DO UPDATE")
+BULK_MIN_ROWS = 8
 
 
 class DatabaseUrlError(DatabaseFileError):
@@ -78,6 +84,7 @@ class PostgresDatabase:
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._conn: asyncpg.Connection | None = None  # the owner's transaction connection
+        self._column_types: dict[str, dict[str, str]] = {}
 
     @classmethod
     async def open(cls, url: str, *, max_size: int = POOL_MAX) -> PostgresDatabase:
@@ -252,8 +259,56 @@ class PostgresDatabase:
         batch = list(rows)
         if not batch:
             return
+        bulk = await self._bulk_insert(sql, batch) if len(batch) >= BULK_MIN_ROWS else None
         async with self._writing() as target:
-            await target.executemany(to_numbered(sql), batch)
+            if bulk is not None:
+                await target.execute(bulk[0], *bulk[1])
+            else:
+                await target.executemany(to_numbered(sql), batch)
+
+    async def _bulk_insert(
+        self, sql: str, rows: list[Sequence[Any]]
+    ) -> tuple[str, list[list[Any]]] | None:
+        """`INSERT INTO t (cols) VALUES (?, …) [ON CONFLICT …]` of many rows as one
+        statement, `INSERT INTO t (cols) SELECT * FROM unnest($1::type[], …) [ON CONFLICT
+        …]`, each parameter a column of the rows: the same rows in the same order, in one
+        round trip instead of one per row (the write-behind batches are thousands of rows).
+        None (row by row) for any other statement, and for an upsert whose batch holds a
+        key twice (one statement cannot update a row twice; row by row the later wins)."""
+        match = _INSERT_VALUES.match(sql)
+        if match is None or "?" in match.group(4):
+            return None
+        table, rest = match.group(1), match.group(4)
+        columns = [c.strip() for c in match.group(2).split(",")]
+        if match.group(3).count("?") != len(columns) or any(len(r) != len(columns) for r in rows):
+            return None
+        target = _UPDATE_TARGET.search(rest)
+        if target is not None:
+            key = [columns.index(c.strip()) for c in target.group(1).split(",")]
+            if len({tuple(r[i] for i in key) for r in rows}) != len(rows):
+                return None
+        types = await self._types_of(table)
+        if any(c not in types for c in columns):
+            return None
+        arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, start=1))
+        statement = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - catalog names only
+            f"SELECT * FROM unnest({arrays}){rest}"
+        )
+        return statement, [list(column) for column in zip(*rows, strict=True)]
+
+    async def _types_of(self, table: str) -> dict[str, str]:
+        """Column → its SQL type, from the catalog (once per table)."""
+        known = self._column_types.get(table)
+        if known is None:
+            rows = await self._reader().fetch(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+                table,
+            )
+            known = {str(r[0]): str(r[1]) for r in rows}
+            self._column_types[table] = known
+        return known
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         rows = await self._reader().fetch(to_numbered(sql), *params)

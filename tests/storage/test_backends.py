@@ -17,6 +17,7 @@ from bot.config import SettingsError, load_settings
 from bot.storage.database import migrations
 from bot.storage.filecheck import DatabaseFileError
 from bot.storage.postgres import PostgresDatabase, redact
+from bot.storage.quarantine import ROW_ERRORS
 from bot.storage.sql import POSTGRESQL, SQLITE, SqlDatabase, to_numbered
 from tests.conftest import ROOT
 from tests.postgres import ENV_REQUIRE, PostgresServer, _unavailable
@@ -250,3 +251,33 @@ def test_missing_postgres_fails_in_ci_and_skips_locally(monkeypatch: pytest.Monk
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception):
         _unavailable("not installed")
+
+
+async def test_executemany_keeps_row_by_row_meaning(backend_db: SqlDatabase) -> None:
+    """Many rows at once (PostgreSQL: one unnest INSERT) mean what they mean row by row: a
+    key twice in DO NOTHING keeps the first, twice in DO UPDATE the last; NULLs stay NULL;
+    a value the column cannot hold fails the batch with a row error (the quarantine's cue)."""
+    db = backend_db
+    ignore = (
+        "INSERT INTO channel_cursors (guild_id, channel_id, last_message_id) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING"
+    )
+    await db.executemany(ignore, [(1, c % 5, c) for c in range(20)])
+    rows = await db.fetchall("SELECT channel_id, last_message_id FROM channel_cursors ORDER BY 1")
+    assert [tuple(r) for r in rows] == [(c, c) for c in range(5)]
+    upsert = (
+        "INSERT INTO guilds (guild_id, settings) VALUES (?, ?) "
+        "ON CONFLICT (guild_id) DO UPDATE SET settings = excluded.settings"
+    )
+    await db.executemany(upsert, [(g % 3, f'{{"n": {g}}}') for g in range(12)])
+    rows = await db.fetchall("SELECT guild_id, settings FROM guilds ORDER BY 1")
+    assert [tuple(r) for r in rows] == [(0, '{"n": 9}'), (1, '{"n": 10}'), (2, '{"n": 11}')]
+    members = "INSERT INTO members (guild_id, user_id, joined_at) VALUES (?, ?, ?)"
+    await db.executemany(members, [(1, u, None if u % 2 else u) for u in range(10)])
+    nulls = await db.fetchone("SELECT COUNT(*) FROM members WHERE joined_at IS NULL")
+    assert nulls is not None and nulls[0] == 5
+    with pytest.raises(ROW_ERRORS):
+        async with db.transaction(), db.savepoint("bad"):
+            await db.executemany(members, [(2, u, 2**70 if u == 5 else u) for u in range(10)])
+    after = await db.fetchone("SELECT COUNT(*) FROM members WHERE guild_id = 2")
+    assert after is not None and after[0] == 0
