@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import sqlite3
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
@@ -60,6 +59,8 @@ from bot.domain.streaks import local_day
 from bot.storage.database import Database
 from bot.storage.guild_state import GuildStateStore
 from bot.storage.protocols import Repositories
+from bot.storage.sql import STORE_ERRORS as STORE_ERRORS  # for cogs/tracking
+from bot.storage.sql import STORE_REFUSALS as STORE_REFUSALS
 
 log = logging.getLogger(__name__)
 
@@ -575,7 +576,7 @@ class TrackingPipeline:
         what is stored; the batch stays for the next flush, which retries it."""
         try:
             await self.flush()
-        except sqlite3.OperationalError as exc:  # flagged in write_failing, retried later
+        except STORE_REFUSALS as exc:  # flagged in write_failing, retried later
             log.warning("reading without the latest writes: the store refused them (%s)", exc)
 
     def _apply_recomputed(self, recomputed: dict[tuple[int, int, int], Any]) -> None:

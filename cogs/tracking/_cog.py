@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -20,12 +19,28 @@ from bot.domain.interactions import (
     ReactionRecord,
 )
 from bot.tracking.history import HistoryEntry, HistoryImporter, HistoryUnavailable
+from bot.tracking.pipeline import STORE_ERRORS, STORE_REFUSALS
 from cogs.tracking._convert import message_record, reaction_record
 
 if TYPE_CHECKING:
     from bot.app import KindlingBot
 
 log = logging.getLogger(__name__)
+# a backfill that fails on these is retried later (Discord, the network, either database)
+_BACKFILL_FAILURES: tuple[type[Exception], ...] = (
+    discord.HTTPException,
+    aiohttp.ClientError,
+    OSError,
+    *STORE_ERRORS,
+)
+# the history import pauses on these and goes on later (a locked, full or unreachable store)
+_IMPORT_PAUSES: tuple[type[Exception], ...] = (
+    discord.HTTPException,
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+    *STORE_REFUSALS,
+)
 
 BACKFILL_PAGE = 100
 HOLD_LIMIT = 20_000  # live events kept per guild while its backfill has not been applied
@@ -250,7 +265,7 @@ class TrackingCog(commands.Cog):
         for guild in guilds:
             try:
                 fed += await self.backfill_guild(guild)
-            except (discord.HTTPException, aiohttp.ClientError, OSError, sqlite3.Error):
+            except _BACKFILL_FAILURES:
                 log.exception("backfill of guild %s failed", guild.id)
                 failed.append(guild.id)  # its live events stay held (up to HOLD_LIMIT)
             else:
@@ -366,13 +381,7 @@ class TrackingCog(commands.Cog):
                     await self._plan_import(self._import_wanted.pop())
                 if await self.history.step() is None and not self._import_wanted:
                     return
-            except (
-                discord.HTTPException,
-                aiohttp.ClientError,
-                OSError,
-                TimeoutError,
-                sqlite3.OperationalError,  # a locked or full database: it passes
-            ):
+            except _IMPORT_PAUSES:
                 log.exception(
                     "history import stopped on an error; trying again in %.0f s",
                     self.history_retry_seconds,
