@@ -23,8 +23,8 @@ from bot.reads import Reads
 from bot.scheduling.jobs import Jobs
 from bot.services import Services
 from bot.sharding import ProcessLock, ShardPlan
-from bot.storage.backup import scheduled_backup
 from bot.storage.backends import open_database
+from bot.storage.backup import scheduled_backup
 from bot.storage.filecheck import DatabaseFileError
 from bot.storage.protocols import Repositories
 from bot.storage.sql import SqlDatabase
