@@ -247,6 +247,15 @@ class _Connection:
             finally:
                 self.queue.task_done()
 
+    def discard_unsent(self) -> None:
+        """Drop the frames the writer will never send (the connection is gone), so that
+        `flush()` waiting on this connection's queue is released instead of waiting forever
+        (seen when a bot was killed while a flush waited on its connection)."""
+        self.closing = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+            self.queue.task_done()
+
     async def close(self, code: int, message: str = "") -> None:
         self.closing = True
         if self.ws.closed:
@@ -1419,6 +1428,7 @@ class Sandbox:
                 conn.writer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await conn.writer
+            conn.discard_unsent()
             if not ws.closed:
                 with contextlib.suppress(ConnectionError, RuntimeError):
                     await ws.close()

@@ -8,6 +8,7 @@ its last run hung (the sandbox stopped answering the bot's heartbeats), cause no
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import random
@@ -86,13 +87,14 @@ def env(sandbox: Sandbox, db: Path) -> dict[str, str]:
 
 
 LOGS: list[Path] = []
+PROCS: list[asyncio.subprocess.Process] = []
 
 
 async def start(sandbox: Sandbox, db: Path) -> asyncio.subprocess.Process:
     log = db.parent / f"bot-{len(LOGS)}.log"  # a file, never a pipe that can fill up
     LOGS.append(log)
     with log.open("wb") as out:
-        return await asyncio.create_subprocess_exec(
+        proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
@@ -102,6 +104,8 @@ async def start(sandbox: Sandbox, db: Path) -> asyncio.subprocess.Process:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=out,
         )
+    PROCS.append(proc)
+    return proc
 
 
 def history(sandbox: Sandbox, path: Path) -> int:
@@ -150,8 +154,37 @@ async def traffic(sandbox: Sandbox, members: list[Any], stop: asyncio.Event) -> 
         await asyncio.sleep(rng.uniform(0.01, 0.06))
 
 
+PHASE = ["start"]
+TIME_LIMIT = 240.0  # seconds for the whole run: a hang fails, naming the phase and the tasks
+
+
+def stacks() -> str:
+    """Where every task of this loop is waiting (a hang's diagnosis)."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        out.write(f"--- {task.get_name()}\n")
+        task.print_stack(limit=8, file=out)
+    return out.getvalue()
+
+
 @pytest.mark.chaos
 async def test_kill_9_under_traffic_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    run = asyncio.create_task(chaos_run(tmp_path), name="chaos-run")
+    done, _ = await asyncio.wait([run], timeout=TIME_LIMIT)
+    if run in done:
+        run.result()  # its failure, if any
+        return
+    where = stacks()  # before cancelling: where each task waits now
+    for proc in PROCS:
+        if proc.returncode is None:
+            proc.kill()
+    run.cancel()
+    await asyncio.wait([run], timeout=15)
+    logs = "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-1500:]}" for p in LOGS[-2:])
+    pytest.fail(f"hung in phase {PHASE[-1]!r}\n{where}\n{logs}")
+
+
+async def chaos_run(tmp_path: Path) -> None:
     sandbox = Sandbox()
     await sandbox.start()
     ctl = sandbox.control
@@ -177,17 +210,21 @@ async def test_kill_9_under_traffic_loses_and_doubles_nothing(tmp_path: Path) ->
     await ctl.wait_for_commands(ctl.guild.id, names=("streak",), timeout=60)
     sender = asyncio.create_task(traffic(sandbox, members, stop))
     try:
-        for _ in range(kills()):
+        for kill in range(kills()):
+            PHASE.append(f"kill {kill + 1}")
             await asyncio.sleep(rng.uniform(0.8, 2.5))  # up, mid-startup, mid-backfill, …
             proc.send_signal(signal.SIGKILL)
             await proc.wait()
             await asyncio.sleep(rng.uniform(0.0, 0.3))  # messages pile up while it is down
             proc = await start(sandbox, db)
         await asyncio.sleep(1.0 if kills() else 6.0)
+        PHASE.append("stopping the traffic")
         stop.set()
         await sender
+        PHASE.append("waiting for the last run's commands")
         # the last run catches up with everything, then stops cleanly
         await ctl.wait_for_commands(ctl.guild.id, names=("streak",), timeout=60)
+        PHASE.append("waiting for the last run to store everything")
         sent = history(sandbox, tmp_path / "history.jsonl")
         deadline = asyncio.get_running_loop().time() + 60
         stored = 0
@@ -198,6 +235,7 @@ async def test_kill_9_under_traffic_loses_and_doubles_nothing(tmp_path: Path) ->
             if stored >= sent or asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.2)
+        PHASE.append("SIGTERM")
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), timeout=60)
         stderr = LOGS[-1].read_text(errors="replace")

@@ -247,3 +247,31 @@ async def test_interaction_deadline_expires_unanswered_interactions() -> None:
             assert (await resp.json())["code"] == 10062
     finally:
         await sb.stop()
+
+
+async def test_flush_is_released_when_a_connection_dies_with_frames_unsent(
+    sandbox: Sandbox, ctl: Control
+) -> None:
+    """A bot killed while `flush()` waits on its connection's unsent frames: the flush ends
+    (it used to wait forever, which hung the chaos test's traffic)."""
+    alice = await ctl.add_member("alice")
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sandbox.gateway_url)
+        await _receive_json(ws)
+        await ws.send_json({"op": 2, "d": {"token": sandbox.token, "intents": 0b1000001000000011}})
+        assert (await _receive_json(ws))["t"] == "READY"
+        # the connection's writer is stuck in a send, as on a socket whose peer stopped
+        # reading: frames queue up behind it
+        [conn] = [c for c in sandbox._connections if c.session is not None]
+        assert conn.writer is not None
+        conn.writer.cancel()
+        conn.writer = asyncio.ensure_future(asyncio.Event().wait())
+        ctl.world.create_message(ctl.channel().id, alice.id, content="queued, never sent")
+        waiting = asyncio.ensure_future(sandbox.flush())
+        await asyncio.sleep(0.2)
+        assert not waiting.done(), "nothing was left unsent: the test tests nothing"
+        transport = ws._response.connection.transport  # type: ignore[union-attr]
+        assert transport is not None
+        transport.abort()  # as a SIGKILL does: no close frame, the socket just goes
+        await asyncio.wait_for(waiting, timeout=10)
+        await ws.close()
