@@ -29,6 +29,11 @@ BENCHES = {
         ["--members", "60", "--big-members", "500", "--big-interactions", "2000"],
         r"^authenticity recall_24h=[\d.]+ fp_rate=[\d.]+ ring_over_honest=[\d.]+ pass_ms=\d+$",
     ),
+    "scale": (
+        ["--guilds", "5,10", "--members", "10", "--per-day", "16", "--days", "1", "--big", "200"],
+        r"^scale rss_mb_10k_guilds=\d+ rss_ratio_10k_vs_100=[\d.]+ ingest_ratio_10k_vs_100=[\d.]+ "
+        r"first_event_ms_100k=\d+ max_loop_stall_ms=\d+$",
+    ),
     "render": (
         ["--cards", "20", "--baseline", "5"],
         r"^render p50_ms=[\d.]+ p95_ms=[\d.]+ max_loop_stall_ms=[\d.]+ png_kb=[\d.]+$",

@@ -150,6 +150,7 @@ class TrackingPipeline:
         self._unflushed: set[int] = set()
         self._in_flight: set[int] = set()
         self._orphan_badges: list[BadgeAward] = []
+        self._flush_wanted = False  # idle guilds wait to be written before their eviction
         self.loads = 0  # guild states built from the store
         self.evictions = 0
         self.batch = Batch()
@@ -295,17 +296,25 @@ class TrackingPipeline:
         now = self._clock()
         if not force and now < self._next_sweep:
             return
-        self._next_sweep = now + min(1.0, self.idle_seconds / 10)
+        recheck = min(1.0, self.idle_seconds / 10)
+        self._next_sweep = now + recheck
         cutoff = now - self.idle_seconds
-        idle = []
+        idle: list[int] = []
+        waiting: list[int] = []
         for guild, last in self._touched.items():
             if last > cutoff:
                 break
-            if not self._dirty(guild):
-                idle.append(guild)
+            (waiting if self._dirty(guild) else idle).append(guild)
         for guild in idle:
             self._forget_state(guild)
             self.evictions += 1
+        if waiting:
+            # idle but not written yet: written soon (see _after_apply), looked at again then
+            touched = self._touched
+            for guild in waiting:
+                touched[guild] = cutoff + recheck
+                touched.move_to_end(guild)
+            self._flush_wanted = True
 
     def _forget_state(self, guild: int, keep_badges: bool = True) -> None:
         st = self.states.pop(guild, None)
@@ -505,7 +514,10 @@ class TrackingPipeline:
             st.seen_keys.add(key)
 
     async def _after_apply(self) -> None:
-        if self.batch.count >= self.max_batch:
+        if self.batch.count >= self.max_batch or (
+            self._flush_wanted and (self._writing is None or self._writing.done())
+        ):
+            self._flush_wanted = False
             # write behind: the batch is written while the next one fills; at most one
             # write is in flight, so a slow disk slows producers down instead of piling up
             await self._wait_for_write()

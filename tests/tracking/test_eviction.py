@@ -73,10 +73,7 @@ async def _run(lines: list[str], now: datetime, path: Path, evict: bool) -> tupl
         out = await state_json(pipeline, guilds, now)
         await pipeline.flush()
         tables = {
-            name: sorted(
-                tuple(r)
-                for r in await db.fetchall(f"SELECT {cols} FROM {name}")  # noqa: S608
-            )
+            name: sorted(tuple(r) for r in await db.fetchall(f"SELECT {cols} FROM {name}"))
             for name, cols in TABLES.items()
         }
     finally:
