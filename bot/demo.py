@@ -333,9 +333,10 @@ class Demo:
         self.at(DAYS, 12)
         t.note("Monday 12:00: the week's recap is posted as a new message")
         await self.slot()
-        await self.command(self.people["ana"], "leaderboard", {"board": "streaks"})
+        board = await self.command(self.people["ana"], "leaderboard", {"board": "streaks"})
+        self.save_card(board, "the page as a picture", "leaderboard")
         profile = await self.command(self.people["ana"], "profile")
-        self.save_card(profile)
+        self.save_card(profile, "an image card (a 12-week calendar)", "profile")
         await self.command(self.people["gus"], "streak", {"member": self.people["hana"]})
         await self.command(mod, "mod audit", {}, label="moderator")
 
@@ -377,16 +378,16 @@ class Demo:
             "private and opted-out members never appear there"
         )
 
-    def save_card(self, response: Any) -> None:
-        """Keep ana's profile card where a person can open it."""
+    def save_card(self, response: Any, what: str, command: str) -> None:
+        """Keep a reply's picture where a person can open it."""
         message = getattr(response, "message", None)
+        if message is not None and message.id in self.ctl.world.messages:
+            message = self.ctl.world.messages[message.id]  # as the follow-up left it
         for attachment in getattr(message, "attachments", None) or []:
             if attachment.filename.endswith(".png") and attachment.data:
-                path = Path(tempfile.gettempdir()) / "kindling-demo-profile.png"
+                path = Path(tempfile.gettempdir()) / f"kindling-demo-{command}.png"
                 path.write_bytes(attachment.data)
-                self.t.note(
-                    f"/profile answered with an image card (a 12-week calendar): saved to {path}"
-                )
+                self.t.note(f"/{command} answered with {what}: saved to {path}")
                 return
 
     async def simulate_day(self, day: int, mod: Any) -> None:
