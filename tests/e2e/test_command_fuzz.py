@@ -86,8 +86,17 @@ def invocations(draw: st.DrawFn, found: list[Leaf]) -> Case:
     )
 
 
+BACKGROUND = {"badge_outbox", "channel_cursors", "messages", "guild_jobs"}
+"""Written in the background by what earlier cases did: the outbox is marked delivered when
+an earlier award's role and announcement went out; the bot's own replies to earlier cases
+come back through the gateway, where they move the channel's backfill cursor; the scheduled
+slot job records what it posted (a settings change earlier reschedules it). Members send
+nothing during the fuzzing, so the tracking tables proper must stay as they are."""
+
+
 def fingerprint(db: Path) -> dict[str, str]:
-    """A digest of every table's rows (read without waiting on the bot's writes)."""
+    """A digest of every table's rows (read without waiting on the bot's writes), but for
+    the BACKGROUND tables."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
     try:
         tables = [
@@ -98,6 +107,8 @@ def fingerprint(db: Path) -> dict[str, str]:
         ]
         out = {}
         for table in tables:
+            if table in BACKGROUND:
+                continue
             digest = hashlib.sha256()
             for row in sorted(map(repr, conn.execute(f'SELECT * FROM "{table}"'))):
                 digest.update(row.encode())
