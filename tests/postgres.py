@@ -21,6 +21,7 @@ import glob
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -241,13 +242,21 @@ async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
 
 
 def main() -> int:
+    """Start a cluster (`--fast`: without fsync), print its URL, stop it on Ctrl-C or
+    SIGTERM."""
     cluster = start_cluster(fast="--fast" in sys.argv)
     sys.stdout.write(cluster.url + "\n")
     sys.stdout.flush()
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+
     try:
-        asyncio.run(asyncio.Event().wait())
-    except KeyboardInterrupt:
-        pass
+        asyncio.run(serve())
     finally:
         cluster.stop()
     return 0
