@@ -110,16 +110,16 @@ def guild_events(g: int, members: int, per_day: int, days: int) -> Iterator[tupl
                     rt = ts + int(rnd.uniform(5, 120) * 1e6)
                     out.append((rt, f"r\t{gid}\t{rt}\t{user_id(g, partner)}\t{mid}"))
     out.sort()
-    return iter(out)
+    # the guild's members arrive (member records) just before its first message
+    first = out[0][0] - 1 if out else 0
+    joins = [(first, f"j\t{gid}\t{first}\t{user_id(g, u)}") for u in range(members)]
+    return iter(joins + out)
 
 
 def write_events(path: Path, guilds: int, members: int, per_day: int, days: int) -> int:
     """All guilds' events merged in time order into a file; returns how many."""
     n = 0
     with path.open("w", encoding="utf-8") as fh:
-        fh.writelines(
-            f"j\t{guild_id(g)}\t0\t{user_id(g, u)}\n" for g in range(guilds) for u in range(members)
-        )
         streams = [guild_events(g, members, per_day, days) for g in range(guilds)]
         for _, line in heapq.merge(*streams):
             fh.write(line + "\n")
@@ -169,9 +169,8 @@ async def run_guilds(db_path: str, events_path: str) -> dict[str, float]:
                 break
             chunk = [parse(line) for line in lines]  # the source's cost, untimed
             started = time.perf_counter()
-            for rec in chunk:
-                if not isinstance(rec, MemberRecord):
-                    clock.now = rec.ts.timestamp()
+            for rec, line in zip(chunk, lines, strict=True):
+                clock.now = int(line.split("\t", 3)[2]) / 1e6
                 result = await pipeline.submit(rec)
                 if isinstance(rec, MessageRecord):
                     produced += result or 0
