@@ -144,6 +144,11 @@ class Settings(BaseSettings):
         return int(logging.getLevelName(self.log_level))
 
 
+MAX_SHARD_ID = 4095
+"""SHARD_COUNT is at most 4,096; a bigger shard number is refused before a range of it is
+expanded (`0-99999999999` would otherwise fill the memory before any check)."""
+
+
 def parse_shard_ids(text: str) -> tuple[int, ...]:
     """'0-1', '0,2,4' or '0-2,5' → the shard ids, ascending, each once."""
     out: set[int] = set()
@@ -153,9 +158,13 @@ def parse_shard_ids(text: str) -> tuple[int, ...]:
         low, dash, high = part.partition("-")
         if not low.isdigit() or (dash and not high.isdigit()):
             raise ValueError("must be shard numbers such as 0-1 or 0,2,4")
+        if len(low) > 6 or len(high) > 6:  # checked before any range is expanded
+            raise ValueError(f"shard numbers go up to {MAX_SHARD_ID}")
         first, last = int(low), int(high) if dash else int(low)
         if last < first:
             raise ValueError(f"the range {part} runs backwards")
+        if last > MAX_SHARD_ID:
+            raise ValueError(f"shard numbers go up to {MAX_SHARD_ID}")
         out.update(range(first, last + 1))
     if not out:
         raise ValueError("must be shard numbers such as 0-1 or 0,2,4")

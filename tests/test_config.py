@@ -72,3 +72,35 @@ def test_env_example_names_every_setting_and_loads() -> None:
     text = example.read_text(encoding="utf-8")
     missing = [name.upper() for name in Settings.model_fields if name.upper() not in text]
     assert not missing, f".env.example does not mention {missing}"
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "expected"),
+    [
+        ("4", "0-1", (0, 1)),
+        ("8", "0-2,5", (0, 1, 2, 5)),
+        ("4096", "4095", (4095,)),
+    ],
+)
+def test_shard_ids_are_read_as_ranges(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, count: str, ids: str, expected: tuple[int, ...]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SHARD_COUNT", count)
+    monkeypatch.setenv("SHARD_IDS", ids)
+    assert load_settings().shard_id_list == expected
+
+
+@pytest.mark.parametrize(
+    "ids", ["0-99999999999", "99999999999", "4096", "0-4096", "2-1", "a-b", "0--1", ""]
+)
+def test_bad_shard_ids_are_refused_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ids: str
+) -> None:
+    """Refused with one line naming the setting, without expanding a huge range first (the
+    first case used to fill the memory before any check)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SHARD_COUNT", "4096")
+    monkeypatch.setenv("SHARD_IDS", ids or ",")
+    with pytest.raises(SettingsError, match="SHARD_IDS"):
+        load_settings()
