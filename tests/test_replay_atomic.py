@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import resource
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,28 @@ def test_a_full_disk_mid_apply_leaves_the_database_as_it_was(tmp_path: Path) -> 
         "first.jsonl",
         "k.db",
     ]
+
+
+def test_the_replaced_database_keeps_its_permissions_and_its_link(tmp_path: Path) -> None:
+    """The staged copy takes the file's mode (a 0600 database stays 0600), and a symlinked
+    --db is replaced where it points, the link left as it was (found in review)."""
+    real = tmp_path / "data" / "kindling.db"
+    real.parent.mkdir()
+    first = tmp_path / "first.jsonl"
+    first.write_text("\n".join(message(i) for i in range(5)) + "\n")
+    assert replay(first, real).returncode == 0
+    real.chmod(0o600)
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    more = tmp_path / "more.jsonl"
+    more.write_text("\n".join(message(i) for i in range(5, 12)) + "\n")
+    done = replay(more, link)
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and link.resolve() == real
+    assert oct(real.stat().st_mode & 0o777) == oct(0o600)
+    conn = sqlite3.connect(real)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 12
+    finally:
+        conn.close()
+    assert sorted(p.name for p in real.parent.iterdir()) == ["kindling.db"]

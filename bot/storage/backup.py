@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,7 +93,8 @@ def staged(database: str | Path) -> Iterator[Path]:
     anywhere in it (a full disk half-way through) leaves the database as it was. The copy's
     connections must be closed when the block ends. Nothing else may have the database open
     meanwhile (as for `restore`)."""
-    database = Path(database)
+    # a symlinked database is replaced where it really is, and the link stays
+    database = Path(database).resolve()
     work = database.with_name(database.name + ".staged")
     _remove(work)
     if database.exists():
@@ -100,6 +102,11 @@ def staged(database: str | Path) -> Iterator[Path]:
         _copy(database, work)
     try:
         yield work
+        if database.exists():  # the replacement keeps the file's permissions and owner
+            held = database.stat()
+            os.chmod(work, stat.S_IMODE(held.st_mode))
+            if (held.st_uid, held.st_gid) != (work.stat().st_uid, work.stat().st_gid):
+                os.chown(work, held.st_uid, held.st_gid)
     except BaseException:
         _remove(work)
         raise
