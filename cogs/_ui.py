@@ -150,10 +150,17 @@ class PagerView(OwnedView):
         return embed
 
     async def _show(self, interaction: discord.Interaction, page: int) -> None:
+        if self.picture is None:  # text only: answered at once with the new page
+            embed = await self.open(page)
+            await interaction.response.edit_message(embed=embed, view=self, attachments=[])
+            return
+        # reading the page and drawing its picture may pass Discord's 3 s: acknowledge the
+        # press first, then edit the message once, the previous page's picture replaced (or
+        # dropped when this page has none)
+        await interaction.response.defer()
         embed = await self.open(page)
-        # the previous page's picture is replaced (or dropped when this page has none)
         files = [self.file] if self.file is not None else []
-        await interaction.response.edit_message(embed=embed, view=self, attachments=files)
+        await interaction.edit_original_response(embed=embed, view=self, attachments=files)
 
     @discord.ui.button(label="📍 My page", style=discord.ButtonStyle.primary)
     async def my_page(

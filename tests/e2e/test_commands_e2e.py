@@ -142,7 +142,9 @@ async def test_leaderboard_pages_only_for_the_invoker(harness: Harness) -> None:
     assert refused.ephemeral and "Only the person" in text_of(refused)
     turned = await h.ctl.press_button(people[0], message, next_id)
     page2 = await h.ctl.wait_for_response(turned)
-    assert page2.type == 7 and "Page 2" in text_of(page2)
+    assert page2.type == 6  # acknowledged at once; the page (and its picture) follow
+    await h.settle()
+    assert "Page 2" in h.ctl.world.messages[message.id].embeds[0]["footer"]["text"]
 
 
 async def test_notify_privacy_and_visibility(harness: Harness) -> None:
