@@ -50,8 +50,15 @@ class PointSettings(_Strict):
         return out
 
 
+MAX_COOLDOWN_SECONDS = 7 * 86400
+MIN_RAW_DAYS = MAX_COOLDOWN_SECONDS // 86400 + 1
+"""Raw interactions are kept at least this long whatever RETENTION_DAYS says: the cooldown
+clocks a guild's state is rebuilt from (after a restart or an eviction) come from them, so a
+shorter window would forget a clock that a guild kept in memory would still hold."""
+
+
 class LimitSettings(_Strict):
-    cooldown_seconds: int = Field(default=60, ge=0, le=7 * 86400)
+    cooldown_seconds: int = Field(default=60, ge=0, le=MAX_COOLDOWN_SECONDS)
     min_message_chars: int = Field(default=3, ge=0, le=2000)
     min_member_age_days: int = Field(default=0, ge=0, le=3650)
     interactions_per_partner_per_day: int = Field(default=3, ge=0, le=10_000)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.domain.challenges import evaluate_progress
+from bot.domain.guild_settings import MIN_RAW_DAYS
 from bot.domain.streaks import StreakView, local_day, view_at
 from bot.services._base import Service
 from bot.tracking.pipeline import TrackingPipeline
@@ -208,6 +209,9 @@ class PrivacyService(Service):
         return await self.nudges.record_nudge(guild, a, b, day, by)
 
     async def prune(self, now: datetime, retention_days: int) -> int:
-        """Retention: raw interactions and remembered messages older than the window go."""
+        """Retention: raw interactions and remembered messages older than the window go
+        (never younger than MIN_RAW_DAYS: the longest cooldown's clocks are rebuilt from
+        them)."""
         await self.pipeline.flush()
-        return await self.repo.prune_interactions(now - timedelta(days=retention_days))
+        days = max(retention_days, MIN_RAW_DAYS)
+        return await self.repo.prune_interactions(now - timedelta(days=days))
