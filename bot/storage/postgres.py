@@ -75,6 +75,15 @@ async def _settled(operation: Any) -> Any:
         raise
 
 
+def _alive(conn: asyncpg.Connection) -> bool:
+    """Is the connection still usable (a lost one is closed, or detached from its pool
+    proxy, which then raises on every call)?"""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
+
+
 class PostgresDatabase:
     dialect: Dialect = PostgresDialect()
 
@@ -188,9 +197,12 @@ class PostgresDatabase:
                 await _settled(conn.execute("COMMIT"))
             except BaseException:
                 # also when BEGIN or COMMIT was cancelled or failed: the connection goes back
-                # to the pool outside any transaction
-                if conn.is_in_transaction():
-                    with contextlib.suppress(Exception):
+                # to the pool outside any transaction. A connection lost (even during COMMIT,
+                # whose outcome is then unknown: a batch written again is applied once, see
+                # TrackingStore.write_batch) is already detached from its proxy, whose every
+                # call raises: the error that ended the transaction is the one raised
+                with contextlib.suppress(Exception):
+                    if conn.is_in_transaction():
                         await asyncio.shield(conn.execute("ROLLBACK"))
                 raise
             finally:
@@ -217,8 +229,14 @@ class PostgresDatabase:
         try:
             yield
         except BaseException:
-            await asyncio.shield(conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
-            await asyncio.shield(conn.execute(f"RELEASE SAVEPOINT {name}"))
+            try:
+                await asyncio.shield(conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
+                await asyncio.shield(conn.execute(f"RELEASE SAVEPOINT {name}"))
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                # the connection is gone: the error that got here says so, and the
+                # transaction fails with it
+                if _alive(conn):
+                    raise
             raise
         await conn.execute(f"RELEASE SAVEPOINT {name}")
 

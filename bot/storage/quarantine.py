@@ -62,7 +62,9 @@ class QuarantineRepository:
         self.db = db
 
     async def add(self, sql: str, rows: list[tuple[Sequence[Any], str]]) -> None:
-        """Keep rows that could not be written (inside the caller's transaction)."""
+        """Keep rows that could not be written (inside the caller's transaction), each
+        once: a row already kept (its batch written again after a COMMIT whose outcome was
+        unknown) is not kept again."""
         if not rows:
             return
         table = table_of(sql)
@@ -72,7 +74,14 @@ class QuarantineRepository:
             guild = row[0] if row and isinstance(row[0], int) else None
             if guild is not None and not INT64_MIN <= guild <= INT64_MAX:
                 guild = None
-            values.append((guild, table, ascii(tuple(row))[:4000], error[:500], now))
+            text = ascii(tuple(row))[:4000]
+            kept = await self.db.fetchone(
+                "SELECT 1 FROM quarantine WHERE table_name = ? AND row = ?", (table, text)
+            )
+            if kept is None:
+                values.append((guild, table, text, error[:500], now))
+        if not values:
+            return
         await self.db.executemany(
             "INSERT INTO quarantine (guild_id, table_name, row, error, ts) VALUES (?, ?, ?, ?, ?)",
             values,
@@ -80,9 +89,9 @@ class QuarantineRepository:
         log.warning(
             "%d row(s) for %s could not be stored and were quarantined (first: %s); "
             "see `python -m bot quarantine`",
-            len(rows),
+            len(values),
             table,
-            rows[0][1],
+            values[0][3],
         )
 
     async def recent(self, limit: int) -> tuple[int, list[tuple[int | None, str, str, str, int]]]:

@@ -33,9 +33,11 @@ _INSERT_INTERACTION = (
     "INSERT INTO interactions (guild_id, source, actor_id, target_id, kind, ts, day, "
     "channel_id, points, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+# a ledger row is keyed by (guild, user, reason, source) (migration 015): written again - a
+# batch put back after a COMMIT whose outcome was unknown - it adds nothing
 _INSERT_LEDGER = (
     "INSERT INTO ledger (guild_id, user_id, delta, reason, source, ts, day, partner_id, capped, "
-    "held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _INSERT_PAIR_DAY = (
     "INSERT INTO pair_days (guild_id, a, b, day, ts) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
@@ -170,7 +172,15 @@ class TrackingStore:
     ) -> tuple[int, dict[tuple[int, int, int], StreakRun]]:
         """Persist a batch atomically, with the streaks of pairs that gained an older day
         recomputed from all their stored days in the same transaction (so a crash never
-        leaves a stale streak); returns the rows written and the recomputed streaks."""
+        leaves a stale streak); returns the rows written and the recomputed streaks.
+
+        Writing a batch again changes nothing it wrote the first time, so a batch whose
+        COMMIT succeeded although the caller saw an error (PostgreSQL's connection lost
+        during COMMIT; the pipeline puts it back and writes it with what came since) is
+        applied once: every row is inserted by its key with ON CONFLICT DO NOTHING (messages,
+        interactions, ledger, pair days, badges, badge deliveries) or set to the value in
+        memory (members, reputation, streaks; a recomputed streak is read from the stored
+        days), cursors only move forward and a quarantined row is kept once."""
         plan = self.batch_rows(batch)
         recomputed: dict[tuple[int, int, int], StreakRun] = {}
         written = 0

@@ -965,7 +965,7 @@ async def test_write_batch_counts_rows_and_ignores_repeated_keys(repos: Reposito
     assert len(await t.window_pair_days(G, *EVER)) == 1
     assert await t.badges_of_guild(G) == {1: ["streak-3"]}
     assert await t.messages_by_ids(G, [1]) == {1: StoredMessage(1, T0)}
-    assert await t.window_points(G, *EVER) == {1: 6}  # the ledger appends every time
+    assert await t.window_points(G, *EVER) == {1: 3}  # a ledger row is keyed too
     # a repeated key keeps the first row
     await write(
         repos,
@@ -1249,7 +1249,8 @@ async def test_window_reads_are_half_open(repos: Repositories) -> None:
         pair_days=[PairDayRow(G, 1, 2, f"2026-06-0{i + 1}", us(at)) for i, at in enumerate(inside)]
         + [PairDayRow(G, 3, 4, "2026-06-01", us(at)) for at in outside[:1]],
         ledger=[ledger(G, 1, 5, at) for at in inside]
-        + [ledger(G, 2, 4, start), ledger(G, 2, -6, start), ledger(G, 3, 50, end)]
+        + [ledger(G, 2, 4, start), ledger(G, 2, -6, start, reason="adjust")]
+        + [ledger(G, 3, 50, end)]
         + [ledger(H, 1, 9, start)],
     )
     got = sorted(await t.window_interactions(G, start, end), key=lambda w: w.ts)

@@ -70,9 +70,14 @@ async def test_writing_the_same_batch_twice_adds_no_duplicate_rows(repos: Reposi
     state = GuildState(1)
     batch = Batch()
     _feed(state, batch)
-    batch.ledger.clear()  # the ledger is append-only; idempotency is upstream
+    assert batch.ledger
     await store.write_batch(batch)
     await store.write_batch(batch)
+    # ledger rows are keyed (migration 015): the points are there once
+    assert await store.window_points(1, *EVER) == {
+        10: state.reputation[10],
+        11: state.reputation[11],
+    }
     # every interaction and qualifying day of the guild, read back through the protocol
     assert len(await store.window_interactions(1, *EVER)) == 7
     assert len(await store.window_pair_days(1, *EVER)) == 3
