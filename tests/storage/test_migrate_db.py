@@ -161,17 +161,71 @@ def test_migrate_db_errors_are_one_line(postgres_server: PostgresServer, tmp_pat
     backwards = cli("migrate-db", "--from", "postgresql://a/b", "--to", str(source))
     assert backwards.returncode == 2 and "SQLite into PostgreSQL" in backwards.stderr
 
-    # a value PostgreSQL cannot hold (text with NUL, which SQLite stores): nothing copied
+    # a value PostgreSQL cannot hold (text in an integer column, which SQLite stores): nothing
+    # copied, and the table and row are named
     conn = sqlite3.connect(source)
     with conn:
-        conn.execute("UPDATE guilds SET config = 'a' || char(0) || 'b'")
+        user = conn.execute("SELECT MIN(user_id) FROM members").fetchone()[0]
+        conn.execute("UPDATE members SET reputation = 'lots' WHERE user_id = ?", (user,))
     conn.close()
     url = asyncio.run(postgres_server.new_database(migrated=False))
     try:
         bad = cli("migrate-db", "--from", str(source), "--to", url)
-        assert bad.returncode == 1
-        assert bad.stderr.splitlines()[-1].startswith("error: migrate-db failed, nothing copied")
+        assert bad.returncode == 2, bad.stderr
+        last = bad.stderr.splitlines()[-1]
+        assert last.startswith("error: table members: ") and last.endswith("nothing copied")
+        assert " row " in last and "(guild_id=" in last and "cannot be copied" in last
         tables = asyncio.run(pg_tables(url, ["guilds", "interactions"]))
         assert tables == {"guilds": [], "interactions": []}
+    finally:
+        asyncio.run(postgres_server.drop_database(url))
+
+
+def test_migrate_db_copies_text_with_nul_as_the_bot_stores_it(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """An older Kindling stored message text with NUL (PostgreSQL text cannot hold it): the
+    copy holds U+FFFD in its place, as normalise_content now stores it, and says so."""
+    source = tmp_path / "old.db"
+    code, _, err = run_engine_file(cases(EXAMPLES)[0], now_of(cases(EXAMPLES)[0]), source)
+    assert code == 0, err
+    conn = sqlite3.connect(source)
+    with conn:
+        conn.execute("UPDATE messages SET norm = 'a' || char(0) || 'b' || char(0)")
+        conn.execute("UPDATE guilds SET config = '{\"x\": \"' || char(0) || '\"}'")
+        messages = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        guilds = conn.execute("SELECT COUNT(*) FROM guilds").fetchone()[0]
+    expected = sqlite_tables(source)
+    with conn:  # text that is not UTF-8 (another program wrote it): U+FFFD too
+        conn.execute(
+            "INSERT INTO global_jobs (name, last_period) VALUES ('x', CAST(X'FF61' AS TEXT))"
+        )
+    conn.close()
+    assert messages > 0
+    url = asyncio.run(postgres_server.new_database(migrated=False))
+    try:
+        done = cli("migrate-db", "--from", f"sqlite:///{source}", "--to", url)
+        assert done.returncode == 0, done.stderr
+        warned = sorted(
+            line.split("WARNING ", 1)[1]
+            for line in done.stderr.splitlines()
+            if "U+FFFD in their place" in line
+        )
+        said = "text value(s) held NUL or bytes that are not UTF-8"
+        assert [w.split(" (PostgreSQL")[0] for w in warned] == [
+            f"bot.storage.migrate: table global_jobs: 1 {said}",
+            f"bot.storage.migrate: table guilds: {guilds} {said}",
+            f"bot.storage.migrate: table messages: {messages} {said}",
+        ], done.stderr
+        copied = asyncio.run(pg_tables(url, list(expected)))
+        nul, fffd = "\x00", "\ufffd"
+        assert {row[-1] for row in copied["messages"]} == {f"a{fffd}b{fffd}"}
+        assert {row[2] for row in copied["guilds"]} == {f'{{"x": "{fffd}"}}'}
+        assert [row[:2] for row in copied["global_jobs"]] == [("x", f"{fffd}a")]
+        # everything else as it was
+        for table, rows in expected.items():
+            if table not in ("messages", "guilds", "global_jobs"):
+                assert copied[table] == rows, table
+        assert all(nul not in str(rows) for rows in copied.values())
     finally:
         asyncio.run(postgres_server.drop_database(url))
