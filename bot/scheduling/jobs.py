@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -31,6 +33,11 @@ REMINDER_LINE_ESTIMATE = 90
 ENTRIES_PER_MESSAGE = 5  # one Nudge button per entry, one row each
 GUILD_BATCH = 200  # guilds whose reminders are read with one query
 BOARD_REFRESH = timedelta(hours=1)  # a board whose data did not change is re-read this often
+# a post in doubt whose settling failed this many times is given up (logged)
+MAX_SETTLE_TRIES = 4
+# the channel is read for a post in doubt from this long before its claim (or the last
+# message sent): the host clock may be ahead of Discord's; only the bot's own posts count
+LOOKBACK_MARGIN = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,7 @@ class ReminderEntry:
 @dataclass(slots=True)
 class ReminderMessage:
     entries: list[ReminderEntry] = field(default_factory=list)
+    first: int = 1  # the number of its first entry in the whole digest
 
     @property
     def pings(self) -> list[int]:
@@ -62,9 +70,10 @@ class Poster(Protocol):
         messages: Sequence[ReminderMessage],
         *,
         skip: Collection[str] = (),
-    ) -> None:
-        """Post the digest messages, leaving out those whose text is in `skip` (posted
-        before a process stopped)."""
+    ) -> bool | None:
+        """Post the digest messages (numbered from each one's `first`), leaving out those
+        whose text is in `skip` (posted before a process stopped); False when posting failed
+        (the rest is not tried)."""
         ...
 
     async def posted_since(
@@ -121,18 +130,56 @@ def split_digest(entries: Sequence[ReminderEntry]) -> list[ReminderMessage]:
     out: list[ReminderMessage] = []
     current = ReminderMessage()
     size = 0
-    for entry in entries:
+    for number, entry in enumerate(entries, start=1):
         length = REMINDER_LINE_ESTIMATE
         if current.entries and (
             len(current.entries) >= ENTRIES_PER_MESSAGE or size + length > MESSAGE_LIMIT
         ):
             out.append(current)
-            current, size = ReminderMessage(), 0
+            current, size = ReminderMessage(first=number), 0
         current.entries.append(entry)
         size += length
     if current.entries:
         out.append(current)
     return out
+
+
+def encode_plan(messages: Sequence[ReminderMessage]) -> str:
+    """A claimed digest as stored with its claim, so a digest cut short is resumed as it
+    was planned (not recomputed: pairs may have talked or changed since)."""
+    return json.dumps(
+        [
+            {
+                "first": m.first,
+                "entries": [
+                    [e.a, e.b, e.current, e.freezes, epoch_us(e.day_ends), list(e.ping)]
+                    for e in m.entries
+                ],
+            }
+            for m in messages
+        ],
+        separators=(",", ":"),
+    )
+
+
+def decode_plan(plan: str) -> list[ReminderMessage]:
+    return [
+        ReminderMessage(
+            [
+                ReminderEntry(
+                    int(a),
+                    int(b),
+                    int(cur),
+                    int(frz),
+                    from_epoch_us(int(ends)),
+                    tuple(int(u) for u in ping),
+                )
+                for a, b, cur, frz, ends, ping in m["entries"]
+            ],
+            int(m["first"]),
+        )
+        for m in json.loads(plan)
+    ]
 
 
 def slot_matches(local: datetime, hour: int) -> bool:
@@ -255,10 +302,15 @@ class Jobs:
         for start in range(0, len(reminders), GUILD_BATCH):
             chunk = reminders[start : start + GUILD_BATCH]
             try:
-                await self._remind_claimed(chunk, now)
-                done["reminders"] += len(chunk)
+                done["reminders"] += await self._remind_claimed(chunk, now)
             except Exception:
-                log.exception("reminders failed for guilds %s", [d.guild for d in chunk])
+                # the chunk's reads failed: each guild alone, so one cannot stop the others
+                log.exception("reminders of guilds %s failed; one by one", [d.guild for d in chunk])
+                for d in chunk:
+                    try:
+                        done["reminders"] += await self._remind_claimed([d], now)
+                    except Exception:
+                        log.exception("reminders failed for guild %s", d.guild)
             await asyncio.sleep(0)
         for due, start_at, end_at in recaps:
             end_us = epoch_us(end_at)
@@ -280,30 +332,42 @@ class Jobs:
         return done
 
     # -- claims and posts in doubt ----------------------------------------------------------
-    async def _remind_claimed(self, due: Sequence[DueGuild], now: datetime) -> None:
+    async def _remind_claimed(self, due: Sequence[DueGuild], now: datetime) -> int:
         """The slot's reminders: two reads for the whole chunk, then per guild a claim, the
-        posts and a confirmation (a guild with nothing at risk is simply marked served)."""
+        posts and a confirmation (a guild with nothing at risk is simply marked served).
+        One guild's failure leaves the others' reminders alone. Returns the guilds done."""
         schedule = self.services.schedule
         pairs_by_guild = await self.reads.at_risk_pairs(
             [(d.guild, d.today, d.max_freezes, d.config.reminder_min_streak) for d in due]
         )
-        await schedule.serve_without_post(
-            [(d.guild, d.today.isoformat()) for d in due if not pairs_by_guild.get(d.guild)]
-        )
+        idle = [d for d in due if not pairs_by_guild.get(d.guild)]
         busy = [d for d in due if pairs_by_guild.get(d.guild)]
         prefs = await self.reads.reminder_prefs(sorted(d.guild for d in busy))
+        done = 0
+        try:
+            await schedule.serve_without_post([(d.guild, d.today.isoformat()) for d in idle])
+            done += len(idle)
+        except Exception:
+            # nothing to post for them: only their bookkeeping waits for the next slot
+            log.exception("guilds %s could not be marked served", [d.guild for d in idle])
         claimed_us = epoch_us(now)
         for d in busy:
             day = d.today.isoformat()
-            if not await schedule.claim_reminder(d.guild, day, claimed_us):
-                continue  # another run posted it (or is posting it)
             try:
-                await self._remind(d, pairs_by_guild[d.guild], prefs)
+                if not await schedule.claim_reminder(d.guild, day, claimed_us):
+                    done += 1
+                    continue  # another run posted it (or is posting it)
             except Exception:
-                # left in doubt: the next slot looks for it in the channel, then posts it
-                log.exception("reminders failed for guild %s", d.guild)
+                log.exception("the reminder of guild %s could not be claimed", d.guild)
                 continue
-            await schedule.confirm_reminder(d.guild, day)
+            try:
+                await self._remind(d, pairs_by_guild[d.guild], prefs, claim=day, now=now)
+                await schedule.confirm_reminder(d.guild, day)
+                done += 1
+            except Exception:
+                # left in doubt: the next slot resumes it where it stopped
+                log.exception("reminders failed for guild %s", d.guild)
+        return done
 
     async def _settle_in_doubt(self, guilds: dict[int, DueGuild], now: datetime) -> int:
         """Reminders and recaps of this process's guilds that were claimed and never
@@ -316,38 +380,64 @@ class Jobs:
             due = guilds.get(item.guild)
             if due is None and not self.owns(item.guild):
                 continue
-            await self._settle_reminder(item, due, now)
-            settled += 1
+            try:
+                await self._settle_reminder(item, due, now)
+                settled += 1
+            except Exception:
+                log.exception("the reminder in doubt of guild %s could not be settled", item.guild)
+                await self._settle_failed(item, "reminder")
         for item in await schedule.recaps_in_doubt():
             due = guilds.get(item.guild)
             if due is None and not self.owns(item.guild):
                 continue
-            await self._settle_recap(item, due, now)
-            settled += 1
+            try:
+                await self._settle_recap(item, due, now)
+                settled += 1
+            except Exception:
+                log.exception("the recap in doubt of guild %s could not be settled", item.guild)
+                await self._settle_failed(item, "recap")
         return settled
+
+    async def _settle_failed(self, item: InDoubt, kind: str) -> None:
+        """Count a failed try (in the database); after MAX_SETTLE_TRIES it is given up."""
+        schedule = self.services.schedule
+        try:
+            if item.tries + 1 < MAX_SETTLE_TRIES:
+                if kind == "reminder":
+                    await schedule.reminder_failed(item.guild, str(item.key))
+                else:
+                    await schedule.recap_failed(item.guild, int(item.key))
+                return
+            log.error(
+                "the %s in doubt of guild %s is given up after %d failed tries",
+                kind,
+                item.guild,
+                MAX_SETTLE_TRIES,
+            )
+            if kind == "reminder":
+                await schedule.confirm_reminder(item.guild, str(item.key))
+            else:
+                await schedule.confirm_recap(item.guild, int(item.key))
+        except Exception:
+            log.exception("could not record the failed %s of guild %s", kind, item.guild)
 
     def _since(self, item: InDoubt, now: datetime) -> datetime:
         if item.claimed_us is None:
             return now - timedelta(days=1)
-        return from_epoch_us(item.claimed_us) - timedelta(seconds=1)
+        return from_epoch_us(item.claimed_us) - LOOKBACK_MARGIN
 
     async def _settle_reminder(self, item: InDoubt, due: DueGuild | None, now: datetime) -> None:
+        """A claimed digest that was never confirmed. Planned: resumed after the messages
+        recorded as sent (the next one is looked for in the channel first: the process may
+        have stopped between posting it and recording it). Not planned yet (the process
+        stopped before any of it was posted): the reminder is done now, DMs included."""
         schedule = self.services.schedule
         day = str(item.key)
         channel = due.config.reminder_channel if due is not None else None
         if due is None or due.today.isoformat() != day or not due.config.reminders_enabled:
             await schedule.confirm_reminder(item.guild, day)  # its day is over: given up
             return
-        posted: list[str] | None = []
-        if channel is not None:
-            posted = await self.poster.posted_since(
-                item.guild, channel, self._since(item, now), "reminder"
-            )
-        if posted is None:
-            log.warning(
-                "reminders of guild %s may not have gone out (channel unreadable)", due.guild
-            )
-        else:
+        if item.plan is None:
             pairs = (
                 await self.reads.at_risk_pairs(
                     [(due.guild, due.today, due.max_freezes, due.config.reminder_min_streak)]
@@ -355,12 +445,37 @@ class Jobs:
             ).get(due.guild)
             if pairs:
                 prefs = await self.reads.reminder_prefs([due.guild])
-                await self._remind(due, pairs, prefs, already=posted)
-            log.info(
-                "reminders of guild %s were in doubt: %d already posted, the rest sent",
-                due.guild,
-                len(posted),
-            )
+                await self._remind(due, pairs, prefs, claim=day, now=now)
+            log.info("the reminder of guild %s was in doubt, not begun: sent now", due.guild)
+        elif channel is not None:
+            messages = decode_plan(item.plan)
+            if item.sent < len(messages):
+                posted = await self.poster.posted_since(
+                    item.guild, channel, self._since(item, now), "reminder"
+                )
+                if posted is None:
+                    log.warning(
+                        "reminders of guild %s: the channel is unreadable, the rest of the "
+                        "digest is posted from message %d",
+                        due.guild,
+                        item.sent + 1,
+                    )
+                await self._post_digest(
+                    due.guild,
+                    channel,
+                    messages,
+                    start=item.sent,
+                    skip=posted or (),
+                    day=day,
+                    now=now,
+                )
+                log.info(
+                    "reminders of guild %s were in doubt: %d of %d messages had been posted, "
+                    "the rest sent",
+                    due.guild,
+                    item.sent,
+                    len(messages),
+                )
         await schedule.confirm_reminder(item.guild, day)
 
     async def _settle_recap(self, item: InDoubt, due: DueGuild | None, now: datetime) -> None:
@@ -407,10 +522,12 @@ class Jobs:
         pairs: list[tuple[int, int, int, int]],
         prefs: dict[tuple[int, int], str],
         *,
-        already: Collection[str] = (),
+        claim: str | None = None,
+        now: datetime | None = None,
     ) -> None:
-        """`already`: digest messages posted before a process stopped; then the DMs (sent
-        before the digest) are not sent again and only the rest of the digest is posted."""
+        """The DMs, then the channel digest. `claim`: the claimed local day; the digest is
+        then recorded with the claim before it is posted, and each message as it is sent,
+        so a process that stops half-way is resumed where it stopped."""
         day_ends = datetime.combine(d.today + timedelta(days=1), datetime.min.time(), tzinfo=d.zone)
 
         guild_prefs = {u: v for (g, u), v in prefs.items() if g == d.guild}
@@ -420,18 +537,41 @@ class Jobs:
                 for a, b, current, freezes in pairs
             ]
         else:
-            digest = await self._with_preferences(
-                d, pairs, guild_prefs, day_ends, send_dms=not already
-            )
-        if digest and d.config.reminder_channel is not None:
-            if already:
-                await self.poster.post_reminders(
-                    d.guild, d.config.reminder_channel, split_digest(digest), skip=already
-                )
+            digest = await self._with_preferences(d, pairs, guild_prefs, day_ends)
+        channel = d.config.reminder_channel
+        if not digest or channel is None:
+            return
+        messages = split_digest(digest)
+        if claim is None:
+            await self.poster.post_reminders(d.guild, channel, messages)
+            return
+        await self.services.schedule.plan_reminder(d.guild, claim, encode_plan(messages))
+        await self._post_digest(d.guild, channel, messages, day=claim, now=now)
+
+    async def _post_digest(
+        self,
+        guild: int,
+        channel: int,
+        messages: Sequence[ReminderMessage],
+        *,
+        start: int = 0,
+        skip: Collection[str] = (),
+        day: str,
+        now: datetime | None,
+    ) -> None:
+        """A claimed digest from message `start` on, one message at a time, each recorded
+        as sent with the claim (and when, on the slot's clock) once it went out."""
+        began = time.monotonic()
+        for index in range(start, len(messages)):
+            one = [messages[index]]
+            if skip:
+                result = await self.poster.post_reminders(guild, channel, one, skip=skip)
             else:
-                await self.poster.post_reminders(
-                    d.guild, d.config.reminder_channel, split_digest(digest)
-                )
+                result = await self.poster.post_reminders(guild, channel, one)
+            if result is False:
+                return  # posting failed (logged): the rest of the digest is given up with it
+            at = (now or datetime.now(UTC)) + timedelta(seconds=time.monotonic() - began)
+            await self.services.schedule.reminder_sent(guild, day, index + 1, epoch_us(at))
 
     async def _with_preferences(
         self,
@@ -439,8 +579,6 @@ class Jobs:
         pairs: list[tuple[int, int, int, int]],
         prefs: dict[int, str],
         day_ends: datetime,
-        *,
-        send_dms: bool = True,
     ) -> list[ReminderEntry]:
         """DMs for members who chose them (falling back to the digest when DMs are closed),
         nothing for `off`; returns the channel digest entries."""
@@ -458,7 +596,7 @@ class Jobs:
                     entry = ReminderEntry(a, b, current, freezes, day_ends, ())
                     dm_entries.setdefault(u, []).append(entry)
         fallback: set[int] = set()
-        for count, (user, entries) in enumerate(dm_entries.items() if send_dms else ()):
+        for count, (user, entries) in enumerate(dm_entries.items()):
             if count:
                 await asyncio.sleep(self.dm_interval)  # paced: never a burst of DMs
             if not await self.poster.dm_reminder(d.guild, user, entries):
@@ -597,7 +735,8 @@ class Jobs:
     async def prune(self, now: datetime, retention_days: int) -> int:
         """Raw interactions past retention, of every guild: a job of the whole installation,
         run by one process once a UTC day (the others find the day claimed)."""
-        async with self.services.schedule.global_once("retention", now.date().isoformat()) as mine:
+        day = now.date().isoformat()
+        async with self.services.schedule.global_once("retention", day, now) as mine:
             if not mine:
                 return 0
             return await self.services.privacy.prune(now, retention_days)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-import zlib
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.domain.timeutil import epoch_us
 from bot.services._base import Service
 from bot.storage.jobs import JobState
 from bot.storage.slots import InDoubt, SlotClaimRepository
 from bot.tracking.pipeline import TrackingPipeline
+
+log = logging.getLogger(__name__)
+
+# how long a claimed job of the whole installation is left to its run before another run
+# may take it over (its process died without finishing it)
+GLOBAL_LEASE = timedelta(hours=1)
 
 
 class ScheduleService(Service):
@@ -50,6 +58,15 @@ class ScheduleService(Service):
     async def confirm_reminder(self, guild: int, day: str) -> None:
         await self.claims.confirm_reminder(guild, day)
 
+    async def plan_reminder(self, guild: int, day: str, plan: str) -> None:
+        await self.claims.plan_reminder(guild, day, plan)
+
+    async def reminder_sent(self, guild: int, day: str, sent: int, at_us: int) -> None:
+        await self.claims.reminder_sent(guild, day, sent, at_us)
+
+    async def reminder_failed(self, guild: int, day: str) -> None:
+        await self.claims.reminder_failed(guild, day)
+
     async def reminders_in_doubt(self) -> list[InDoubt]:
         return await self.claims.reminders_in_doubt()
 
@@ -63,18 +80,36 @@ class ScheduleService(Service):
     async def confirm_recap(self, guild: int, end_us: int) -> None:
         await self.claims.confirm_recap(guild, end_us)
 
+    async def recap_failed(self, guild: int, end_us: int) -> None:
+        await self.claims.recap_failed(guild, end_us)
+
     async def recaps_in_doubt(self) -> list[InDoubt]:
         return await self.claims.recaps_in_doubt()
 
     @contextlib.asynccontextmanager
-    async def global_once(self, name: str, period: str) -> AsyncIterator[bool]:
-        """Run a job of the whole installation once per period, in one process: under the
-        database's advisory lock (PostgreSQL's is server-wide) the period is claimed; the
-        body runs when this yields True."""
-        key = zlib.crc32(f"kindling:{name}".encode())
-        lock = getattr(self.repos.db, "advisory_lock", None)
-        async with lock(key) if lock is not None else contextlib.nullcontext():
-            yield await self.claims.claim_global(name, period)
+    async def global_once(
+        self, name: str, period: str, now: datetime | None = None
+    ) -> AsyncIterator[bool]:
+        """Run a job of the whole installation once per period, in one process: the period
+        is claimed (an atomic compare-and-set, no lock is waited for) with a lease of
+        GLOBAL_LEASE; the body runs when this yields True and the period is marked done when
+        it returns. A body that raises gives the claim back (the next run tries again), and a
+        claim whose process died is taken over once its lease ran out."""
+        claimed_us = epoch_us(now or datetime.now(UTC))
+        lease_us = int(GLOBAL_LEASE.total_seconds() * 1_000_000)
+        mine = await self.claims.claim_global(name, period, claimed_us, lease_us)
+        if not mine:
+            yield False
+            return
+        try:
+            yield True
+        except BaseException:
+            try:
+                await self.claims.release_global(name, period, claimed_us)
+            except Exception:
+                log.exception("could not give back the claim of %s for %s", name, period)
+            raise
+        await self.claims.done_global(name, period)
 
     async def set_board_message(self, guild: int, message: int | None) -> None:
         await self.repo.mark("leaderboard_message", [(guild, message)])

@@ -4,8 +4,10 @@ A guild's reminder of a local day (and its recap of a period) is *claimed* just 
 is posted: a compare-and-set that succeeds for one caller only, whichever process it runs
 in. It is *confirmed* after it was posted. A claim without its confirmation is a post in
 doubt: the process stopped in between, and the next slot looks in the channel to see
-whether the post went out before posting it. Jobs that are not per guild are claimed once
-per period by name."""
+whether the post went out before posting it. A claimed reminder records the digest it
+plans (its messages) and how many of them were sent, so a digest cut short is resumed where
+it stopped. Jobs that are not per guild are claimed once per period by name, with a lease,
+and marked done after they ran."""
 
 from __future__ import annotations
 
@@ -29,13 +31,17 @@ class InDoubt:
 
     guild: int
     key: str | int
-    claimed_us: int | None
+    claimed_us: int | None  # the claim, or (a reminder) the last message sent after it
+    plan: str | None = None  # a reminder's planned digest (JSON), None before it was planned
+    sent: int = 0  # how many of the planned messages went out
+    tries: int = 0  # how many times settling it failed
 
 
 _CLAIM_REMINDER = (
     "INSERT INTO guild_jobs (guild_id, last_reminder_day, reminder_claim_us) VALUES (?, ?, ?) "
     "ON CONFLICT (guild_id) DO UPDATE SET last_reminder_day = excluded.last_reminder_day, "
-    "reminder_claim_us = excluded.reminder_claim_us "
+    "reminder_claim_us = excluded.reminder_claim_us, reminder_plan = NULL, "
+    "reminder_sent = NULL, reminder_tries = 0 "
     "WHERE guild_jobs.last_reminder_day IS NULL "
     "OR guild_jobs.last_reminder_day <> excluded.last_reminder_day"
 )
@@ -44,16 +50,29 @@ _SERVE_REMINDERS = (
     "ON CONFLICT (guild_id) DO UPDATE SET last_reminder_day = excluded.last_reminder_day, "
     "reminder_done_day = excluded.reminder_done_day"
 )
+_PLAN_REMINDER = (
+    "UPDATE guild_jobs SET reminder_plan = ?, reminder_sent = 0 "
+    "WHERE guild_id = ? AND last_reminder_day = ?"
+)
+_REMINDER_SENT = (
+    "UPDATE guild_jobs SET reminder_sent = ?, reminder_claim_us = ? "
+    "WHERE guild_id = ? AND last_reminder_day = ?"
+)
+_REMINDER_FAILED = (
+    "UPDATE guild_jobs SET reminder_tries = reminder_tries + 1 "
+    "WHERE guild_id = ? AND last_reminder_day = ?"
+)
 _CONFIRM_REMINDER = "UPDATE guild_jobs SET reminder_done_day = ? WHERE guild_id = ?"
 _REMINDERS_IN_DOUBT = (
-    "SELECT guild_id, last_reminder_day, reminder_claim_us FROM guild_jobs "
+    "SELECT guild_id, last_reminder_day, reminder_claim_us, reminder_plan, reminder_sent, "
+    "reminder_tries FROM guild_jobs "
     "WHERE last_reminder_day IS NOT NULL "
     "AND (reminder_done_day IS NULL OR reminder_done_day <> last_reminder_day)"
 )
 _CLAIM_RECAP = (
     "INSERT INTO guild_jobs (guild_id, last_recap_end, recap_claim_us) VALUES (?, ?, ?) "
     "ON CONFLICT (guild_id) DO UPDATE SET last_recap_end = excluded.last_recap_end, "
-    "recap_claim_us = excluded.recap_claim_us "
+    "recap_claim_us = excluded.recap_claim_us, recap_tries = 0 "
     "WHERE guild_jobs.last_recap_end IS NULL "
     "OR guild_jobs.last_recap_end < excluded.last_recap_end"
 )
@@ -63,15 +82,26 @@ _NOTE_RECAPS = (
     "recap_done_end = excluded.recap_done_end"
 )
 _CONFIRM_RECAP = "UPDATE guild_jobs SET recap_done_end = ? WHERE guild_id = ?"
+_RECAP_FAILED = (
+    "UPDATE guild_jobs SET recap_tries = recap_tries + 1 WHERE guild_id = ? AND last_recap_end = ?"
+)
 _RECAPS_IN_DOUBT = (
-    "SELECT guild_id, last_recap_end, recap_claim_us FROM guild_jobs "
+    "SELECT guild_id, last_recap_end, recap_claim_us, recap_tries FROM guild_jobs "
     "WHERE last_recap_end IS NOT NULL "
     "AND (recap_done_end IS NULL OR recap_done_end <> last_recap_end)"
 )
+# a period not done yet, and not claimed by a live run (its lease not expired)
 _CLAIM_GLOBAL = (
-    "INSERT INTO global_jobs (name, last_period) VALUES (?, ?) "
-    "ON CONFLICT (name) DO UPDATE SET last_period = excluded.last_period "
-    "WHERE global_jobs.last_period <> excluded.last_period"
+    "INSERT INTO global_jobs (name, last_period, claim_us) VALUES (?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET last_period = excluded.last_period, "
+    "claim_us = excluded.claim_us "
+    "WHERE (global_jobs.done_period IS NULL OR global_jobs.done_period <> excluded.last_period) "
+    "AND (global_jobs.last_period <> excluded.last_period OR global_jobs.claim_us IS NULL "
+    "OR global_jobs.claim_us < ?)"
+)
+_DONE_GLOBAL = "UPDATE global_jobs SET done_period = ? WHERE name = ? AND last_period = ?"
+_RELEASE_GLOBAL = (
+    "UPDATE global_jobs SET claim_us = NULL WHERE name = ? AND last_period = ? AND claim_us = ?"
 )
 
 
@@ -97,9 +127,31 @@ class SlotClaimRepository:
     async def confirm_reminder(self, guild: int, day: str) -> None:
         await self.db.execute(_CONFIRM_REMINDER, (day, guild))
 
+    async def plan_reminder(self, guild: int, day: str, plan: str) -> None:
+        """The digest the claimed reminder of `day` posts (none of it sent yet)."""
+        await self.db.execute(_PLAN_REMINDER, (plan, guild, day))
+
+    async def reminder_sent(self, guild: int, day: str, sent: int, at_us: int) -> None:
+        """`sent` messages of the planned digest went out, the last at `at_us`."""
+        await self.db.execute(_REMINDER_SENT, (sent, at_us, guild, day))
+
+    async def reminder_failed(self, guild: int, day: str) -> None:
+        """Settling the reminder in doubt failed once more."""
+        await self.db.execute(_REMINDER_FAILED, (guild, day))
+
     async def reminders_in_doubt(self) -> list[InDoubt]:
         rows = await self.db.fetchall(_REMINDERS_IN_DOUBT)
-        return [InDoubt(int(r[0]), str(r[1]), _opt_int(r[2])) for r in rows]
+        return [
+            InDoubt(
+                int(r[0]),
+                str(r[1]),
+                _opt_int(r[2]),
+                None if r[3] is None else str(r[3]),
+                _opt_int(r[4]) or 0,
+                _opt_int(r[5]) or 0,
+            )
+            for r in rows
+        ]
 
     # -- recaps ---------------------------------------------------------------------------
     async def claim_recap(self, guild: int, end_us: int, claimed_us: int) -> bool:
@@ -116,11 +168,25 @@ class SlotClaimRepository:
     async def confirm_recap(self, guild: int, end_us: int) -> None:
         await self.db.execute(_CONFIRM_RECAP, (end_us, guild))
 
+    async def recap_failed(self, guild: int, end_us: int) -> None:
+        await self.db.execute(_RECAP_FAILED, (guild, end_us))
+
     async def recaps_in_doubt(self) -> list[InDoubt]:
         rows = await self.db.fetchall(_RECAPS_IN_DOUBT)
-        return [InDoubt(int(r[0]), int(r[1]), _opt_int(r[2])) for r in rows]
+        return [
+            InDoubt(int(r[0]), int(r[1]), _opt_int(r[2]), tries=_opt_int(r[3]) or 0) for r in rows
+        ]
 
     # -- jobs of the whole installation ---------------------------------------------------
-    async def claim_global(self, name: str, period: str) -> bool:
-        """Claim job `name` for `period` (e.g. a UTC date); False when it ran already."""
-        return await self.db.execute(_CLAIM_GLOBAL, (name, period)) > 0
+    async def claim_global(self, name: str, period: str, now_us: int, lease_us: int) -> bool:
+        """Claim job `name` for `period` (e.g. a UTC date) at `now_us`; False when it ran
+        already, or another run claimed it less than `lease_us` ago."""
+        return await self.db.execute(_CLAIM_GLOBAL, (name, period, now_us, now_us - lease_us)) > 0
+
+    async def done_global(self, name: str, period: str) -> None:
+        """Job `name` ran for `period`: never run again for it."""
+        await self.db.execute(_DONE_GLOBAL, (period, name, period))
+
+    async def release_global(self, name: str, period: str, claimed_us: int) -> None:
+        """The run claimed at `claimed_us` failed: the next one may claim the period."""
+        await self.db.execute(_RELEASE_GLOBAL, (name, period, claimed_us))

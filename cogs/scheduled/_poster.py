@@ -118,13 +118,15 @@ class DiscordPoster:
         messages: Sequence[ReminderMessage],
         *,
         skip: Collection[str] = (),
-    ) -> None:
+    ) -> bool | None:
         target = self.bot.get_partial_messageable(channel, guild_id=guild)
         names = await self._display_names(
             guild, {u for m in messages for e in m.entries for u in (e.a, e.b)}
         )
-        number = 1
         for message in messages:
+            text = reminder_text(message.entries, message.first)
+            if text in skip:  # posted before the process stopped
+                continue
             view = discord.ui.View(timeout=None)
             labels = unique_labels(
                 [
@@ -137,16 +139,12 @@ class DiscordPoster:
             mentions = discord.AllowedMentions(
                 everyone=False, roles=False, users=[discord.Object(id=u) for u in message.pings]
             )
-            text = reminder_text(message.entries, number)
-            if text in skip:  # posted before the process stopped
-                number += len(message.entries)
-                continue
             try:
                 await target.send(text, view=view, allowed_mentions=mentions)
             except discord.HTTPException as exc:
                 log.warning("could not post reminders in %s/%s: %s", guild, channel, exc)
-                return
-            number += len(message.entries)
+                return False
+        return True
 
     async def _display_names(self, guild: int, users: set[int]) -> dict[int, str]:
         """Display names for the reminder buttons: the guild's cache, else one fetch each."""

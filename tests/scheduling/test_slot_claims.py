@@ -33,8 +33,8 @@ class ChannelPoster(RecordingPoster):
         *,
         skip: Collection[str] = (),
     ) -> None:
-        for number, message in enumerate(messages):
-            text = f"{guild}:{number}:" + ",".join(f"{e.a}-{e.b}" for e in message.entries)
+        for message in messages:
+            text = f"{guild}:{message.first}:" + ",".join(f"{e.a}-{e.b}" for e in message.entries)
             if text in skip:
                 continue
             if self.crash_after is not None and len(self.texts) >= self.crash_after:
