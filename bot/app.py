@@ -27,6 +27,7 @@ from bot.storage.backends import open_database
 from bot.storage.backup import scheduled_backup
 from bot.storage.filecheck import DatabaseFileError
 from bot.storage.protocols import Repositories
+from bot.storage.shardlease import ShardLease
 from bot.storage.sql import SqlDatabase
 from bot.tracking.pipeline import TrackingPipeline
 from bot.tree import KindlingTree
@@ -110,6 +111,7 @@ class KindlingBot(commands.Bot):
         self._sync_task: asyncio.Task[None] | None = None
         self.web_url: str | None = None  # where the web boards listen (cogs.web), if on
         self._process_lock: ProcessLock | None = None
+        self._shard_lease: ShardLease | None = None
 
     # typed accessors: set in setup_hook, before any cog runs
     @property
@@ -138,6 +140,7 @@ class KindlingBot(commands.Bot):
         self._renderer = Renderer()
         self._claim_single_file()
         self._db = await open_database(self.settings.database_target)
+        await self._lease_shards()
         self._pipeline = TrackingPipeline(
             Repositories.of(self._db),
             flush_interval=self.settings.flush_interval_seconds,
@@ -166,13 +169,25 @@ class KindlingBot(commands.Bot):
             return
         self._process_lock = ProcessLock.acquire(Path(path))
 
+    async def _lease_shards(self) -> None:
+        """Sharded on PostgreSQL: this process's shards are leased in the database for its
+        life, so a second process configured for one of them stops at start (with one line
+        naming the shard) instead of counting its guilds' messages a second time."""
+        url = getattr(self.settings, "postgres_url", None)
+        plan = self.shard_plan
+        if not plan.sharded or plan.count is None or not url:
+            return
+        self._shard_lease = await ShardLease.acquire(url, plan.ids, plan.count)
+
     async def backup_now(self, now: datetime) -> Path | None:
         """The daily online backup (BACKUP_DIR, BACKUP_KEEP newest kept)."""
         settings = self.settings
         if settings.postgres_url or str(settings.database_path) == ":memory:":
             return None  # PostgreSQL is backed up with the server's tools (pg_dump)
         # one backup a UTC day, by one process (several share the database)
-        async with self.services.schedule.global_once("backup", now.date().isoformat()) as mine:
+        async with self.services.schedule.global_once(
+            "backup", now.date().isoformat(), now
+        ) as mine:
             if not mine:
                 return None
             return await scheduled_backup(
@@ -232,6 +247,8 @@ class KindlingBot(commands.Bot):
             await self._db.close()
         if self._process_lock is not None:
             self._process_lock.release()
+        if self._shard_lease is not None:
+            await self._shard_lease.release()
         log.info("stopped" if self.final_flush_failed else "stopped cleanly")
 
 

@@ -1,7 +1,8 @@
 """Sharding through the real bot (#13): a process started with SHARD_COUNT / SHARD_IDS
 connects its shards only, so it tracks only its shards' guilds, and its scheduled slot
 serves only the guilds it owns ((guild_id >> 22) % shard_count), even though the shared
-database holds the others' too. Two sharded processes never share one SQLite file."""
+database holds the others' too. Two sharded processes never share one SQLite file, and on
+PostgreSQL a shard is leased by one process at a time."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from bot.app import ShardedKindlingBot, make_bot
 from bot.config import Settings
 from bot.sandbox.model import Guild
 from bot.sharding import ProcessLock, ShardPlan, shard_of
+from bot.storage import shardlease
 from bot.storage.filecheck import DatabaseFileError
+from bot.storage.shardlease import ShardLease, ShardLeaseError
 from tests.e2e.conftest import START, Harness
 
 
@@ -82,3 +85,33 @@ def test_a_second_sharded_process_on_one_sqlite_file_is_refused(tmp_path: Path) 
     finally:
         first.release()
     ProcessLock.acquire(db).release()  # free again once the first is gone
+
+
+async def test_a_shard_run_by_another_postgres_process_is_refused(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await ShardLease.acquire(postgres_url, [0, 1], 4)
+    try:
+        with pytest.raises(ShardLeaseError, match=r"shard 1 of 4 is already run") as refused:
+            await ShardLease.acquire(postgres_url, [1, 2], 4, wait=0)
+        assert "SHARD_IDS" in str(refused.value) and "\n" not in str(refused.value)
+        other = await ShardLease.acquire(postgres_url, [2, 3], 4, wait=0)  # no overlap
+        await other.release()
+        # the bot stops at start, before tracking anything (a DatabaseFileError: exit 78)
+        monkeypatch.setattr(shardlease, "LEASE_WAIT_SECONDS", 0.0)
+        twice = make_bot(Settings(database_url=postgres_url, shard_count=4), sync_commands=False)
+        with pytest.raises(DatabaseFileError, match="shard 0 of 4"):
+            await twice._lease_shards()
+        # not sharded, or SQLite: no lease, as before
+        plain = make_bot(Settings(database_url=postgres_url), sync_commands=False)
+        await plain._lease_shards()
+        assert plain._shard_lease is None
+    finally:
+        await first.release()
+    again = await ShardLease.acquire(postgres_url, [1, 2], 4, wait=0)  # free once released
+    # a killed process: its session ends, so its shards are free again
+    assert again._conn is not None
+    again._conn.terminate()
+    back = await ShardLease.acquire(postgres_url, [1, 2], 4, wait=5)
+    assert back.held
+    await back.release()
