@@ -108,39 +108,71 @@ class WebDeps:
     directory: Directory
 
 
-class SlugIndex:
-    """slug → guild of the guilds that opted in, from their configuration. A guild whose
-    configuration may have changed (the pipeline's change listener) is re-read before the
-    next lookup, so a slug turned off or regenerated stops working at once."""
+SLUG_RECHECK_SECONDS = 5.0
 
-    def __init__(self, services: Services) -> None:
+
+class SlugIndex:
+    """slug → guild of the guilds that opted in, from their configuration. The store is the
+    truth: another process may own a guild and change its `/settings web`, which this
+    process's change listener never hears of. So a slug found is checked against the
+    guild's stored configuration again once SLUG_RECHECK_SECONDS passed since it was last
+    read (a slug turned off or regenerated anywhere stops working within seconds), and a
+    slug not found reloads the index at most that often (a new one works within seconds).
+    A local change (the pipeline's change listener) is re-read before the next lookup."""
+
+    def __init__(self, services: Services, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.settings = services.settings
-        self._slugs: dict[int, str] | None = None
+        self.now = monotonic
+        self._slugs: dict[int, str] = {}
+        self._loaded = False
+        self._guilds: dict[str, int] = {}
+        self._checked: dict[int, float] = {}
+        self._loaded_at = -math.inf
         self._dirty: set[int] = set()
 
     def forget(self, guild: int) -> None:
         self._dirty.add(guild)
 
+    async def _load(self) -> None:
+        self._dirty.clear()
+        at = self.now()
+        found: dict[int, str] = {}
+        for guild, _settings, config in await self.settings.all_configs():
+            value = config.get("web_slug")
+            if isinstance(value, str) and value:
+                found[guild] = value
+        self._slugs = found
+        self._loaded = True
+        self._guilds = {slug: guild for guild, slug in found.items()}
+        self._checked = dict.fromkeys(found, at)
+        self._loaded_at = at
+
+    async def _reread(self, guild: int) -> str | None:
+        value = (await self.settings.config(guild)).web_slug
+        old = self._slugs.pop(guild, None)
+        if old is not None and self._guilds.get(old) == guild:
+            del self._guilds[old]
+        if value:
+            self._slugs[guild] = value
+            self._guilds[value] = guild
+        self._checked[guild] = self.now()
+        return value or None
+
     async def guild_of(self, slug: str) -> int | None:
-        if self._slugs is None:
-            self._dirty.clear()
-            found: dict[int, str] = {}
-            for guild, _settings, config in await self.settings.all_configs():
-                value = config.get("web_slug")
-                if isinstance(value, str) and value:
-                    found[guild] = value
-            self._slugs = found
+        if not self._loaded:
+            await self._load()
         while self._dirty:
-            guild = self._dirty.pop()
-            value = (await self.settings.config(guild)).web_slug
-            if value:
-                self._slugs[guild] = value
-            else:
-                self._slugs.pop(guild, None)
-        for guild, value in self._slugs.items():
-            if value == slug:
-                return guild
-        return None
+            await self._reread(self._dirty.pop())
+        guild = self._guilds.get(slug)
+        if guild is not None and self.now() - self._checked.get(guild, -math.inf) >= (
+            SLUG_RECHECK_SECONDS
+        ):
+            if await self._reread(guild) != slug:
+                guild = None  # turned off or regenerated, maybe by another process
+        if guild is None and self.now() - self._loaded_at >= SLUG_RECHECK_SECONDS:
+            await self._load()  # a slug made by another process since
+            guild = self._guilds.get(slug)
+        return guild
 
 
 def plural(count: int, unit: Unit) -> str:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.domain.challenges import Challenge
+from bot.storage.database import Database
+from bot.tracking.pipeline import TrackingPipeline
+from bot.web.app import BOARDS_KEY, SLUG_RECHECK_SECONDS
+from tests.helpers import svc
 from tests.web.conftest import DAY0, MOD, G, Site
 
 ANA, BO, CY, DEE, EVE, FAY, GUS = 101, 102, 103, 104, 105, 106, 107
@@ -295,3 +300,34 @@ async def test_a_member_who_turns_private_leaves_the_cached_pages_at_once(site: 
     assert (await site.client.get(f"{path}/m/{CY}")).status == 404
     _, ana = await site.get_text(f"{path}/m/{ANA}")
     assert "Cy" not in ana.replace(path, "")
+
+
+async def test_a_slug_changed_by_another_process_is_seen_within_seconds(
+    site: Site, tmp_path: Path
+) -> None:
+    """Another process (its own pipeline on the same database) owns the guild and changes
+    `/settings web`: this process's change listener never hears of it, the store is read."""
+    await site.talk(ANA, BO, 2)
+    now = site.clock.now()
+    ticks = [1000.0]
+    site.client.app[BOARDS_KEY].slugs.now = lambda: ticks[0]
+    assert (await site.client.get("/g/not-yet")).status == 404  # the index is loaded
+    db = await Database.open(tmp_path / "k.db")
+    elsewhere = TrackingPipeline(db)
+    try:
+        other = svc(elsewhere).settings
+        _, slug = await other.set_web(G, True, False, MOD, now)
+        ticks[0] += SLUG_RECHECK_SECONDS
+        assert (await site.client.get(f"/g/{slug}")).status == 200  # a new slug works
+        _, new = await other.set_web(G, True, True, MOD, now)  # regenerated there
+        assert (await site.client.get(f"/g/{slug}")).status == 200  # for a few seconds
+        ticks[0] += SLUG_RECHECK_SECONDS
+        assert (await site.client.get(f"/g/{slug}")).status == 404
+        assert (await site.client.get(f"/g/{new}/m/{ANA}")).status == 200
+        await other.set_web(G, False, False, MOD, now)  # turned off there
+        ticks[0] += SLUG_RECHECK_SECONDS
+        assert (await site.client.get(f"/g/{new}")).status == 404
+        assert (await site.client.get(f"/g/{new}/m/{ANA}")).status == 404
+    finally:
+        await elsewhere.close()
+        await db.close()
