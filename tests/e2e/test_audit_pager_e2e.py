@@ -11,7 +11,7 @@ from bot.sandbox.control import ControlError
 from bot.sandbox.model import walk_components
 from tests.e2e.conftest import Harness
 from tests.e2e.test_challenge_posts_e2e import message_text
-from tests.e2e.test_commands_e2e import run, talk, text_of
+from tests.e2e.test_commands_e2e import run, talk, text_of, turn
 
 
 def bare_ids(text: str) -> list[str]:
@@ -29,16 +29,6 @@ def buttons(components: list[Any]) -> dict[str, dict[str, Any]]:
 
 def button_id(message: Message, label: str) -> str:
     return str(buttons(message.components)[label]["custom_id"])
-
-
-async def turned(h: Harness, press: Any) -> Message:
-    """The pager's message once a press is answered: updated at once (a text-only pager), or
-    acknowledged first and then edited (a page drawn as a picture too)."""
-    response = await h.ctl.wait_for_response(press, timeout=10)
-    assert response.type in (6, 7), response.type
-    assert response.message is not None
-    await h.settle()
-    return h.ctl.world.messages[response.message.id]
 
 
 async def test_audit_lines_are_readable_and_filter_by_member_and_action(
@@ -154,18 +144,15 @@ async def test_leaderboard_pages_my_page_and_the_ends(harness: Harness) -> None:
     refused = await h.ctl.wait_for_response(stranger, timeout=10)
     assert refused.ephemeral and "Only the person" in text_of(refused)
 
-    mine = await h.ctl.press_button(last, message, button_id(message, "📍 My page"))
-    jumped = await turned(h, mine)
+    jumped = await turn(h, last, message, "📍 My page")
     assert "Page 3/3" in message_text(jumped)
     assert f"`#25` <@{last.id}> — **76** points" in message_text(jumped)
     assert buttons(jumped.components)["Next ▶"].get("disabled")
     assert not buttons(jumped.components)["◀ Prev"].get("disabled")
 
-    back = await h.ctl.press_button(last, message, button_id(message, "◀ Prev"))
-    page2 = await turned(h, back)
+    page2 = await turn(h, last, message, "◀ Prev")
     assert "Page 2/3" in message_text(page2) and "`#11`" in message_text(page2)
-    ahead = await h.ctl.press_button(last, message, button_id(message, "Next ▶"))
-    assert "Page 3/3" in message_text(await turned(h, ahead))
+    assert "Page 3/3" in message_text(await turn(h, last, message, "Next ▶"))
 
     # someone not on the board is told so, and the page stays
     inter = await h.ctl.invoke(nobody, "leaderboard", {"board": "reputation"})

@@ -8,8 +8,7 @@ from typing import Any
 
 from bot.sandbox import Message
 from tests.e2e.conftest import Harness
-from tests.e2e.test_audit_pager_e2e import button_id
-from tests.e2e.test_commands_e2e import run, talk, text_of
+from tests.e2e.test_commands_e2e import run, talk, text_of, turn
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -43,10 +42,7 @@ async def test_each_leaderboard_page_has_its_picture(harness: Harness) -> None:
     # the text is all still there for screen readers and clients that hide images
     assert f"🥇 <@{people[0].id}> — **100** points" in message.embeds[0]["description"]
 
-    turned = await h.ctl.press_button(viewer, message, button_id(message, "Next ▶"))
-    await h.ctl.wait_for_response(turned, timeout=10)
-    await h.settle()
-    edited = h.ctl.world.messages[message.id]
+    edited = await turn(h, viewer, message, "Next ▶")
     assert "Page 2/2" in edited.embeds[0]["footer"]["text"]
     [second] = pictures(edited, "board.png")  # replaced, not added beside the first
     assert second.data.startswith(PNG) and second.data != first.data

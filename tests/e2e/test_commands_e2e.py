@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
-from bot.sandbox import Interaction, InteractionResponse
+from bot.sandbox import Interaction, InteractionResponse, Message
 from bot.sandbox.control import ControlError
+from bot.sandbox.model import walk_components
 from tests.e2e.conftest import Harness
 
 
@@ -38,6 +40,27 @@ async def run(
         await h.ctl.wait_for_reply(inter, timeout=10)
         response = await h.ctl.wait_for_response(inter, timeout=10)
     return response
+
+
+async def turn(h: Harness, who: Any, message: Message, label: str) -> Message:
+    """Press `label` under the pager and return its message once the page is shown: updated
+    at once (a text-only pager), or acknowledged first and then edited (a page drawn as a
+    picture too)."""
+    live = h.ctl.world.messages[message.id]
+    edits = len(live.edits)
+    [custom_id] = [
+        str(c["custom_id"])
+        for c in walk_components(message.components)
+        if c.get("type") == 2 and c.get("label") == label
+    ]
+    press = await h.ctl.press_button(who, message, custom_id)
+    response = await h.ctl.wait_for_response(press, timeout=10)
+    assert response.type in (6, 7), response.type
+    for _ in range(500):
+        if len(live.edits) > edits:
+            return live
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"pressing {label!r} did not change the page within 10 s")
 
 
 async def talk(h: Harness, a: Any, b: Any, text: str) -> None:
@@ -140,11 +163,8 @@ async def test_leaderboard_pages_only_for_the_invoker(harness: Harness) -> None:
     stranger = await h.ctl.press_button(people[1], message, next_id)
     refused = await h.ctl.wait_for_response(stranger)
     assert refused.ephemeral and "Only the person" in text_of(refused)
-    turned = await h.ctl.press_button(people[0], message, next_id)
-    page2 = await h.ctl.wait_for_response(turned)
-    assert page2.type == 6  # acknowledged at once; the page (and its picture) follow
-    await h.settle()
-    assert "Page 2" in h.ctl.world.messages[message.id].embeds[0]["footer"]["text"]
+    page2 = await turn(h, people[0], message, "Next ▶")
+    assert "Page 2" in page2.embeds[0]["footer"]["text"]
 
 
 async def test_notify_privacy_and_visibility(harness: Harness) -> None:
