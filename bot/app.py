@@ -22,10 +22,11 @@ from bot.images.renderer import Renderer
 from bot.reads import Reads
 from bot.scheduling.jobs import Jobs
 from bot.services import Services
-from bot.sharding import ProcessLock, ShardPlan
+from bot.sharding import ShardPlan
 from bot.storage.backends import open_database
 from bot.storage.backup import scheduled_backup
 from bot.storage.filecheck import DatabaseFileError
+from bot.storage.processlock import ProcessLock
 from bot.storage.protocols import Repositories
 from bot.storage.shardlease import ShardLease
 from bot.storage.sql import SqlDatabase
@@ -160,9 +161,10 @@ class KindlingBot(commands.Bot):
             self._sync_task = asyncio.create_task(self._sync_when_ready(), name="kindling-sync")
 
     def _claim_single_file(self) -> None:
-        """Sharded on SQLite: one process per database file (several need PostgreSQL), so a
-        second process with SHARD_* settings on the same file stops at start."""
-        if not self.shard_plan.sharded or getattr(self.settings, "postgres_url", None):
+        """On SQLite: one process per database file (several need PostgreSQL), so a second
+        bot on the same file stops at start, and `replay --db` or `restore` refuse the file
+        while this bot runs."""
+        if getattr(self.settings, "postgres_url", None):
             return
         path = str(self.settings.database_path)
         if path == ":memory:":

@@ -4,14 +4,9 @@ of its shards; with no sharding configured it owns every guild."""
 
 from __future__ import annotations
 
-import fcntl
-import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
 
 from bot.config import Settings
-from bot.storage.filecheck import DatabaseFileError
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
@@ -67,40 +62,3 @@ def _ranges(ids: tuple[int, ...]) -> str:
     if start is not None:
         parts.append(f"{start}-{prev}" if start != prev else str(start))
     return ",".join(parts)
-
-
-class ProcessLock:
-    """An exclusive lock on ``<database>.lock`` held for the life of the process (the
-    kernel drops it when the process dies, SIGKILL included), so two sharded processes
-    never share one SQLite file."""
-
-    def __init__(self, path: Path, handle: IO[str]) -> None:
-        self.path = path
-        self._handle: IO[str] | None = handle
-
-    @classmethod
-    def acquire(cls, database: Path) -> ProcessLock:
-        path = database.with_name(database.name + ".lock")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise DatabaseFileError(
-                f"DATABASE_PATH {str(database)!r} is in use by another Kindling process "
-                f"({holder}): an SQLite file serves one process; run several processes "
-                "(SHARD_IDS) on a shared PostgreSQL database"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
-        return cls(path, handle)
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()  # closing drops the lock
-            self._handle = None

@@ -8,11 +8,17 @@ from __future__ import annotations
 import hashlib
 import json
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.storage.backup import restore_file
+from bot.storage.filecheck import DatabaseFileError
+from bot.storage.processlock import ProcessLock
 from tests.conftest import ROOT
 from tests.test_replay_streaming import message
 
@@ -59,7 +65,12 @@ def test_a_full_disk_mid_apply_leaves_the_database_as_it_was(tmp_path: Path) -> 
     assert "nothing was applied" in failed.stderr and str(db) in failed.stderr
     assert failed.stdout == ""
     assert digest(db) == before_bytes  # the database file is untouched
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "first.jsonl", "k.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "big.jsonl",
+        "first.jsonl",
+        "k.db",
+        "k.db.lock",  # the one-process lock, held while a replay or a bot has the file
+    ]
 
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
@@ -76,6 +87,7 @@ def test_a_full_disk_mid_apply_leaves_the_database_as_it_was(tmp_path: Path) -> 
         "empty.jsonl",
         "first.jsonl",
         "k.db",
+        "k.db.lock",
     ]
 
 
@@ -101,4 +113,28 @@ def test_the_replaced_database_keeps_its_permissions_and_its_link(tmp_path: Path
         assert conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 12
     finally:
         conn.close()
-    assert sorted(p.name for p in real.parent.iterdir()) == ["kindling.db"]
+    assert sorted(p.name for p in real.parent.iterdir()) == ["kindling.db", "kindling.db.lock"]
+
+
+def test_a_database_a_bot_is_using_is_refused(tmp_path: Path) -> None:
+    """`replay --db` and `restore` refuse the file while a bot holds it (its later writes
+    would have been lost with the replaced file; found in review), and take it once the
+    bot is gone."""
+    db = tmp_path / "k.db"
+    first = tmp_path / "first.jsonl"
+    first.write_text("\n".join(message(i) for i in range(5)) + "\n")
+    assert replay(first, db).returncode == 0
+    before = digest(db)
+    running = ProcessLock.acquire(tmp_path / "." / "k.db")  # as a running bot holds it
+    try:
+        refused = replay(first, db)
+        assert refused.returncode == 2, refused.stderr
+        assert "in use by another Kindling process" in refused.stderr
+        assert "Traceback" not in refused.stderr and digest(db) == before
+        backup = tmp_path / "copy.db"
+        shutil.copy(db, backup)
+        with pytest.raises(DatabaseFileError, match="in use"):
+            restore_file(backup, db)
+    finally:
+        running.release()
+    assert replay(first, db).returncode == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.storage.database import latest_version
 from bot.storage.filecheck import DatabaseFileError, check_database_file
+from bot.storage.processlock import ProcessLock
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,14 @@ def restore_file(backup: str | Path, database: str | Path) -> None:
     if not backup.is_file():
         raise DatabaseFileError(f"no backup file at {str(backup)!r}")
     check_database_file(backup, latest_version())
+    lock = ProcessLock.acquire(database)  # refused while a bot runs on the database
+    try:
+        _restore(backup, database)
+    finally:
+        lock.release()
+
+
+def _restore(backup: Path, database: Path) -> None:
     _copy(backup, database.with_name(database.name + ".restoring"))
     for suffix in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
@@ -95,6 +104,16 @@ def staged(database: str | Path) -> Iterator[Path]:
     meanwhile (as for `restore`)."""
     # a symlinked database is replaced where it really is, and the link stays
     database = Path(database).resolve()
+    # refused while a bot runs on it (its writes would be lost with the old file), and no
+    # bot can start on it until the copy is in place
+    lock = ProcessLock.acquire(database)
+    try:
+        yield from _staged(database)
+    finally:
+        lock.release()
+
+
+def _staged(database: Path) -> Iterator[Path]:
     work = database.with_name(database.name + ".staged")
     _remove(work)
     if database.exists():

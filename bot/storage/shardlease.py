@@ -6,7 +6,8 @@ process configured for a shard that is already run (overlapping SHARD_IDS, or SH
 without SHARD_IDS twice) stops at start instead of applying every message a second time.
 The server drops the locks when the session ends: a clean exit closes the connection, and a
 killed process's connection is closed by its kernel (a machine that vanished is noticed by
-the server's TCP keepalives). SQLite has its lock file instead (bot.sharding.ProcessLock).
+the server's TCP keepalives). SQLite has its lock file instead
+(bot.storage.processlock.ProcessLock).
 """
 
 from __future__ import annotations

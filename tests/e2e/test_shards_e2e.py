@@ -14,9 +14,10 @@ from discord.ext import commands
 from bot.app import ShardedKindlingBot, make_bot
 from bot.config import Settings
 from bot.sandbox.model import Guild
-from bot.sharding import ProcessLock, ShardPlan, shard_of
+from bot.sharding import ShardPlan, shard_of
 from bot.storage import shardlease
 from bot.storage.filecheck import DatabaseFileError
+from bot.storage.processlock import ProcessLock
 from bot.storage.shardlease import ShardLease, ShardLeaseError
 from tests.e2e.conftest import START, Harness
 
