@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 
 from bot.domain.calendar import CalendarDays, member_calendar
 from bot.domain.challenges import Challenge, Progress, evaluate_progress
@@ -16,6 +18,9 @@ from bot.storage.audit import AuditFilter as AuditFilter  # what /mod audit filt
 from bot.storage.members import MemberRow
 from bot.storage.tracking import PairStreakRow
 from bot.tracking.pipeline import TrackingPipeline
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 PAGE_SIZE = 10
 
@@ -111,6 +116,40 @@ def _ranked_entries(
     return out
 
 
+class FreshCache(Generic[K, V]):
+    """Values kept at most WEEKLY_CACHE_SECONDS, and at most `limit` of them: stale entries
+    are swept when it is full, then the oldest go, so the memory does not grow with the
+    number of guilds ever looked at."""
+
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self._entries: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        found = self._entries.get(key)
+        if found is None or time.monotonic() - found[0] >= WEEKLY_CACHE_SECONDS:
+            return None
+        return found[1]
+
+    def put(self, key: K, value: V) -> None:
+        clock = time.monotonic()
+        entries = self._entries
+        entries.pop(key, None)
+        if len(entries) >= self.limit:
+            for old in [k for k, (at, _) in entries.items() if clock - at >= WEEKLY_CACHE_SECONDS]:
+                del entries[old]
+            while len(entries) >= self.limit:  # insertion order: the oldest first
+                del entries[next(iter(entries))]
+        entries[key] = (clock, value)
+
+    def drop(self, matches: Callable[[K], bool]) -> None:
+        for key in [k for k in self._entries if matches(k)]:
+            del self._entries[key]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Reads:
     """Read models: what commands and posts show, evaluated at `now`. Cached lists are
     dropped whenever a service commits a change to the guild."""
@@ -123,10 +162,10 @@ class Reads:
         pipeline.add_change_listener(self.forget)
         # weekly sums are an aggregate over the week's ledger: served from a cache at most
         # a minute old, keyed by guild and week
-        self._weekly: dict[tuple[int, date, str], tuple[float, list[tuple[int, int]]]] = {}
+        self._weekly: FreshCache[tuple[int, date, str], list[tuple[int, int]]] = FreshCache()
         # reputations in descending order per guild, for ranks by bisection (same staleness)
-        self._reputations: dict[int, tuple[float, list[int]]] = {}
-        self._hidden: dict[tuple[int, bool], tuple[float, list[int]]] = {}
+        self._reputations: FreshCache[int, list[int]] = FreshCache()
+        self._hidden: FreshCache[tuple[int, bool], list[int]] = FreshCache()
 
     async def today(self, guild: int, now: datetime) -> date:
         settings = await self.pipeline.settings(guild)
@@ -170,43 +209,36 @@ class Reads:
         start = period_start(local_day(now, settings.zone), period)
         key = (guild, start, period)
         cached = self._weekly.get(key)
-        clock = time.monotonic()
-        if cached is not None and clock - cached[0] < WEEKLY_CACHE_SECONDS:
-            return cached[1]
+        if cached is not None:
+            return cached
         since = datetime.combine(start, datetime.min.time(), tzinfo=settings.zone)
         rows = await self.ledger.points_since(guild, since, 1_000_000, 0)
-        self._weekly[key] = (clock, rows)
+        self._weekly.put(key, rows)
         return rows
 
     async def reputation_rank(self, guild: int, reputation: int) -> int:
         """1 + members with more reputation, from a per-guild list at most a minute old."""
-        cached = self._reputations.get(guild)
-        clock = time.monotonic()
-        if cached is None or clock - cached[0] >= WEEKLY_CACHE_SECONDS:
-            ascending = await self.members.reputations_ascending(guild)
-            cached = (clock, ascending)
-            self._reputations[guild] = cached
-        values = cached[1]
+        values = self._reputations.get(guild)
+        if values is None:
+            values = await self.members.reputations_ascending(guild)
+            self._reputations.put(guild, values)
         return len(values) - bisect.bisect_right(values, reputation) + 1
 
     async def hidden(self, guild: int, public_only: bool = False) -> list[int]:
         """Members boards leave out, from a list at most a minute old (see `forget`)."""
         key = (guild, public_only)
         cached = self._hidden.get(key)
-        clock = time.monotonic()
-        if cached is None or clock - cached[0] >= WEEKLY_CACHE_SECONDS:
-            cached = (clock, await self.members.hidden_members(guild, public_only))
-            self._hidden[key] = cached
-        return cached[1]
+        if cached is None:
+            cached = await self.members.hidden_members(guild, public_only)
+            self._hidden.put(key, cached)
+        return cached
 
     def forget(self, guild: int) -> None:
         """A service changed the guild (visibility, opt-out, exclusion, reputation…):
         rebuild cached lists."""
-        for key in [k for k in self._hidden if k[0] == guild]:
-            del self._hidden[key]
-        self._reputations.pop(guild, None)
-        for key2 in [k for k in self._weekly if k[0] == guild]:
-            del self._weekly[key2]
+        self._hidden.drop(lambda key: key[0] == guild)
+        self._reputations.drop(lambda key: key == guild)
+        self._weekly.drop(lambda key: key[0] == guild)
 
     async def board(
         self,
