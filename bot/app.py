@@ -172,12 +172,16 @@ class KindlingBot(commands.Bot):
         self._process_lock = ProcessLock.acquire(Path(path))
 
     async def _lease_shards(self) -> None:
-        """Sharded on PostgreSQL: this process's shards are leased in the database for its
-        life, so a second process configured for one of them stops at start (with one line
-        naming the shard) instead of counting its guilds' messages a second time."""
+        """On PostgreSQL: this process's shards (all of them when not sharded) are leased in
+        the database for its life, so a second process configured for one of them stops at
+        start (with one line naming the shard) instead of counting its guilds' messages a
+        second time."""
         url = getattr(self.settings, "postgres_url", None)
+        if not url:
+            return
         plan = self.shard_plan
-        if not plan.sharded or plan.count is None or not url:
+        if not plan.sharded or plan.count is None:
+            self._shard_lease = await ShardLease.acquire(url, (), None)
             return
         self._shard_lease = await ShardLease.acquire(url, plan.ids, plan.count)
 

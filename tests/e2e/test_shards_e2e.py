@@ -103,12 +103,27 @@ async def test_a_shard_run_by_another_postgres_process_is_refused(
         twice = make_bot(Settings(database_url=postgres_url, shard_count=4), sync_commands=False)
         with pytest.raises(DatabaseFileError, match="shard 0 of 4"):
             await twice._lease_shards()
-        # not sharded, or SQLite: no lease, as before
+        # a process without shards would run every guild beside the sharded one: refused
         plain = make_bot(Settings(database_url=postgres_url), sync_commands=False)
-        await plain._lease_shards()
+        with pytest.raises(DatabaseFileError, match="already used by another Kindling"):
+            await plain._lease_shards()
         assert plain._shard_lease is None
     finally:
         await first.release()
+    # alone, it takes the whole database: no second process, sharded or not, beside it
+    alone = await ShardLease.acquire(postgres_url, (), None, wait=0)
+    try:
+        with pytest.raises(ShardLeaseError, match="runs every guild") as refused:
+            await ShardLease.acquire(postgres_url, [3], 4, wait=0)
+        assert "\n" not in str(refused.value)
+        with pytest.raises(ShardLeaseError, match="already used by another Kindling"):
+            await ShardLease.acquire(postgres_url, (), None, wait=0)
+    finally:
+        await alone.release()
+    # SQLite: no lease (its file lock does that job)
+    lite = make_bot(Settings(), sync_commands=False)
+    await lite._lease_shards()
+    assert lite._shard_lease is None
     again = await ShardLease.acquire(postgres_url, [1, 2], 4, wait=0)  # free once released
     # a killed process: its session ends, so its shards are free again
     assert again._conn is not None
