@@ -1,13 +1,35 @@
-"""Shared test helpers: the services of a pipeline, built once per pipeline."""
+"""Shared test helpers: the services of a pipeline, built once per pipeline; the environment
+of a real bot process pointed at a sandbox."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from bot.reads import Reads
+from bot.sandbox import Sandbox
 from bot.services import Services
 from bot.tracking.pipeline import TrackingPipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sandbox_env(sandbox: Sandbox, **settings: object) -> dict[str, str]:
+    """The environment of `python -m bot run` against `sandbox` (its token, API, gateway and
+    guild), nothing else inherited but PATH; `settings` add to it (`database_path=…` sets
+    DATABASE_PATH)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": sandbox.token,
+        "DISCORD_API_BASE": sandbox.api_base,
+        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
+        "DEV_GUILD_ID": str(sandbox.control.guild.id),
+        **{name.upper(): str(value) for name, value in settings.items()},
+    }
+
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _services: WeakKeyDictionary[TrackingPipeline, Services] = WeakKeyDictionary()

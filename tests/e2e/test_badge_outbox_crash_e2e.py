@@ -4,29 +4,23 @@ announcement (#12 item 3): both are owed in the database and delivered after the
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from bot.sandbox import Sandbox
-from tests.conftest import ROOT
+from tests.helpers import sandbox_env
 
 
 def bot_env(sandbox: Sandbox, db_path: Path, announce_seconds: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": sandbox.token,
-        "DISCORD_API_BASE": sandbox.api_base,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DEV_GUILD_ID": str(sandbox.control.guild.id),
-        "DATABASE_PATH": str(db_path),
-        "FLUSH_INTERVAL_SECONDS": "0.1",
-        "BADGE_ANNOUNCE_SECONDS": announce_seconds,
-        "BACKUP_KEEP": "0",
-    }
+    return sandbox_env(
+        sandbox,
+        database_path=db_path,
+        flush_interval_seconds=0.1,
+        badge_announce_seconds=announce_seconds,
+        backup_keep=0,
+    )
 
 
 async def start(sandbox: Sandbox, db_path: Path, announce: str) -> asyncio.subprocess.Process:

@@ -25,7 +25,7 @@ import pytest
 
 from bot.replay import run_replay
 from bot.sandbox import Sandbox
-from tests.conftest import ROOT
+from tests.helpers import sandbox_env
 
 SETTINGS = {
     "type": "settings",
@@ -73,18 +73,13 @@ def rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def env(sandbox: Sandbox, db: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": sandbox.token,
-        "DISCORD_API_BASE": sandbox.api_base,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DEV_GUILD_ID": str(sandbox.control.guild.id),
-        "DATABASE_PATH": str(db),
-        "FLUSH_INTERVAL_SECONDS": "0.2",
-        "BACKUP_KEEP": "0",
-        "LOG_LEVEL": "WARNING",
-    }
+    return sandbox_env(
+        sandbox,
+        database_path=db,
+        flush_interval_seconds=0.2,
+        backup_keep=0,
+        log_level="WARNING",
+    )
 
 
 LOGS: list[Path] = []

@@ -26,7 +26,7 @@ import discord
 from bot.domain.interactions import MessageRecord
 from bot.sandbox import Sandbox
 from bot.sharding import shard_of
-from tests.conftest import ROOT
+from tests.helpers import sandbox_env
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +64,17 @@ def target_shift() -> timedelta:
 
 def env(sandbox: Sandbox, url: str, shards: str, shift: timedelta, home: Path) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": sandbox.token,
-        "DISCORD_API_BASE": sandbox.api_base,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DEV_GUILD_ID": str(sandbox.control.guild.id),
-        "DATABASE_URL": url,
-        "DATABASE_PATH": str(home / "unused.db"),
-        "SHARD_COUNT": str(SHARDS),
-        "SHARD_IDS": shards,
-        "FLUSH_INTERVAL_SECONDS": "0.2",
-        "BACKUP_KEEP": "0",
-        "HISTORY_PAUSE_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
+        **sandbox_env(
+            sandbox,
+            database_url=url,
+            database_path=home / "unused.db",
+            shard_count=SHARDS,
+            shard_ids=shards,
+            flush_interval_seconds=0.2,
+            backup_keep=0,
+            history_pause_seconds=0,
+            log_level="WARNING",
+        ),
         SHIFT_ENV: str(shift.total_seconds()),
     }
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,23 +12,14 @@ from bot.replay import state_json
 from bot.sandbox import Sandbox
 from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
-from tests.conftest import ROOT
+from tests.helpers import sandbox_env
 
 
 async def test_run_against_the_sandbox_and_stop_with_sigterm(tmp_path: Path) -> None:
     sandbox = Sandbox()
     await sandbox.start()
     db_path = tmp_path / "kindling.db"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": sandbox.token,
-        "DISCORD_API_BASE": sandbox.api_base,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DEV_GUILD_ID": str(sandbox.control.guild.id),
-        "DATABASE_PATH": str(db_path),
-        "FLUSH_INTERVAL_SECONDS": "0.1",
-    }
+    env = sandbox_env(sandbox, database_path=db_path, flush_interval_seconds=0.1)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
