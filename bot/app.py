@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -296,6 +297,15 @@ async def _serve(settings: Settings, clock: Clock | None = None) -> int:
                     "Discord developer portal"
                 )
                 return 78
+            if isinstance(error, aiohttp.ClientConnectionError):
+                # no route to Discord at start (DNS, refused, TLS): one line, not a traceback
+                where = settings.discord_api_base or "discord.com"
+                log.error(
+                    "cannot reach Discord at %s (%s): check the network, or DISCORD_API_BASE",
+                    where,
+                    error,
+                )
+                return 1
             if error is not None:
                 log.error("the bot stopped: %s", error, exc_info=error)
                 return 1
