@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.challenges import Challenge, Progress
@@ -40,8 +42,7 @@ MAX_SETTLE_TRIES = 4
 LOOKBACK_MARGIN = timedelta(minutes=10)
 
 
-@dataclass(frozen=True, slots=True)
-class ReminderEntry:
+class ReminderEntry(NamedTuple):  # a tuple: a big guild's digest has 100,000s of them
     a: int
     b: int
     current: int
@@ -126,22 +127,44 @@ class Poster(Protocol):
 
 
 def split_digest(entries: Sequence[ReminderEntry]) -> list[ReminderMessage]:
-    """Group digest entries into messages under the length limit, ENTRIES_PER_MESSAGE each."""
-    out: list[ReminderMessage] = []
-    current = ReminderMessage()
-    size = 0
-    for number, entry in enumerate(entries, start=1):
-        length = REMINDER_LINE_ESTIMATE
-        if current.entries and (
-            len(current.entries) >= ENTRIES_PER_MESSAGE or size + length > MESSAGE_LIMIT
-        ):
-            out.append(current)
-            current, size = ReminderMessage(first=number), 0
-        current.entries.append(entry)
-        size += length
-    if current.entries:
-        out.append(current)
-    return out
+    """Group digest entries into messages under the length limit, ENTRIES_PER_MESSAGE each.
+
+    Every line is estimated at the same REMINDER_LINE_ESTIMATE, so a message holds as many
+    entries as both limits allow (at least one) and the digest is cut into equal slices."""
+    per = max(1, min(ENTRIES_PER_MESSAGE, MESSAGE_LIMIT // REMINDER_LINE_ESTIMATE))
+    return [
+        ReminderMessage(list(entries[start : start + per]), start + 1)
+        for start in range(0, len(entries), per)
+    ]
+
+
+def build_digest(
+    pairs: Sequence[tuple[int, int, int, int]], day_ends: datetime
+) -> list[ReminderMessage]:
+    """The channel digest of pairs (a, b, current, freezes) that all take the channel
+    digest, split into messages.
+
+    A big guild's digest is hundreds of thousands of small objects that hold no cycles: the
+    cyclic garbage collector is paused while they are built (it would otherwise walk them,
+    and everything else alive, again and again)."""
+    with _gc_paused():
+        return split_digest(
+            [
+                ReminderEntry(a, b, current, freezes, day_ends, (a, b))
+                for a, b, current, freezes in pairs
+            ]
+        )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def encode_plan(messages: Sequence[ReminderMessage]) -> str:
@@ -531,17 +554,18 @@ class Jobs:
         day_ends = datetime.combine(d.today + timedelta(days=1), datetime.min.time(), tzinfo=d.zone)
 
         guild_prefs = {u: v for (g, u), v in prefs.items() if g == d.guild}
+        channel = d.config.reminder_channel
         if not guild_prefs:  # the common case: everyone takes the channel digest
-            digest = [
-                ReminderEntry(a, b, current, freezes, day_ends, (a, b))
-                for a, b, current, freezes in pairs
-            ]
+            if channel is None:
+                return
+            messages = build_digest(pairs, day_ends)
         else:
             digest = await self._with_preferences(d, pairs, guild_prefs, day_ends)
-        channel = d.config.reminder_channel
-        if not digest or channel is None:
+            if not digest or channel is None:
+                return
+            messages = split_digest(digest)
+        if not messages:
             return
-        messages = split_digest(digest)
         if claim is None:
             await self.poster.post_reminders(d.guild, channel, messages)
             return
