@@ -509,15 +509,16 @@ class GuildState:
             return
         self.window_start = cutoff_day
         self.loaded_days = {d for d in self.loaded_days if d >= cutoff_day}
+        # dates compare directly (cheaper than toordinal() on every key of every counter)
         for store in (self.allowance, self.pair_cap, self.directions):
-            for key in [k for k in store if k[2].toordinal() < cutoff]:
+            for key in [k for k in store if k[2] < cutoff_day]:
                 del store[key]
-        for key2 in [k for k in self.kudos_given if k[1].toordinal() < cutoff]:
+        for key2 in [k for k in self.kudos_given if k[1] < cutoff_day]:
             del self.kudos_given[key2]
-        for key3 in [k for k in self.member_cap if k[1].toordinal() < cutoff]:
+        for key3 in [k for k in self.member_cap if k[1] < cutoff_day]:
             del self.member_cap[key3]
-        self.kudos_pairs = {k for k in self.kudos_pairs if k[2].toordinal() >= cutoff}
-        self.qualified = {k for k in self.qualified if k[2].toordinal() >= cutoff}
+        self.kudos_pairs = {k for k in self.kudos_pairs if k[2] >= cutoff_day}
+        self.qualified = {k for k in self.qualified if k[2] >= cutoff_day}
 
     # -- awarding (rules 0, 4, 5) ---------------------------------------------------------
     def _award(
@@ -543,17 +544,20 @@ class GuildState:
             if notes is not None:
                 notes.append(AwardNote(earner, partner, reason, base, 0, new_member=True))
             return 0
-        multiplier = best_multiplier(self.challenges.values(), earner, at)
+        challenges = self.challenges
+        multiplier = best_multiplier(challenges.values(), earner, at) if challenges else 1.0
         points = multiply(base, multiplier)
         multiplied = points
         if capped:
-            pair_used = self.pair_cap[(earner, partner, day)]
-            day_used = self.member_cap[(earner, day)]
+            cap_key = (earner, partner, day)
+            member_key = (earner, day)
+            pair_used = self.pair_cap[cap_key]
+            day_used = self.member_cap[member_key]
             points = truncate_to_caps(
                 points, pair_used, limits.pair_daily_cap, day_used, limits.member_daily_cap
             )
-            self.pair_cap[(earner, partner, day)] += points
-            self.member_cap[(earner, day)] += points
+            self.pair_cap[cap_key] = pair_used + points
+            self.member_cap[member_key] = day_used + points
         held = points > 0 and bool(self.holding) and self.is_held(earner, at)
         if notes is not None:
             cap, cap_limit, cap_used = "", 0, 0
@@ -601,7 +605,8 @@ class GuildState:
         after = before + points
         self.reputation[earner] = after
         out.reputation[(self.guild, earner)] = after
-        self._rep_crossed(out, earner, before, after, at)
+        if after >= REP_THRESHOLDS[0]:
+            self._rep_crossed(out, earner, before, after, at)
         return points
 
     def _multiplier_source(self, user: int, at: datetime, multiplier: float) -> str:
@@ -689,8 +694,9 @@ class GuildState:
                 flags |= FLAG_COOLDOWN_PASSED
                 if not duplicate:
                     key = (earner, partner, day)
-                    if self.allowance[key] < settings.limits.interactions_per_partner_per_day:
-                        self.allowance[key] += 1
+                    used = self.allowance[key]
+                    if used < settings.limits.interactions_per_partner_per_day:
+                        self.allowance[key] = used + 1
                         flags |= FLAG_UNIT_USED
                         base = getattr(settings.points, kind)
                         points = self._award(

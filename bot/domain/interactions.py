@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["reply", "mention", "reaction", "kudos"]
 
@@ -14,7 +14,6 @@ MASS_MENTION_LIMIT = 5
 
 # user, role and channel mentions, and custom (optionally animated) emoji
 _STRIP = re.compile(r"<@[!&]?\d+>|<#\d+>|<a?:[A-Za-z0-9_~\-]+:\d+>|\s+")
-_WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +97,9 @@ class DeleteRecord:
     ts: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """An interaction a message would produce, before anti-abuse."""
+class Candidate(NamedTuple):
+    """An interaction a message would produce, before anti-abuse (a tuple: one or more per
+    message, built on the hot path)."""
 
     kind: Kind
     target: int
@@ -110,7 +109,7 @@ def normalise_content(content: str) -> str:
     """Lower-case, fold runs of whitespace to one space, trim (duplicate detection). A lone
     surrogate (possible in a gateway payload's JSON) and a NUL (which PostgreSQL text cannot
     hold) become U+FFFD, so the text can be stored by either backend."""
-    text = _WS.sub(" ", content.lower()).strip()
+    text = " ".join(content.lower().split())  # str.split's whitespace is re's \s
     if not text.isascii():
         text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if "\x00" in text:
@@ -138,6 +137,10 @@ def extract_message_candidates(
     """
     if meaningful_length(msg.content) < min_chars:
         return []
+    if not msg.mentions:  # the common case: a reply or nothing
+        if reply_author is not None and reply_author != msg.author and counts(reply_author):
+            return [Candidate("reply", reply_author)]
+        return []
     out: list[Candidate] = []
     seen: set[int] = {msg.author}
     if reply_author is not None and reply_author != msg.author and counts(reply_author):
@@ -145,8 +148,7 @@ def extract_message_candidates(
         seen.add(reply_author)
     elif reply_author is not None:
         seen.add(reply_author)
-    distinct = set(msg.mentions)
-    if len(distinct) > MASS_MENTION_LIMIT:
+    if len(msg.mentions) > MASS_MENTION_LIMIT and len(set(msg.mentions)) > MASS_MENTION_LIMIT:
         return out
     for user in msg.mentions:
         if user in seen:
