@@ -184,10 +184,25 @@ async def run_guilds(db_path: str, events_path: str) -> dict[str, float]:
     return {
         "interactions": produced,
         "seconds": elapsed,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
         "loads": float(getattr(pipeline, "loads", 0)),
         "evictions": float(getattr(pipeline, "evictions", 0)),
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not getrusage's ru_maxrss: Linux keeps that across
+    execve, and a child started by subprocess (vfork) inherits the parent's peak there - the
+    parent's event generation, not the pipeline. VmHWM is the high-water mark of this
+    process's own memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _cache_options(settings: Settings, clock: EventClock) -> dict[str, object]:
