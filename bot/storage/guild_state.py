@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol
 from bot.domain.engine import FLAG_COOLDOWN_PASSED
 from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.timeutil import epoch_us, from_epoch_us
+from bot.storage.tracking import off_loop_if_big
 
 
 class _Reads(Protocol):
@@ -46,7 +47,7 @@ class GuildStateStore:
             "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? ORDER BY ts",
             (guild, since),
         )
-        return [(int(r[0]), from_epoch_us(int(r[1])), str(r[2])) for r in rows]
+        return await off_loop_if_big(len(rows), _texts_from_rows, rows)
 
     async def cooldown_clocks(self, guild: int, since: datetime) -> dict[tuple[int, int], datetime]:
         """The last interaction of each directed pair that passed the cooldown, from `since`."""
@@ -55,4 +56,12 @@ class GuildStateStore:
             "AND ts >= ? AND (flags & ?) = ? GROUP BY actor_id, target_id",
             (guild, epoch_us(since), FLAG_COOLDOWN_PASSED, FLAG_COOLDOWN_PASSED),
         )
-        return {(int(r[0]), int(r[1])): from_epoch_us(int(r[2])) for r in rows}
+        return await off_loop_if_big(len(rows), _clocks_from_rows, rows)
+
+
+def _texts_from_rows(rows: Sequence[Any]) -> list[tuple[int, datetime, str]]:
+    return [(int(r[0]), from_epoch_us(int(r[1])), str(r[2])) for r in rows]
+
+
+def _clocks_from_rows(rows: Sequence[Any]) -> dict[tuple[int, int], datetime]:
+    return {(int(r[0]), int(r[1])): from_epoch_us(int(r[2])) for r in rows}

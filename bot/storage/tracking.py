@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.challenges import WindowInteraction
@@ -86,6 +89,10 @@ class PairStreakRow:
     run: StreakRun
 
 
+_T = TypeVar("_T")
+
+
+@functools.lru_cache(maxsize=4096)
 def _iso_day(value: str) -> date:
     return date.fromisoformat(value)
 
@@ -121,6 +128,85 @@ def streak_from_row(guild: int, r: Any) -> PairStreakRow:
             _iso_day(r[6]) if r[6] else None,
         ),
     )
+
+
+# a result of more rows than this is turned into Python objects in a worker thread, so the
+# event loop keeps running meanwhile (a huge guild's rebuild); smaller ones inline (a thread
+# hop costs more than they do)
+OFF_LOOP_ROWS = 20_000
+
+
+async def off_loop_if_big(rows: int, build: Callable[..., _T], *args: Any) -> _T:
+    """`build(*args)`, in a worker thread when it converts more than OFF_LOOP_ROWS rows."""
+    if rows > OFF_LOOP_ROWS:
+        return await asyncio.to_thread(_build_untraced, build, *args)
+    return build(*args)
+
+
+def _build_untraced(build: Callable[..., _T], *args: Any) -> _T:
+    """Build a huge guild's objects without the cyclic garbage collector: its full
+    collections, triggered again and again by a million new objects, each hold every thread
+    (the event loop too) for up to a few hundred milliseconds. What was built is then moved
+    out of the collector's sight (gc.freeze: plain data without cycles, freed by reference
+    counting when the state is evicted), so no later collection walks it either."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return build(*args)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _snapshot_from_rows(
+    g: int,
+    newest: datetime | None,
+    member_rows: Sequence[Any],
+    streak_rows: Sequence[Any],
+    pair_rows: Sequence[Any],
+    badge_rows: Sequence[Any],
+    recent_rows: Sequence[Any],
+    holding_rows: Sequence[Any],
+) -> GuildSnapshot:
+    members: dict[int, MemberInfo] = {}
+    reputation: dict[int, int] = {}
+    active: set[int] = set()
+    for row in member_rows:
+        user = int(row[0])
+        members[user] = MemberInfo(
+            bool(row[1]),
+            from_us(row[2]) if row[2] is not None else None,
+            bool(row[4]),
+            bool(row[5]),
+            bool(row[3]),
+        )
+        if row[6]:
+            reputation[user] = int(row[6])
+        if row[7]:
+            active.add(user)
+    streaks = {(r.a, r.b): r.run for r in (streak_from_row(g, row) for row in streak_rows)}
+    partner_pairs = [(int(r[0]), int(r[1])) for r in pair_rows]
+    badges = [(int(r[0]), str(r[1])) for r in badge_rows]
+    recent = [(int(r[0]), from_us(r[1]), str(r[2])) for r in recent_rows]
+    holding = {int(r[0]): from_us(r[1]) for r in holding_rows}
+    return GuildSnapshot(
+        members, reputation, active, streaks, partner_pairs, badges, newest, recent, holding
+    )
+
+
+def _days_from_rows(
+    interaction_rows: Sequence[Any], qualified_rows: Sequence[Any], capped_rows: Sequence[Any]
+) -> DayCounters:
+    interactions = [
+        StoredInteraction(
+            str(r[0]), int(r[1]), int(r[2]), str(r[3]), from_us(r[4]), _iso_day(r[5]), int(r[6])
+        )
+        for r in interaction_rows
+    ]
+    qualified = [(int(r[0]), int(r[1]), _iso_day(r[2])) for r in qualified_rows]
+    capped = [CappedAward(int(r[0]), int(r[1]), _iso_day(r[2]), int(r[3])) for r in capped_rows]
+    return DayCounters(interactions, qualified, capped)
 
 
 class TrackingStore:
@@ -274,73 +360,43 @@ class TrackingStore:
         return row is not None
 
     async def fetch_snapshot(self, guild: int) -> GuildSnapshot:
-        """What a guild's rule state is rebuilt from (GuildState.restore)."""
+        """What a guild's rule state is rebuilt from (GuildState.restore). The queries run on
+        the database's side (a thread for SQLite); turning a big guild's rows into the
+        snapshot runs in a worker thread too, so the event loop is not stalled meanwhile."""
         g = guild
-        members: dict[int, MemberInfo] = {}
-        reputation: dict[int, int] = {}
-        active: set[int] = set()
-        for row in await self.db.fetchall(
+        member_rows = await self.db.fetchall(
             "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, active "
             "FROM members WHERE guild_id = ?",
             (g,),
-        ):
-            user = int(row[0])
-            members[user] = MemberInfo(
-                bool(row[1]),
-                from_us(row[2]) if row[2] is not None else None,
-                bool(row[4]),
-                bool(row[5]),
-                bool(row[3]),
-            )
-            if row[6]:
-                reputation[user] = int(row[6])
-            if row[7]:
-                active.add(user)
-        streaks = {
-            (r.a, r.b): r.run
-            for r in (
-                streak_from_row(g, row)
-                for row in await self.db.fetchall(
-                    f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ?",  # noqa: S608
-                    (g,),
-                )
-            )
-        }
-        partner_pairs = [
-            (int(r[0]), int(r[1]))
-            for r in await self.db.fetchall(
-                "SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)
-            )
-        ]
-        badges = [
-            (int(r[0]), str(r[1]))
-            for r in await self.db.fetchall(
-                "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)
-            )
-        ]
+        )
+        streak_rows = await self.db.fetchall(
+            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ?",  # noqa: S608
+            (g,),
+        )
+        pair_rows = await self.db.fetchall(
+            "SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)
+        )
+        badge_rows = await self.db.fetchall(
+            "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)
+        )
         latest = await self.db.fetchone("SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,))
         newest = from_us(latest[0]) if latest is not None and latest[0] is not None else None
-        recent: list[tuple[int, datetime, str]] = []
+        recent_rows: Sequence[Any] = []
         if newest is not None:
             since = to_us(newest - timedelta(seconds=DUPLICATE_WINDOW_SECONDS + 1))
-            recent = [
-                (int(r[0]), from_us(r[1]), str(r[2]))
-                for r in await self.db.fetchall(
-                    "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? "
-                    "ORDER BY ts",
-                    (g, since),
-                )
-            ]
-        holding = {
-            int(r[0]): from_us(r[1])
-            for r in await self.db.fetchall(
-                "SELECT user_id, since FROM review_flags WHERE guild_id = ? "
-                "AND state = 'pending' AND mode = 'hold'",
-                (g,),
+            recent_rows = await self.db.fetchall(
+                "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? "
+                "ORDER BY ts",
+                (g, since),
             )
-        }
-        return GuildSnapshot(
-            members, reputation, active, streaks, partner_pairs, badges, newest, recent, holding
+        holding_rows = await self.db.fetchall(
+            "SELECT user_id, since FROM review_flags WHERE guild_id = ? "
+            "AND state = 'pending' AND mode = 'hold'",
+            (g,),
+        )
+        parts = (member_rows, streak_rows, pair_rows, badge_rows, recent_rows, holding_rows)
+        return await off_loop_if_big(
+            sum(len(rows) for rows in parts), _snapshot_from_rows, g, newest, *parts
         )
 
     async def fetch_days(
@@ -358,39 +414,23 @@ class TrackingStore:
         )
         lo, hi = first.isoformat(), (last.isoformat() if last is not None else "9999-12-31")
         window = (g, ts_from, ts_to, lo, hi)
-        interactions = [
-            StoredInteraction(
-                str(r[0]),
-                int(r[1]),
-                int(r[2]),
-                str(r[3]),
-                from_us(r[4]),
-                _iso_day(r[5]),
-                int(r[6]),
-            )
-            for r in await self.db.fetchall(
-                "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
-                "WHERE guild_id = ? AND ts >= ? AND ts < ? AND day >= ? AND day <= ? ORDER BY ts",
-                window,
-            )
-        ]
-        qualified = [
-            (int(r[0]), int(r[1]), _iso_day(r[2]))
-            for r in await self.db.fetchall(
-                "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ? "
-                "AND day >= ? AND day <= ?",
-                window,
-            )
-        ]
-        capped = [
-            CappedAward(int(r[0]), int(r[1]), _iso_day(r[2]), int(r[3]))
-            for r in await self.db.fetchall(
-                "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "
-                "AND ts >= ? AND ts < ? AND day >= ? AND day <= ? AND capped = 1",
-                window,
-            )
-        ]
-        return DayCounters(interactions, qualified, capped)
+        interaction_rows = await self.db.fetchall(
+            "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
+            "WHERE guild_id = ? AND ts >= ? AND ts < ? AND day >= ? AND day <= ? ORDER BY ts",
+            window,
+        )
+        qualified_rows = await self.db.fetchall(
+            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ? "
+            "AND day >= ? AND day <= ?",
+            window,
+        )
+        capped_rows = await self.db.fetchall(
+            "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "
+            "AND ts >= ? AND ts < ? AND day >= ? AND day <= ? AND capped = 1",
+            window,
+        )
+        parts = (interaction_rows, qualified_rows, capped_rows)
+        return await off_loop_if_big(sum(len(rows) for rows in parts), _days_from_rows, *parts)
 
     # -- read models --------------------------------------------------------------------
     async def all_pair_streaks(self, guild: int) -> list[PairStreakRow]:

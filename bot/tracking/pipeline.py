@@ -61,6 +61,7 @@ from bot.storage.guild_state import GuildStateStore
 from bot.storage.protocols import Repositories
 from bot.storage.sql import STORE_ERRORS as STORE_ERRORS  # for cogs/tracking
 from bot.storage.sql import STORE_REFUSALS as STORE_REFUSALS
+from bot.storage.tracking import off_loop_if_big
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,12 @@ class TrackingPipeline:
             # messages but no interaction yet: their texts still count for duplicates
             texts = await self._state_store.recent_messages(guild, newest_message.ts)
             snapshot = dataclasses.replace(snapshot, recent_messages=texts)
-        st = GuildState.restore(guild, settings, snapshot, recent)
+        size = len(snapshot.members) + len(snapshot.streaks) + len(snapshot.partner_pairs)
+        if recent is not None:
+            size += len(recent.interactions) + len(recent.qualified) + len(recent.capped)
+        # a huge guild's state is built in a worker thread: the event loop (other guilds,
+        # the gateway's heartbeat) keeps running meanwhile
+        st = await off_loop_if_big(size, GuildState.restore, guild, settings, snapshot, recent)
         config = await self._guilds.get_config(guild)
         st.set_channels(config.get("channel_allow"), config.get("channel_deny"))
         for ch in await self._challenges.for_guild(guild):

@@ -99,6 +99,26 @@ async def test_worked_examples_across_evictions(tmp_path: Path, examples_dir: Pa
         await _compare(lines, now, tmp_path, example.stem)
 
 
+async def test_worked_examples_rebuilt_off_the_loop(
+    tmp_path: Path, examples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rebuild takes the huge-guild path (rows turned into the state in a worker
+    thread, without the cyclic collector): the results are the same."""
+    import gc
+
+    import bot.storage.tracking as tracking
+
+    monkeypatch.setattr(tracking, "OFF_LOOP_ROWS", -1)
+    try:
+        for example in sorted(examples_dir.glob("*.jsonl")):
+            lines = example.read_text(encoding="utf-8").splitlines()
+            now = datetime.fromisoformat(example.with_suffix(".now").read_text().strip())
+            await _compare(lines, now, tmp_path, example.stem)
+    finally:
+        gc.unfreeze()
+    assert gc.isenabled()
+
+
 @settings(
     max_examples=25,
     deadline=None,
