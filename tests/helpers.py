@@ -4,6 +4,8 @@ of a real bot process pointed at a sandbox."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -14,6 +16,20 @@ from bot.services import Services
 from bot.tracking.pipeline import TrackingPipeline
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bot_cli(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m bot run` in a child with exactly `env` (plus this checkout on PYTHONPATH),
+    its output captured; for start-up errors that end it within a minute."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT), **env},
+        timeout=60,
+        check=False,
+    )
 
 
 def sandbox_env(sandbox: Sandbox, **settings: object) -> dict[str, str]:

@@ -1,11 +1,9 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import SettingsError, load_settings
-from tests.conftest import ROOT
+from tests.helpers import run_bot_cli
 
 
 def test_empty_values_mean_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -32,15 +30,7 @@ def test_invalid_setting_names_itself(
 
 def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(tmp_path / "k.db")}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-        check=False,
-    )
+    result = run_bot_cli(tmp_path, env)
     assert result.returncode != 0
     assert "DISCORD_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
@@ -48,16 +38,8 @@ def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
 
 
 def test_run_with_bad_setting_exits_naming_it(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "LOG_LEVEL": "LOUD", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    env = {"PATH": "/usr/bin:/bin", "LOG_LEVEL": "LOUD"}
+    result = run_bot_cli(tmp_path, env)
     assert result.returncode != 0 and "LOG_LEVEL" in result.stderr
     assert "Traceback" not in result.stderr
 

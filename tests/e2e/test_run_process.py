@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from bot.replay import state_json
 from bot.sandbox import Sandbox
 from bot.storage.database import Database
 from bot.tracking.pipeline import TrackingPipeline
-from tests.helpers import ROOT, sandbox_env
+from tests.helpers import run_bot_cli, sandbox_env
 
 
 async def test_run_against_the_sandbox_and_stop_with_sigterm(tmp_path: Path) -> None:
@@ -73,20 +72,11 @@ def test_no_route_to_discord_is_one_line(tmp_path: Path) -> None:
     and the bot exits 1 without a traceback."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
         "DISCORD_TOKEN": "x",
         "DISCORD_API_BASE": "http://127.0.0.1:1/api/v10",
         "DATABASE_PATH": str(tmp_path / "k.db"),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot_cli(tmp_path, env)
     assert result.returncode == 1, result.stderr
     assert "cannot reach Discord at http://127.0.0.1:1/api/v10" in result.stderr
     assert "Traceback" not in result.stderr, result.stderr
