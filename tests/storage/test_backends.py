@@ -10,6 +10,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -224,10 +225,10 @@ def test_database_url_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings(_env_file=None)
 
 
-def test_backup_on_postgres_points_to_pg_dump() -> None:
+def test_backup_on_postgres_points_to_pg_dump(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": "postgresql://bot@127.0.0.1:1/k"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "backup", "/tmp/x.db"],  # noqa: S108
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-m", "bot", "backup", str(tmp_path / "x.db")],
         capture_output=True,
         text=True,
         cwd=ROOT,
