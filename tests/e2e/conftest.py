@@ -9,13 +9,32 @@ from pathlib import Path
 
 import pytest
 
-from bot.harness import KindlingHarness
+from bot.harness import KindlingHarness, SandboxBot
+from bot.scheduling.scheduler import SLOT_JOB
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
 class Harness(KindlingHarness):
-    """The shared harness, plus waiting until the bot has processed and written everything."""
+    """The shared harness, plus waiting until the bot has processed and written everything.
+    The slot's quarter-hour runs on the wall clock are paused once its start-up run is done:
+    tests run slots on the test's clock themselves, and one crossing :00, :15, :30 or :45
+    would otherwise race its own `run_slot` (seen once in CI)."""
+
+    async def start_bot(self) -> SandboxBot:
+        bot = await super().start_bot()
+        job = bot.scheduler.get_job(SLOT_JOB)
+        if job is not None:
+            started = datetime.now(UTC)
+            for _ in range(250):  # the start-up run is dispatched: the next one is a cron's
+                if job.next_run_time is None or job.next_run_time > started:
+                    break
+                await asyncio.sleep(0.02)
+            job.pause()
+            if bot.jobs is not None:
+                async with bot.jobs._slot_lock:  # the start-up run, if it is still going
+                    pass
+        return bot
 
     async def settle(self) -> None:
         """Let the bot process everything the sandbox sent, and write it."""
