@@ -45,6 +45,16 @@ NameOf = Callable[[int], str]
 """A member's display name by id ("a member" when unknown or private)."""
 
 
+def member_names(guild: discord.Guild | None) -> NameOf:
+    """Display names from the guild's member cache ("a member" when not there)."""
+
+    def name_of(user: int) -> str:
+        member = guild.get_member(user) if guild is not None else None
+        return member.display_name if member is not None else "a member"
+
+    return name_of
+
+
 async def wants_pictures(bot: KindlingBot, guild: int, user: int) -> bool:
     """False when `user` chose text-only cards (`/profile cards:Text only`)."""
     return await bot.reads.card_style(guild, user) == "image"

@@ -17,7 +17,7 @@ from bot.domain.errors import DomainError
 from bot.domain.timeparse import parse_duration
 from bot.domain.when import HORIZON, describe_local, parse_moment, parse_start, shown_text
 from bot.scheduling.jobs import Poster
-from cogs._cards import challenge_card_file
+from cogs._cards import challenge_card_file, member_names
 from cogs._common import BRAND, OK, guild_of, kbot, moderator_only, relative, sentence
 from cogs._ui import (
     challenge_embed,
@@ -189,15 +189,15 @@ class ChallengeCog(
                 return None
             done = [u for u in progress.completed if u not in hidden]
             progress = Progress(shown, done, progress.total)
-        server = interaction.guild
-
-        def name_of(member: int) -> str:
-            found = server.get_member(member) if server is not None else None
-            return found.display_name if found is not None else "a member"
-
         state = "Final standings" if ch.state_at(now) == "ended" else "Live progress"
         return await challenge_card_file(
-            self.bot, guild, interaction.user.id, ch, progress, name_of, state
+            self.bot,
+            guild,
+            interaction.user.id,
+            ch,
+            progress,
+            member_names(interaction.guild),
+            state,
         )
 
     @app_commands.command(name="join", description="Join a challenge")

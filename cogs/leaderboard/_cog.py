@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.domain.challenges import Challenge
 from bot.domain.errors import DomainError
 from bot.reads import BoardPage
-from cogs._cards import board_card_file
+from cogs._cards import board_card_file, member_names
 from cogs._common import guild_of
 from cogs._ui import (
     BOARD_LABELS,
@@ -73,11 +73,7 @@ class LeaderboardCog(commands.Cog):
         challenge = await current_challenge(bot, guild) if board == "challenge" else None
         unit = CHALLENGE_UNITS.get(challenge.goal) if challenge is not None else None
         shown: dict[int, BoardPage] = {}  # the page just rendered, for its picture
-        server = interaction.guild
-
-        def name_of(member: int) -> str:
-            found = server.get_member(member) if server is not None else None
-            return found.display_name if found is not None else "a member"
+        name_of = member_names(interaction.guild)
 
         async def render(page: int) -> tuple[discord.Embed, int]:
             now = bot.clock.now()

@@ -23,6 +23,7 @@ from cogs._cards import (
     GOAL_WORDS,
     board_image,
     drawn,
+    member_names,
 )
 from cogs._common import relative, user_tag
 from cogs._ui import (
@@ -345,12 +346,8 @@ class DiscordPoster:
                 ChallengeRow("Whole server", result.total, result.total >= challenge.target),
             )
         else:
-            found = self.bot.get_guild(guild)
+            name_of = member_names(self.bot.get_guild(guild))
             done = set(result.completed)
-
-            def name_of(user: int) -> str:
-                member = found.get_member(user) if found is not None else None
-                return member.display_name if member is not None else "a member"
 
             entries = board.entries[:8] if board is not None else []
             rows = tuple(
@@ -374,12 +371,7 @@ class DiscordPoster:
             for u, p in recap.members
         ]
         page = BoardPage("weekly", entries, 0, False, f"{recap_title(recap)[2:]}: top members")
-        found = self.bot.get_guild(guild)
-
-        def name_of(user: int) -> str:
-            member = found.get_member(user) if found is not None else None
-            return member.display_name if member is not None else "a member"
-
+        name_of = member_names(self.bot.get_guild(guild))
         png = await drawn(
             self.bot.renderer.board(board_image(page, name_of, ("point", "points"))), "recap"
         )
