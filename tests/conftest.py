@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from bot.storage.database import Database
+from bot.tracking.pipeline import TrackingPipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +20,18 @@ EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 @pytest.fixture
 def examples_dir() -> Path:
     return EXAMPLES_DIR
+
+
+@pytest.fixture
+async def pipeline(tmp_path: Path) -> AsyncIterator[TrackingPipeline]:
+    """The tracking pipeline over a real SQLite file (a test module may define its own)."""
+    db = await Database.open(tmp_path / "k.db")
+    pipe = TrackingPipeline(db)
+    try:
+        yield pipe
+    finally:
+        await pipe.close()
+        await db.close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -81,17 +81,6 @@ class Recorder:
         self.steps.extend(steps)
 
 
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[TrackingPipeline]:
-    db = await Database.open(tmp_path / "k.db")
-    p = TrackingPipeline(db)
-    try:
-        yield p
-    finally:
-        await p.close()
-        await db.close()
-
-
 async def run_all(importer: HistoryImporter) -> int:
     steps = 0
     while await importer.step() is not None:

@@ -4,7 +4,6 @@ and everything else - every other guild's rows too - is written; later flushes w
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,17 +17,6 @@ from bot.storage.quarantine import QuarantineRepository, unstorable
 from bot.tracking.pipeline import TrackingPipeline
 
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[TrackingPipeline]:
-    db = await Database.open(tmp_path / "k.db")
-    pipe = TrackingPipeline(db)
-    try:
-        yield pipe
-    finally:
-        await pipe.close()
-        await db.close()
 
 
 def say(guild: int, mid: int, author: int, target: int, text: str, at: datetime) -> MessageRecord:
