@@ -370,6 +370,10 @@ class GuildState:
         # listed in loaded_days
         self.window_start: date = date.min
         self.loaded_days: set[date] = set()
+        # None: every member's facts are in memory. A set (a huge guild's state, loaded on
+        # demand, see B18): only these members' own facts and the facts of every pair with
+        # one of them; a record is applied only once all its members are loaded
+        self.loaded: set[int] | None = None
         self.channel_allow: set[int] | None = None  # None: every text channel is tracked
         self.channel_deny: set[int] = set()
         self._iso_cache: dict[date, str] = {}
@@ -487,9 +491,99 @@ class GuildState:
         return newest
 
     def restore_day(self, day: date, facts: DayCounters) -> None:
-        """Bring one older local day's counters into memory (a late or re-applied event)."""
+        """Bring one older local day's counters into memory (a late or re-applied event).
+        A partial state takes the rows of its loaded members only: the others' come with
+        them when they are loaded (the day is then in loaded_days)."""
+        loaded = self.loaded
+        if loaded is not None:
+            facts = DayCounters(
+                [r for r in facts.interactions if r.actor in loaded or r.target in loaded],
+                [q for q in facts.qualified if q[0] in loaded or q[1] in loaded],
+                [c for c in facts.capped if c.user in loaded],
+            )
         self.restore_counters(facts)
         self.loaded_days.add(day)
+
+    # -- partial state (a huge guild, loaded member by member; B18) -----------------------
+    @classmethod
+    def partial(cls, guild: int, settings: GuildSettings, newest: datetime | None) -> GuildState:
+        """A guild's rule state with no member loaded yet; `newest` is the newest stored
+        interaction (None: none stored). Members' facts are then read back as `restore`
+        reads the whole guild's, from the same reference times (add_members)."""
+        st = cls(guild, settings)
+        st.loaded = set()
+        st.window_start = (
+            memory_window_start(newest, settings.zone) if newest is not None else date.min
+        )
+        return st
+
+    def missing(self, users: Iterable[int]) -> set[int]:
+        """The members among `users` whose facts are not in memory yet."""
+        loaded = self.loaded
+        if loaded is None:
+            return set()
+        return {u for u in users if u not in loaded}
+
+    def counters_since(self) -> date:
+        """The first local day whose counters a member's load must bring (older days only
+        when in loaded_days)."""
+        return min([self.window_start, *self.loaded_days])
+
+    def add_members(self, users: set[int], facts: GuildSnapshot, counters: DayCounters) -> None:
+        """Bring the stored facts of `users` (none of them loaded yet) into a partial state,
+        exactly as restoring the whole guild would have them: their own rows, the rows of
+        each pair with one of them, and the counters of the days in memory. A pair with a
+        member loaded before is left alone: it is in memory already, with whatever was
+        applied to it since (and its stored rows were counted when that member came)."""
+        loaded = self.loaded
+        if loaded is None:
+            return
+        users = users - loaded
+
+        def fresh(a: int, b: int) -> bool:
+            return a not in loaded and b not in loaded
+
+        start, older = self.window_start, self.loaded_days
+
+        def in_memory(day: date) -> bool:
+            return day >= start or day in older
+
+        self.members.update({u: i for u, i in facts.members.items() if u in users})
+        self.reputation.update({u: r for u, r in facts.reputation.items() if u in users})
+        self.participants_seen |= facts.active & users
+        for pair, run in facts.streaks.items():
+            if fresh(*pair):
+                self.streaks[pair] = run
+        for a, b in facts.partner_pairs:
+            self.partners[a].add(b)
+            self.partners[b].add(a)
+        for user, badge in facts.badges:
+            if user in users:
+                self.badges[user].add(badge)
+        self.holding.update({u: t for u, t in facts.holding.items() if u in users})
+        for author, ts, norm in facts.recent_messages:
+            if author in users:
+                self.recent_by_author[author].append((ts, norm))
+        newest = self.restore_counters(
+            DayCounters(
+                [r for r in counters.interactions if fresh(r.actor, r.target) and in_memory(r.day)],
+                [q for q in counters.qualified if fresh(q[0], q[1]) and in_memory(q[2])],
+                [c for c in counters.capped if c.user in users and in_memory(c.day)],
+            )
+        )
+        if (
+            newest is not None
+            and newest >= start
+            and (self.latest_day is None or newest > self.latest_day)
+        ):
+            self.latest_day = newest
+        cooldown = self.cooldown
+        for pair, ts in facts.cooldowns.items():
+            if fresh(*pair):
+                known = cooldown.get(pair)
+                if known is None or ts > known:
+                    cooldown[pair] = ts
+        loaded |= users
 
     # -- housekeeping --------------------------------------------------------------------
     def needs_day(self, day: date) -> bool:

@@ -59,7 +59,7 @@ class BadgeService(Service):
         at: datetime,
     ) -> None:
         """Create a custom badge or change a definition (name, emoji, linked role)."""
-        async with self.pipeline.locked(guild):
+        async with self.pipeline.locked(guild, users=()):
             await self.repo.define(guild, badge)
             await self._audit(guild, moderator, action, dict(details), at)
 
@@ -67,7 +67,7 @@ class BadgeService(Service):
         self, guild: int, user: int, badge: str, moderator: int | None, at: datetime
     ) -> bool:
         """False when the member already holds it."""
-        async with self.pipeline.locked(guild, moderator) as change:
+        async with self.pipeline.locked(guild, moderator, users=(user,)) as change:
             given = change.state.give_badge(change.batch, user, badge, at)
             if given:
                 await self._audit(
@@ -79,7 +79,7 @@ class BadgeService(Service):
         self, guild: int, user: int, badge: str, moderator: int | None, at: datetime
     ) -> bool:
         """False when the member does not hold it."""
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, users=(user,)) as change:
             if not await self.repo.revoke(guild, user, badge):
                 return False
             change.state.badges[user].discard(badge)

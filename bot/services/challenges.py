@@ -81,7 +81,7 @@ class ChallengeService(Service):
         reason: str = "",
     ) -> Challenge:
         """Create or replace a challenge (its participants are kept when `ch` has none)."""
-        async with self.pipeline.locked(ch.guild) as change:
+        async with self.pipeline.locked(ch.guild, users=()) as change:
             st = change.state
             new = frozen(ch)
             old = st.challenges.get(ch.id)
@@ -100,7 +100,7 @@ class ChallengeService(Service):
     ) -> Challenge:
         """A new challenge: `ch.id` is replaced by the guild's next id. `announced`: the
         caller announces its start itself (it starts now), so the scheduled job will not."""
-        async with self.pipeline.locked(ch.guild) as change:
+        async with self.pipeline.locked(ch.guild, users=()) as change:
             new = replace(ch, id=await self.repo.next_id(ch.guild), participants={})
             if announced:
                 self._announced.add((new.guild, new.id))
@@ -114,7 +114,7 @@ class ChallengeService(Service):
         return frozen(new)
 
     async def join(self, guild: int, challenge_id: int, user: int, at: datetime) -> bool:
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, users=()) as change:
             ch = change.state.challenges.get(challenge_id)
             if ch is None or user in ch.participants:
                 return False
@@ -125,7 +125,7 @@ class ChallengeService(Service):
     async def leave(self, guild: int, challenge_id: int, user: int, at: datetime) -> bool:
         """False when the member is not in it. An ended or cancelled challenge is history:
         leaving it is refused (its results and badges stand)."""
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, users=()) as change:
             ch = change.state.challenges.get(challenge_id)
             if ch is not None and ch.state_at(at) in ("ended", "cancelled"):
                 raise DomainError(
@@ -177,7 +177,7 @@ class ChallengeService(Service):
                 return None
             result = await self.progress(current, now)
             # a moderator's /challenge end awards in their name (linked roles are checked)
-            async with self.pipeline.locked(ch.guild, actor) as change:
+            async with self.pipeline.locked(ch.guild, actor, users=result.completed) as change:
                 live = change.state.challenges.get(ch.id, current)
                 badge = challenge_badge(live.id)
                 for user in result.completed:

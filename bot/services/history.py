@@ -56,7 +56,7 @@ class HistoryService(Service):
         return every unfinished import of those channels. `channels`: each tracked channel
         the bot may read, with its newest message id. With `retention_days`, what the bot
         counted in this guild and then pruned as older than that is never read again."""
-        async with self.pipeline.locked(guild, quiet=True):
+        async with self.pipeline.locked(guild, quiet=True, users=()):
             days = await self.days(guild)
             existing = await self.repos.history.of_guild(guild)
             forgotten = None
@@ -81,7 +81,7 @@ class HistoryService(Service):
 
     async def end_gone(self, guild: int, channel: int) -> None:
         """A deleted channel's unfinished imports end (there is nothing left to read)."""
-        async with self.pipeline.locked(guild, quiet=True):
+        async with self.pipeline.locked(guild, quiet=True, users=()):
             steps = [
                 HistoryStep(imp.channel, imp.since, imp.after_id, imp.messages_seen, True)
                 for imp in await self.repos.history.of_guild(guild)
@@ -92,7 +92,7 @@ class HistoryService(Service):
 
     async def advance(self, guild: int, steps: Sequence[HistoryStep]) -> None:
         """Store how far imports got, after everything submitted so far is committed."""
-        async with self.pipeline.locked(guild, quiet=True):
+        async with self.pipeline.locked(guild, quiet=True, users=()):
             await self.repos.history.advance(guild, steps)
 
     async def progress(self, guild: int) -> HistoryProgress:

@@ -16,7 +16,7 @@ class KudosService(Service):
         if outcome.accepted and record.reason and not self.pipeline.write_failing:
             # (while the store refuses writes the kudos waits in the batch; its reason,
             # which is only kept for the member's export, is not kept then)
-            async with self.pipeline.locked(record.guild, quiet=True):
+            async with self.pipeline.locked(record.guild, quiet=True, users=()):
                 await self.repos.kudos.add_reason(
                     record.guild,
                     record.key_source,

@@ -45,7 +45,7 @@ class ModerationService(Service):
             raise DomainError(
                 "You can't adjust your own reputation; ask another moderator to do it."
             )
-        async with self.pipeline.locked(guild, moderator) as change:
+        async with self.pipeline.locked(guild, moderator, users=(user,)) as change:
             total = change.state.adjust(change.batch, user, delta, source, at)
             await self._audit(
                 guild,
@@ -69,7 +69,7 @@ class ModerationService(Service):
                 "You can't restore a streak of your own; ask another moderator to do it."
             )
         lo, hi = pair_key(a, b)
-        async with self.pipeline.locked(guild, moderator) as change:
+        async with self.pipeline.locked(guild, moderator, users=(lo, hi)) as change:
             st = change.state
             today = local_day(at, st.settings.zone)
             days = await self.pipeline.store.pair_days_of(guild, lo, hi)
@@ -114,7 +114,7 @@ class ModerationService(Service):
     async def set_excluded(
         self, guild: int, user: int, value: bool, moderator: int, at: datetime
     ) -> None:
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, users=(user,)) as change:
             await self.members.set_flag(guild, user, "excluded", value)
             change.state.member(user).excluded = value
             await self._audit(

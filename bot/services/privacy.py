@@ -195,13 +195,13 @@ class PrivacyService(Service):
         ]
 
     async def opt_in(self, guild: int, user: int) -> None:
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, users=(user,)) as change:
             await self.members.set_flag(guild, user, "opted_out", False)
             change.state.member(user).opted_out = False
 
     async def set_preference(self, guild: int, user: int, name: str, value: str) -> None:
         """`notify` (channel|dm|off) or `visibility` (public|server|private)."""
-        async with self.pipeline.locked(guild):
+        async with self.pipeline.locked(guild, users=()):
             await self.members.set_preference(guild, user, name, value)
 
     async def record_nudge(self, guild: int, a: int, b: int, day: date, by: int) -> bool:

@@ -37,7 +37,7 @@ class SettingsService(Service):
         """The public web page on or off; (slug before, slug after). Turning it on makes a
         random slug (kept if it was on, unless `regenerate`); off or regenerated, the old
         address stops working. Audited without the slug itself."""
-        async with self.pipeline.locked(guild):
+        async with self.pipeline.locked(guild, users=()):
             config = GuildConfig.from_dict(await self.guilds.get_config(guild))
             before = config.web_slug
             after = (
@@ -83,7 +83,7 @@ class SettingsService(Service):
     ) -> tuple[GuildConfig, GuildConfig]:
         """Change only the given configuration fields; (before, after). Tracked channels
         take effect at once. Values already set write and audit nothing."""
-        async with self.pipeline.locked(guild) as change:
+        async with self.pipeline.locked(guild, users=()) as change:
             before = GuildConfig.from_dict(await self.guilds.get_config(guild))
             after = before.changed(**changes)
             if after == before:
@@ -101,7 +101,7 @@ class SettingsService(Service):
     async def claim_welcome(self, guild: int, at: datetime) -> bool:
         """True once per guild: the caller posts the first-run welcome (never twice, also
         across restarts). Call `release_welcome` if the post then fails."""
-        async with self.pipeline.locked(guild):
+        async with self.pipeline.locked(guild, users=()):
             if await self.guilds.welcome_posted(guild):
                 return False
             await self.guilds.mark_welcome(guild, at)
@@ -109,7 +109,7 @@ class SettingsService(Service):
 
     async def release_welcome(self, guild: int) -> None:
         """The welcome could not be posted: try again next time the guild is seen."""
-        async with self.pipeline.locked(guild):
+        async with self.pipeline.locked(guild, users=()):
             await self.guilds.mark_welcome(guild, None)
 
 

@@ -4,14 +4,30 @@ aggregates), for either backend's database."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import dataclasses
+from collections.abc import Collection, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple, Protocol
+from zoneinfo import ZoneInfo
 
-from bot.domain.engine import FLAG_COOLDOWN_PASSED
+from bot.domain.engine import (
+    COOLDOWN_HORIZON,
+    FLAG_COOLDOWN_PASSED,
+    DayCounters,
+    GuildSnapshot,
+    MemberInfo,
+)
 from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.timeutil import epoch_us, from_epoch_us
-from bot.storage.tracking import off_loop_if_big
+from bot.storage.tracking import (
+    STREAK_COLUMNS,
+    _days_from_rows,
+    _snapshot_from_rows,
+    off_loop_if_big,
+)
+
+# users per IN (…) list of a member load (well under either backend's parameter limit)
+MEMBERS_PER_QUERY = 500
 
 
 class _Reads(Protocol):
@@ -38,6 +54,156 @@ class GuildStateStore:
             return NewestMessage(None, 0)
         return NewestMessage(from_epoch_us(int(row[0])), int(row[1] or 0))
 
+    async def has_more_members(self, guild: int, count: int) -> bool:
+        """Does the guild have more than `count` stored members? (reads at most count + 1)"""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM members WHERE guild_id = ? LIMIT 1 OFFSET ?", (guild, count)
+        )
+        return row is not None
+
+    async def members(self, guild: int) -> dict[int, MemberInfo]:
+        """Every stored member of the guild."""
+        rows = await self.db.fetchall(
+            "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, active "
+            "FROM members WHERE guild_id = ?",
+            (guild,),
+        )
+        snapshot = await off_loop_if_big(
+            len(rows), _snapshot_from_rows, guild, None, rows, [], [], [], [], []
+        )
+        return snapshot.members
+
+    async def newest_interaction(self, guild: int) -> datetime | None:
+        row = await self.db.fetchone(
+            "SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (guild,)
+        )
+        return from_epoch_us(int(row[0])) if row is not None and row[0] is not None else None
+
+    async def member_facts(
+        self,
+        guild: int,
+        users: Collection[int],
+        *,
+        newest: datetime | None,
+        reference: datetime | None,
+        zone: ZoneInfo,
+        since: date,
+    ) -> tuple[GuildSnapshot, DayCounters]:
+        """What restoring the whole guild would read about `users` (GuildState.add_members):
+        their member, badge and hold rows, every pair of one of them (streaks, partners), and
+        their interactions, qualifying days and capped ledger rows of the local days from
+        `since` on, with the cooldown clocks of the 7 days before `newest` (the newest stored
+        interaction, None: none) and the messages of the duplicate window before `reference`
+        - the same reference times the whole guild's restore uses. Each backend reads them
+        through its indexes by member (interactions_by_actor/target, ledger_by_member,
+        pair_days_by_b, pair_streaks_by_b)."""
+        parts: list[list[Any]] = [[] for _ in range(9)]
+        ordered = sorted(users)
+        for i in range(0, len(ordered), MEMBERS_PER_QUERY):
+            chunk = ordered[i : i + MEMBERS_PER_QUERY]
+            for part, rows in zip(
+                parts,
+                await self._member_rows(guild, chunk, newest, reference, zone, since),
+                strict=True,
+            ):
+                part.extend(rows)
+        members, streaks, pairs, badges, holding, recent, acts, qualified, capped = parts
+        first_us = _day_start_us(since, zone)
+        horizon_us = epoch_us(newest - COOLDOWN_HORIZON) if newest is not None else None
+        size = sum(len(p) for p in parts)
+        snapshot = await off_loop_if_big(
+            size,
+            _snapshot_from_rows,
+            guild,
+            newest,
+            members,
+            streaks,
+            pairs,
+            badges,
+            recent,
+            holding,
+        )
+        clocks = await off_loop_if_big(len(acts), _clocks_from_interactions, acts, horizon_us)
+        day_rows = [r for r in acts if int(r[4]) >= first_us and str(r[5]) >= since.isoformat()]
+        counters = await off_loop_if_big(size, _days_from_rows, day_rows, qualified, capped)
+        return dataclasses.replace(snapshot, cooldowns=clocks), counters
+
+    async def _member_rows(
+        self,
+        g: int,
+        users: list[int],
+        newest: datetime | None,
+        reference: datetime | None,
+        zone: ZoneInfo,
+        since: date,
+    ) -> list[Sequence[Any]]:
+        ids = ", ".join("?" * len(users))
+        fetch = self.db.fetchall
+        out: list[Sequence[Any]] = [
+            await fetch(
+                "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, "  # noqa: S608
+                f"active FROM members WHERE guild_id = ? AND user_id IN ({ids})",
+                (g, *users),
+            ),
+            await fetch(
+                f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? "  # noqa: S608
+                f"AND a IN ({ids}) UNION SELECT {STREAK_COLUMNS} FROM pair_streaks "
+                f"WHERE guild_id = ? AND b IN ({ids})",
+                (g, *users, g, *users),
+            ),
+            await fetch(
+                f"SELECT a, b FROM pair_days WHERE guild_id = ? AND a IN ({ids}) "  # noqa: S608
+                f"UNION SELECT a, b FROM pair_days WHERE guild_id = ? AND b IN ({ids})",
+                (g, *users, g, *users),
+            ),
+            await fetch(
+                "SELECT user_id, badge FROM member_badges WHERE guild_id = ? "  # noqa: S608
+                f"AND user_id IN ({ids})",
+                (g, *users),
+            ),
+            await fetch(
+                "SELECT user_id, since FROM review_flags WHERE guild_id = ? "  # noqa: S608
+                f"AND state = 'pending' AND mode = 'hold' AND user_id IN ({ids})",
+                (g, *users),
+            ),
+        ]
+        recent: Sequence[Any] = []
+        if reference is not None:
+            recent = await fetch(
+                "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? "  # noqa: S608
+                f"AND author_id IN ({ids}) ORDER BY ts",
+                (g, epoch_us(reference) - (DUPLICATE_WINDOW_SECONDS + 1) * 1_000_000, *users),
+            )
+        out.append(recent)
+        acts: Sequence[Any] = []
+        qualified: Sequence[Any] = []
+        capped: Sequence[Any] = []
+        if newest is not None:
+            first_us = _day_start_us(since, zone)
+            lo = since.isoformat()
+            from_us = min(first_us, epoch_us(newest - COOLDOWN_HORIZON))
+            columns = "source, actor_id, target_id, kind, ts, day, flags"
+            acts = await fetch(
+                f"SELECT {columns} FROM interactions WHERE guild_id = ? "  # noqa: S608
+                f"AND actor_id IN ({ids}) AND ts >= ? UNION ALL SELECT {columns} "
+                f"FROM interactions WHERE guild_id = ? AND target_id IN ({ids}) "
+                f"AND actor_id NOT IN ({ids}) AND ts >= ?",
+                (g, *users, from_us, g, *users, *users, from_us),
+            )
+            qualified = await fetch(
+                "SELECT a, b, day FROM pair_days WHERE guild_id = ? "  # noqa: S608
+                f"AND a IN ({ids}) AND ts >= ? AND day >= ? UNION SELECT a, b, day "
+                f"FROM pair_days WHERE guild_id = ? AND b IN ({ids}) AND ts >= ? AND day >= ?",
+                (g, *users, first_us, lo, g, *users, first_us, lo),
+            )
+            capped = await fetch(
+                "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "  # noqa: S608
+                f"AND user_id IN ({ids}) AND ts >= ? AND day >= ? AND capped = 1",
+                (g, *users, first_us, lo),
+            )
+        out.extend((acts, qualified, capped))
+        return out
+
     async def recent_messages(
         self, guild: int, newest: datetime
     ) -> list[tuple[int, datetime, str]]:
@@ -57,6 +223,30 @@ class GuildStateStore:
             (guild, epoch_us(since), FLAG_COOLDOWN_PASSED, FLAG_COOLDOWN_PASSED),
         )
         return await off_loop_if_big(len(rows), _clocks_from_rows, rows)
+
+
+def _day_start_us(day: date, zone: ZoneInfo) -> int:
+    """Where a local day's rows may start: a day before its local midnight (as fetch_days
+    reads them, whatever the zone)."""
+    if day <= date.min + timedelta(days=2):
+        return -(2**62)
+    return epoch_us(datetime.combine(day, time.min, tzinfo=zone) - timedelta(days=1))
+
+
+def _clocks_from_interactions(
+    rows: Sequence[Any], horizon_us: int | None
+) -> dict[tuple[int, int], datetime]:
+    """The last passing interaction of each directed pair from `horizon_us` on."""
+    if horizon_us is None:
+        return {}
+    last: dict[tuple[int, int], int] = {}
+    for r in rows:
+        ts = int(r[4])
+        if ts >= horizon_us and int(r[6]) & FLAG_COOLDOWN_PASSED:
+            pair = (int(r[1]), int(r[2]))
+            if ts > last.get(pair, -(2**63)):
+                last[pair] = ts
+    return {pair: from_epoch_us(ts) for pair, ts in last.items()}
 
 
 def _texts_from_rows(rows: Sequence[Any]) -> list[tuple[int, datetime, str]]:

@@ -32,7 +32,7 @@ import dataclasses
 import logging
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, overload
@@ -43,6 +43,7 @@ from bot.domain.engine import (
     Batch,
     GuildState,
     KudosOutcome,
+    MemberInfo,
     memory_window_start,
 )
 from bot.domain.errors import DomainError
@@ -57,7 +58,7 @@ from bot.domain.interactions import (
 )
 from bot.domain.streaks import local_day
 from bot.storage.database import Database
-from bot.storage.guild_state import GuildStateStore
+from bot.storage.guild_state import GuildStateStore, NewestMessage
 from bot.storage.protocols import Repositories
 from bot.storage.sql import STORE_ERRORS as STORE_ERRORS  # for cogs/tracking
 from bot.storage.sql import STORE_REFUSALS as STORE_REFUSALS
@@ -66,6 +67,8 @@ from bot.storage.tracking import off_loop_if_big
 log = logging.getLogger(__name__)
 
 DEFAULT_IDLE_SECONDS = 600.0
+# a guild with more stored members than this is loaded member by member, on demand (B18)
+DEFAULT_LAZY_MEMBERS = 5000
 DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
 # what one remembered message costs in memory (an id, an int packing author and time, and
 # its dict slot), measured with tracemalloc
@@ -122,11 +125,13 @@ class TrackingPipeline:
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         message_cache_bytes: int = DEFAULT_MESSAGE_CACHE_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        lazy_members: int | None = DEFAULT_LAZY_MEMBERS,
     ) -> None:
         """`storage`: a backend's repositories, or an SQLite database to build them on.
         `idle_seconds` (0: never) after its last use a flushed guild's state is evicted;
         `message_cache_bytes` bounds the message memos of all guilds together; `clock`
-        (seconds) measures idleness."""
+        (seconds) measures idleness; a guild with more than `lazy_members` stored members
+        (None: never) has its state loaded member by member as its records need them."""
         self.repos = storage if isinstance(storage, Repositories) else Repositories.sqlite(storage)
         self.db = self.repos.db
         self.store = self.repos.tracking
@@ -141,6 +146,10 @@ class TrackingPipeline:
         self._lookup_db: dict[int, bool] = {}
         self._max_message: dict[int, int] = {}
         self._state_store = GuildStateStore(self.db)
+        self.lazy_members = lazy_members
+        # per partial (member by member) state: the newest stored interaction and the
+        # reference time of the duplicate window when it was built (see _need)
+        self._partial_refs: dict[int, tuple[datetime | None, datetime | None]] = {}
         self.idle_seconds = idle_seconds
         self._cache_limit = max(1, message_cache_bytes // MESSAGE_ENTRY_BYTES)
         self._cached = 0  # messages in all memos
@@ -153,6 +162,7 @@ class TrackingPipeline:
         self._orphan_badges: list[BadgeAward] = []
         self._flush_wanted = False  # idle guilds wait to be written before their eviction
         self.loads = 0  # guild states built from the store
+        self.member_loads = 0  # members brought into partial states
         self.evictions = 0
         self.batch = Batch()
         self._apply_lock = asyncio.Lock()
@@ -244,11 +254,17 @@ class TrackingPipeline:
             self._touch(guild)
             return st
 
-    async def _load(self, guild: int) -> GuildState:
+    async def _load(self, guild: int, lazy: bool = True) -> GuildState:
         settings = await self._guilds.get_settings(guild)
         if settings is None:
             await self._guilds.ensure(guild)
             settings = GuildSettings()
+        if (
+            lazy
+            and self.lazy_members is not None
+            and await self._state_store.has_more_members(guild, self.lazy_members)
+        ):
+            return await self._load_partial(guild, settings)
         snapshot = await self.store.fetch_snapshot(guild)
         newest_message = await self._state_store.newest_message(guild)
         recent = None
@@ -269,14 +285,72 @@ class TrackingPipeline:
         # a huge guild's state is built in a worker thread: the event loop (other guilds,
         # the gateway's heartbeat) keeps running meanwhile
         st = await off_loop_if_big(size, GuildState.restore, guild, settings, snapshot, recent)
+        return await self._loaded(st, snapshot.newest is not None, newest_message)
+
+    async def _load_partial(self, guild: int, settings: GuildSettings) -> GuildState:
+        """A huge guild's state without its members: each is loaded when a record first
+        needs them (_need), so the first event after a restart waits only for its own
+        members, not the whole guild (B18)."""
+        newest = await self._state_store.newest_interaction(guild)
+        newest_message = await self._state_store.newest_message(guild)
+        st = GuildState.partial(guild, settings, newest)
+        self._partial_refs[guild] = (newest, newest if newest is not None else newest_message.ts)
+        return await self._loaded(st, newest is not None, newest_message)
+
+    async def _loaded(
+        self, st: GuildState, interactions: bool, newest_message: NewestMessage
+    ) -> GuildState:
+        guild = st.guild
         config = await self._guilds.get_config(guild)
         st.set_channels(config.get("channel_allow"), config.get("channel_deny"))
         for ch in await self._challenges.for_guild(guild):
             st.challenges[ch.id] = ch
-        self._lookup_db[guild] = snapshot.newest is not None or newest_message.ts is not None
+        self._lookup_db[guild] = interactions or newest_message.ts is not None
         self._max_message[guild] = newest_message.message
         self.loads += 1
         return st
+
+    async def _need(self, st: GuildState, users: Iterable[int | None]) -> None:
+        """Bring the members a record (or a service's change) touches into a partial
+        state before it is applied. No flush is needed first: every row not yet committed
+        belongs to members already loaded."""
+        missing = st.missing(u for u in users if u is not None)
+        if not missing:
+            return
+        newest, reference = self._partial_refs[st.guild]
+        facts, counters = await self._state_store.member_facts(
+            st.guild,
+            missing,
+            newest=newest,
+            reference=reference,
+            zone=st.settings.zone,
+            since=st.counters_since(),
+        )
+        st.add_members(missing, facts, counters)
+        self.member_loads += len(missing)
+
+    async def _whole(self, st: GuildState) -> GuildState:
+        """A partial state replaced by the whole guild's, rebuilt from the store (called
+        with everything flushed, so the rebuild is exact)."""
+        guild = st.guild
+        async with self._load_lock:
+            self._forget_state(guild)
+            whole = await self._load(guild, lazy=False)
+            self.states[guild] = whole
+            self._touch(guild)
+        return whole
+
+    async def member_infos(self, guild: int) -> dict[int, MemberInfo]:
+        """What is known of the guild's members (backfill compares it with the gateway's
+        member list): the state's own for a whole state; for a partial one, the stored rows
+        with the loaded members' in memory over them."""
+        st = await self.state(guild)
+        if st.loaded is None:
+            return dict(st.members)
+        await self.catch_up()
+        known = await self._state_store.members(guild)
+        known.update({u: st.members[u] for u in st.loaded if u in st.members})
+        return known
 
     # -- eviction -------------------------------------------------------------------------
     def _touch(self, guild: int) -> None:
@@ -327,6 +401,7 @@ class TrackingPipeline:
         self._touched.pop(guild, None)
         self._lookup_db.pop(guild, None)
         self._max_message.pop(guild, None)
+        self._partial_refs.pop(guild, None)
         if st is not None:
             self._cached -= len(st.messages)
             if keep_badges and st.new_badges:
@@ -369,15 +444,27 @@ class TrackingPipeline:
 
     @contextlib.asynccontextmanager
     async def locked(
-        self, guild: int, actor: int | None = None, *, quiet: bool = False
+        self,
+        guild: int,
+        actor: int | None = None,
+        *,
+        quiet: bool = False,
+        users: Iterable[int] | None = None,
     ) -> AsyncIterator[Change]:
         """The single-writer lock on rule state, as one unit of work (see the module doc).
         `actor` is the moderator whose action this is: badges it awards carry them.
         `quiet`: bookkeeping that changes nothing a reader or a listener cares about (an
-        import's progress, a kudos reason), so change listeners are not told."""
+        import's progress, a kudos reason), so change listeners are not told.
+        `users`: the only members whose facts the change reads or writes (a huge guild then
+        loads just them); None: any member's, so a partial state is made whole first."""
         async with self._apply_lock:
             st = await self.state(guild)
             await self.flush()  # pending rows first: the store then matches memory
+            if st.loaded is not None:
+                if users is None:
+                    st = await self._whole(st)
+                else:
+                    await self._need(st, users)
             change = Change(st)
             st.acting = actor
             try:
@@ -432,12 +519,14 @@ class TrackingPipeline:
             elif isinstance(rec, ReactionRecord):
                 result = await self._reaction(st, rec)
             elif isinstance(rec, KudosRecord):
+                await self._need(st, (rec.giver, rec.receiver))
                 if self._lookup_db[rec.guild]:
                     await self._check_key(st, rec.key_source, rec.giver, rec.receiver, "kudos")
                 await self._ensure_day(st, rec.ts)
                 result = st.apply_kudos(self.batch, rec)
                 self._unflushed.add(rec.guild)
             elif isinstance(rec, MemberRecord):
+                await self._need(st, (rec.user,))
                 st.apply_member(self.batch, rec.user, rec.bot, rec.joined_at, rec.left)
                 self._unflushed.add(rec.guild)
                 result = None
@@ -446,6 +535,7 @@ class TrackingPipeline:
                 # already earned stays (history is not rewritten)
                 if self._lookup_db[rec.guild] and rec.message not in st.messages:
                     self._remember(st, await self.store.messages_by_ids(rec.guild, [rec.message]))
+                await self._need(st, (st.messages.author(rec.message),))
                 st.forget_text(rec.message)
                 await self.flush()
                 await self.store.forget_message_text(rec.guild, rec.message)
@@ -467,6 +557,9 @@ class TrackingPipeline:
                 need.append(rec.reply_to)
             if need:
                 self._remember(st, await self.store.messages_by_ids(rec.guild, need))
+        if st.loaded is not None:
+            replied = st.messages.author(rec.reply_to) if rec.reply_to is not None else None
+            await self._need(st, (rec.author, rec.reply_author, replied, *rec.mentions, *rec.bots))
         await self._ensure_day(st, rec.ts)
         before = len(st.messages)
         produced = st.apply_message(self.batch, rec)
@@ -492,6 +585,11 @@ class TrackingPipeline:
             if author is not None:
                 kind = "kudos" if rec.emoji == st.settings.kudos_emoji else "reaction"
                 await self._check_key(st, str(rec.message), rec.user, author, kind)
+        if st.loaded is not None:
+            author = rec.message_author
+            if author is None:
+                author = st.messages.author(rec.message)
+            await self._need(st, (rec.user, author))
         await self._ensure_day(st, rec.ts)
         applied = st.apply_reaction(self.batch, rec)
         self._unflushed.add(rec.guild)

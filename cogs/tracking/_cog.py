@@ -295,8 +295,9 @@ class TrackingCog(commands.Cog):
             *guild.text_channels,
             *guild.threads,
         ]
+        members = await pipeline.member_infos(guild.id)
         for member in guild.members:
-            known = state.members.get(member.id)
+            known = members.get(member.id)
             if known is None or (known.joined_at is None and member.joined_at is not None):
                 await pipeline.submit(
                     MemberRecord(guild.id, member.id, member.bot, member.joined_at)

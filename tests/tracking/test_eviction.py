@@ -5,7 +5,13 @@ Each stream is replayed twice through the same services, flushing after every ev
 keeping every guild's state, once evicting every guild after every event (so each event is
 applied to a state rebuilt from the store) with a message budget of one message (so every
 reply and reaction target is looked up in the store). The replay output and the stored rows
-must be the same."""
+must be the same.
+
+The same holds for a huge guild's state loaded member by member (B18): with `lazy`, every
+guild with a stored member is loaded that way, evicted after every event (each event then
+loads just its own members into an empty state) or every few events (members are added to a
+state that already holds others, with what was applied to their pairs since, written or
+still pending)."""
 
 from __future__ import annotations
 
@@ -45,7 +51,9 @@ class StepClock:
         return self.now
 
 
-async def _run(lines: list[str], now: datetime, path: Path, evict: bool) -> tuple[Any, Any]:
+async def _run(
+    lines: list[str], now: datetime, path: Path, evict: bool, lazy: bool = False, every: int = 1
+) -> tuple[Any, Any]:
     db = await Database.open(path)
     clock = StepClock()
     pipeline = TrackingPipeline(
@@ -53,16 +61,18 @@ async def _run(lines: list[str], now: datetime, path: Path, evict: bool) -> tupl
         idle_seconds=1.0 if evict else 0,
         message_cache_bytes=MESSAGE_ENTRY_BYTES if evict else 10**9,
         clock=clock,
+        lazy_members=0 if lazy else None,
     )
     services = Services.create(pipeline, Reads(pipeline))
     passes = ReviewPasses(services)
     evicted = 0
     try:
         events = list(parse_lines(lines, now))
-        for event in events:
+        for i, event in enumerate(events):
             await apply_events(pipeline, [event], services, passes)
-            await pipeline.flush()
-            if evict:
+            if every == 1 or i % every == 0:
+                await pipeline.flush()
+            if evict and i % every == 0:
                 clock.now += 10
                 evicted += await pipeline.evict_idle()
         await passes.finish(now)
@@ -81,15 +91,38 @@ async def _run(lines: list[str], now: datetime, path: Path, evict: bool) -> tupl
         await db.close()
     if evict and events:
         assert evicted > 0
-    return out, tables
+    return out, tables, pipeline.member_loads
 
 
 async def _compare(lines: list[str], now: datetime, tmp: Path, tag: str) -> None:
     kept = await _run(lines, now, tmp / f"{tag}-kept.db", evict=False)
     evicted = await _run(lines, now, tmp / f"{tag}-evicted.db", evict=True)
-    assert evicted[0] == kept[0], f"{tag}: replay output differs\n" + "\n".join(lines)
+    _same(kept, evicted, lines, tag)
+
+
+async def _compare_lazy(lines: list[str], now: datetime, tmp: Path, tag: str) -> int:
+    """Returns how many members were loaded on demand."""
+    kept = await _run(lines, now, tmp / f"{tag}-kept.db", evict=False)
+    loads = 0
+    for every in (1, 5):
+        lazy = await _run(lines, now, tmp / f"{tag}-lazy{every}.db", True, True, every)
+        _same(kept, lazy, lines, f"{tag} (member by member, evicted every {every})")
+        loads += lazy[2]
+    return loads
+
+
+def _same(kept: Any, other: Any, lines: list[str], tag: str) -> None:
+    assert other[0] == kept[0], f"{tag}: replay output differs\n" + "\n".join(lines)
     for name in TABLES:
-        assert evicted[1][name] == kept[1][name], f"{tag}: table {name} differs"
+        assert other[1][name] == kept[1][name], f"{tag}: table {name} differs"
+
+
+async def test_worked_examples_loaded_member_by_member(tmp_path: Path, examples_dir: Path) -> None:
+    for example in sorted(examples_dir.glob("*.jsonl")):
+        lines = example.read_text(encoding="utf-8").splitlines()
+        now = datetime.fromisoformat(example.with_suffix(".now").read_text().strip())
+        loads = await _compare_lazy(lines, now, tmp_path, example.stem)
+        assert loads > 0, example.stem
 
 
 async def test_worked_examples_across_evictions(tmp_path: Path, examples_dir: Path) -> None:
@@ -117,6 +150,28 @@ async def test_worked_examples_rebuilt_off_the_loop(
     finally:
         gc.unfreeze()
     assert gc.isenabled()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(stream=streams())
+def test_generated_streams_loaded_member_by_member(
+    stream: tuple[list[dict[str, Any]], str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import asyncio
+
+    events, now = stream
+    lines = dump_lines(events).splitlines()
+    at = datetime.fromisoformat(now.replace("Z", "+00:00"))
+    asyncio.run(_compare_lazy(lines, at, tmp_path_factory.mktemp("lazy"), "stream"))
 
 
 @settings(
