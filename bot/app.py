@@ -149,6 +149,7 @@ class KindlingBot(commands.Bot):
             max_batch=self.settings.flush_max_batch,
             idle_seconds=self.settings.guild_idle_seconds,
             message_cache_bytes=int(self.settings.message_cache_mb * 1024 * 1024),
+            lazy_members=self.settings.lazy_load_members,
         )
         self.reads = Reads(self._pipeline)
         self.services = Services.create(self._pipeline, self.reads)
