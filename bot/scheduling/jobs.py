@@ -167,15 +167,36 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _day_ends(d: DueGuild) -> datetime:
+    """When the guild's local day ends: what its digest counts down to."""
+    return datetime.combine(d.today + timedelta(days=1), datetime.min.time(), tzinfo=d.zone)
+
+
+def _prefs_by_guild(prefs: dict[tuple[int, int], str]) -> dict[int, dict[int, str]]:
+    """(guild, member) → preference, grouped by guild."""
+    grouped: dict[int, dict[int, str]] = {}
+    for (guild, member), pref in prefs.items():
+        grouped.setdefault(guild, {})[member] = pref
+    return grouped
+
+
 def encode_plan(messages: Sequence[ReminderMessage]) -> str:
     """A claimed digest as stored with its claim, so a digest cut short is resumed as it
-    was planned (not recomputed: pairs may have talked or changed since)."""
+    was planned (not recomputed: pairs may have talked or changed since). A digest's
+    entries share one day-end object, converted once."""
+    last: list[Any] = [None, 0]  # the day end converted last, and its microseconds
+
+    def end_us(day_ends: datetime) -> int:
+        if day_ends is not last[0]:
+            last[0], last[1] = day_ends, epoch_us(day_ends)
+        return int(last[1])
+
     return json.dumps(
         [
             {
                 "first": m.first,
                 "entries": [
-                    [e.a, e.b, e.current, e.freezes, epoch_us(e.day_ends), list(e.ping)]
+                    [e.a, e.b, e.current, e.freezes, end_us(e.day_ends), list(e.ping)]
                     for e in m.entries
                 ],
             }
@@ -356,8 +377,11 @@ class Jobs:
 
     # -- claims and posts in doubt ----------------------------------------------------------
     async def _remind_claimed(self, due: Sequence[DueGuild], now: datetime) -> int:
-        """The slot's reminders: two reads for the whole chunk, then per guild a claim, the
-        posts and a confirmation (a guild with nothing at risk is simply marked served).
+        """The slot's reminders: two reads for the whole chunk, the digests of the guilds
+        where everyone takes the channel digest built (nothing is posted for that), and the
+        chunk's reminders claimed in one write, each with its planned digest (a guild whose
+        members chose DMs is planned after its claim: the DMs go out first); then per guild
+        the posts and a confirmation. A guild with nothing at risk is simply marked served.
         One guild's failure leaves the others' reminders alone. Returns the guilds done."""
         schedule = self.services.schedule
         pairs_by_guild = await self.reads.at_risk_pairs(
@@ -365,7 +389,7 @@ class Jobs:
         )
         idle = [d for d in due if not pairs_by_guild.get(d.guild)]
         busy = [d for d in due if pairs_by_guild.get(d.guild)]
-        prefs = await self.reads.reminder_prefs(sorted(d.guild for d in busy))
+        prefs = _prefs_by_guild(await self.reads.reminder_prefs(sorted(d.guild for d in busy)))
         done = 0
         try:
             await schedule.serve_without_post([(d.guild, d.today.isoformat()) for d in idle])
@@ -373,24 +397,63 @@ class Jobs:
         except Exception:
             # nothing to post for them: only their bookkeeping waits for the next slot
             log.exception("guilds %s could not be marked served", [d.guild for d in idle])
-        claimed_us = epoch_us(now)
+        planned: dict[int, list[ReminderMessage] | None] = {}
+        claims: list[tuple[int, str, str | None]] = []
         for d in busy:
+            messages = self._plain_digest(d, pairs_by_guild[d.guild], prefs.get(d.guild))
+            planned[d.guild] = messages
+            plan = None if messages is None else encode_plan(messages)
+            claims.append((d.guild, d.today.isoformat(), plan))
+        won, failed = await self._claim_reminders(claims, epoch_us(now))
+        for d in busy:
+            if d.guild not in won:
+                if d.guild not in failed:
+                    done += 1  # another run posted it (or is posting it)
+                continue
             day = d.today.isoformat()
             try:
-                if not await schedule.claim_reminder(d.guild, day, claimed_us):
-                    done += 1
-                    continue  # another run posted it (or is posting it)
-            except Exception:
-                log.exception("the reminder of guild %s could not be claimed", d.guild)
-                continue
-            try:
-                await self._remind(d, pairs_by_guild[d.guild], prefs, claim=day, now=now)
-                await schedule.confirm_reminder(d.guild, day)
+                sent = await self._remind(
+                    d,
+                    pairs_by_guild[d.guild],
+                    prefs.get(d.guild, {}),
+                    claim=day,
+                    planned=planned[d.guild],
+                    now=now,
+                )
+                await schedule.claims.reminder_done(d.guild, day, sent)
                 done += 1
             except Exception:
                 # left in doubt: the next slot resumes it where it stopped
                 log.exception("reminders failed for guild %s", d.guild)
         return done
+
+    async def _claim_reminders(
+        self, claims: list[tuple[int, str, str | None]], claimed_us: int
+    ) -> tuple[set[int], set[int]]:
+        """Claim the reminders (guild, day, plan) together; when that fails, one by one, so
+        one guild the database refuses leaves the others' claims alone. Returns the guilds
+        claimed here and those whose claim failed."""
+        repo = self.services.schedule.claims
+        if not claims:
+            return set(), set()
+        try:
+            return await repo.claim_reminders(claims, claimed_us), set()
+        except Exception:
+            if len(claims) == 1:
+                log.exception("the reminder of guild %s could not be claimed", claims[0][0])
+                return set(), {claims[0][0]}
+            log.exception(
+                "the reminders of %d guilds could not be claimed: one by one", len(claims)
+            )
+        won: set[int] = set()
+        failed: set[int] = set()
+        for claim in claims:
+            try:
+                won |= await repo.claim_reminders([claim], claimed_us)
+            except Exception:
+                log.exception("the reminder of guild %s could not be claimed", claim[0])
+                failed.add(claim[0])
+        return won, failed
 
     async def _settle_in_doubt(self, guilds: dict[int, DueGuild], now: datetime) -> int:
         """Reminders and recaps of this process's guilds that were claimed and never
@@ -460,6 +523,7 @@ class Jobs:
         if due is None or due.today.isoformat() != day or not due.config.reminders_enabled:
             await schedule.confirm_reminder(item.guild, day)  # its day is over: given up
             return
+        sent = 0
         if item.plan is None:
             pairs = (
                 await self.reads.at_risk_pairs(
@@ -467,11 +531,12 @@ class Jobs:
                 )
             ).get(due.guild)
             if pairs:
-                prefs = await self.reads.reminder_prefs([due.guild])
-                await self._remind(due, pairs, prefs, claim=day, now=now)
+                prefs = _prefs_by_guild(await self.reads.reminder_prefs([due.guild]))
+                sent = await self._remind(due, pairs, prefs.get(due.guild, {}), claim=day, now=now)
             log.info("the reminder of guild %s was in doubt, not begun: sent now", due.guild)
         elif channel is not None:
             messages = decode_plan(item.plan)
+            sent = item.sent
             if item.sent < len(messages):
                 posted = await self.poster.posted_since(
                     item.guild, channel, self._since(item, now), "reminder"
@@ -483,7 +548,7 @@ class Jobs:
                         due.guild,
                         item.sent + 1,
                     )
-                await self._post_digest(
+                sent = await self._post_digest(
                     due.guild,
                     channel,
                     messages,
@@ -499,7 +564,7 @@ class Jobs:
                     item.sent,
                     len(messages),
                 )
-        await schedule.confirm_reminder(item.guild, day)
+        await schedule.claims.reminder_done(item.guild, day, sent)
 
     async def _settle_recap(self, item: InDoubt, due: DueGuild | None, now: datetime) -> None:
         schedule = self.services.schedule
@@ -529,48 +594,60 @@ class Jobs:
         pairs_by_guild = await self.reads.at_risk_pairs(
             [(d.guild, d.today, d.max_freezes, d.config.reminder_min_streak) for d in due]
         )
-        prefs = await self.reads.reminder_prefs(sorted(pairs_by_guild))
+        prefs = _prefs_by_guild(await self.reads.reminder_prefs(sorted(pairs_by_guild)))
         reminded = 0
         for d in due:
             pairs = pairs_by_guild.get(d.guild)
             if not pairs:
                 continue
             reminded += len(pairs)
-            await self._remind(d, pairs, prefs)
+            await self._remind(d, pairs, prefs.get(d.guild, {}))
         return reminded
+
+    def _plain_digest(
+        self,
+        d: DueGuild,
+        pairs: list[tuple[int, int, int, int]],
+        prefs: dict[int, str] | None,
+    ) -> list[ReminderMessage] | None:
+        """The channel digest of a guild whose members all take it (no preferences), built
+        without posting or sending anything (so it can be planned with the claim); empty
+        without a reminder channel. None when some member chose otherwise: the DMs decide
+        the digest, so it is built after the claim."""
+        if prefs:
+            return None
+        if d.config.reminder_channel is None:
+            return []
+        return build_digest(pairs, _day_ends(d))
 
     async def _remind(
         self,
         d: DueGuild,
         pairs: list[tuple[int, int, int, int]],
-        prefs: dict[tuple[int, int], str],
+        prefs: dict[int, str],
         *,
         claim: str | None = None,
+        planned: list[ReminderMessage] | None = None,
         now: datetime | None = None,
-    ) -> None:
-        """The DMs, then the channel digest. `claim`: the claimed local day; the digest is
-        then recorded with the claim before it is posted, and each message as it is sent,
-        so a process that stops half-way is resumed where it stopped."""
-        day_ends = datetime.combine(d.today + timedelta(days=1), datetime.min.time(), tzinfo=d.zone)
-
-        guild_prefs = {u: v for (g, u), v in prefs.items() if g == d.guild}
+    ) -> int:
+        """The DMs, then the channel digest; `prefs`: the guild's members' preferences.
+        `claim`: the claimed local day; the digest is then recorded with the claim before it
+        is posted (`planned`: it was, with the claim itself), and each message as it is
+        sent, so a process that stops half-way is resumed where it stopped. Returns how many
+        digest messages went out (claimed), or were handed to the poster."""
         channel = d.config.reminder_channel
-        if not guild_prefs:  # the common case: everyone takes the channel digest
-            if channel is None:
-                return
-            messages = build_digest(pairs, day_ends)
-        else:
-            digest = await self._with_preferences(d, pairs, guild_prefs, day_ends)
-            if not digest or channel is None:
-                return
-            messages = split_digest(digest)
-        if not messages:
-            return
+        messages = planned if planned is not None else self._plain_digest(d, pairs, prefs)
+        if messages is None:
+            digest = await self._with_preferences(d, pairs, prefs, _day_ends(d))
+            messages = split_digest(digest) if channel is not None else []
+        if not messages or channel is None:
+            return 0
         if claim is None:
             await self.poster.post_reminders(d.guild, channel, messages)
-            return
-        await self.services.schedule.plan_reminder(d.guild, claim, encode_plan(messages))
-        await self._post_digest(d.guild, channel, messages, day=claim, now=now)
+            return len(messages)
+        if planned is None:
+            await self.services.schedule.plan_reminder(d.guild, claim, encode_plan(messages))
+        return await self._post_digest(d.guild, channel, messages, day=claim, now=now)
 
     async def _post_digest(
         self,
@@ -582,10 +659,16 @@ class Jobs:
         skip: Collection[str] = (),
         day: str,
         now: datetime | None,
-    ) -> None:
-        """A claimed digest from message `start` on, one message at a time, each recorded
-        as sent with the claim (and when, on the slot's clock) once it went out."""
+    ) -> int:
+        """A claimed digest from message `start` on, one message at a time. Each message
+        that went out but the last is recorded as sent with the claim (and when, on the
+        slot's clock); the last is recorded by the confirmation that follows
+        (`reminder_done`). A process that stops before that leaves a post in doubt whose
+        settling looks in the channel for the message after the last one recorded: the
+        same as when it stops between posting any message and recording it. Returns how
+        many of the digest's messages went out (the `start` before included)."""
         began = time.monotonic()
+        last = len(messages) - 1
         for index in range(start, len(messages)):
             one = [messages[index]]
             if skip:
@@ -593,9 +676,11 @@ class Jobs:
             else:
                 result = await self.poster.post_reminders(guild, channel, one)
             if result is False:
-                return  # posting failed (logged): the rest of the digest is given up with it
-            at = (now or datetime.now(UTC)) + timedelta(seconds=time.monotonic() - began)
-            await self.services.schedule.reminder_sent(guild, day, index + 1, epoch_us(at))
+                return index  # posting failed (logged): the rest of the digest is given up
+            if index < last:
+                at = (now or datetime.now(UTC)) + timedelta(seconds=time.monotonic() - began)
+                await self.services.schedule.reminder_sent(guild, day, index + 1, epoch_us(at))
+        return len(messages)
 
     async def _with_preferences(
         self,

@@ -1,24 +1,31 @@
 """Claims of the scheduled posts (issue #13), so each is posted by one process, once.
 
-A guild's reminder of a local day (and its recap of a period) is *claimed* just before it
-is posted: a compare-and-set that succeeds for one caller only, whichever process it runs
-in. It is *confirmed* after it was posted. A claim without its confirmation is a post in
+A guild's reminder of a local day (and its recap of a period) is *claimed* before it is
+posted: a compare-and-set that succeeds for one caller only, whichever process it runs in.
+It is *confirmed* after it was posted. A claim without its confirmation is a post in
 doubt: the process stopped in between, and the next slot looks in the channel to see
 whether the post went out before posting it. A claimed reminder records the digest it
 plans (its messages) and how many of them were sent, so a digest cut short is resumed where
-it stopped. Jobs that are not per guild are claimed once per period by name, with a lease,
-and marked done after they ran."""
+it stopped. The slot claims a chunk of guilds' reminders at once, each with its planned
+digest (`claim_reminders`). Jobs that are not per guild are claimed once per period by
+name, with a lease, and marked done after they ran."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.storage.sql import SQLITE
+
 _CHUNK = 500
+_CLAIMS_PER_STATEMENT = 100  # reminders claimed by one statement (5 parameters each)
 
 
 class _Db(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[None]: ...
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
     async def executemany(self, sql: str, rows: Any) -> None: ...
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
@@ -45,6 +52,19 @@ _CLAIM_REMINDER = (
     "WHERE guild_jobs.last_reminder_day IS NULL "
     "OR guild_jobs.last_reminder_day <> excluded.last_reminder_day"
 )
+# a claim that records its planned digest too (none of it sent yet), or NULL: planned later
+_CLAIM_PLANNED_COLUMNS = (
+    "INSERT INTO guild_jobs (guild_id, last_reminder_day, reminder_claim_us, reminder_plan, "
+    "reminder_sent) VALUES "
+)
+_CLAIM_PLANNED_ROW = "(?, ?, ?, ?, ?)"
+_CLAIM_PLANNED_UPSERT = (
+    " ON CONFLICT (guild_id) DO UPDATE SET last_reminder_day = excluded.last_reminder_day, "
+    "reminder_claim_us = excluded.reminder_claim_us, reminder_plan = excluded.reminder_plan, "
+    "reminder_sent = excluded.reminder_sent, reminder_tries = 0 "
+    "WHERE guild_jobs.last_reminder_day IS NULL "
+    "OR guild_jobs.last_reminder_day <> excluded.last_reminder_day"
+)
 _SERVE_REMINDERS = (
     "INSERT INTO guild_jobs (guild_id, last_reminder_day, reminder_done_day) VALUES (?, ?, ?) "
     "ON CONFLICT (guild_id) DO UPDATE SET last_reminder_day = excluded.last_reminder_day, "
@@ -63,6 +83,10 @@ _REMINDER_FAILED = (
     "WHERE guild_id = ? AND last_reminder_day = ?"
 )
 _CONFIRM_REMINDER = "UPDATE guild_jobs SET reminder_done_day = ? WHERE guild_id = ?"
+_REMINDER_DONE = (
+    "UPDATE guild_jobs SET reminder_done_day = ?, reminder_sent = ? "
+    "WHERE guild_id = ? AND last_reminder_day = ?"
+)
 _REMINDERS_IN_DOUBT = (
     "SELECT guild_id, last_reminder_day, reminder_claim_us, reminder_plan, reminder_sent, "
     "reminder_tries FROM guild_jobs "
@@ -109,23 +133,72 @@ def _opt_int(value: object) -> int | None:
     return int(value) if isinstance(value, int | str) else None
 
 
+def _returns_upserted_rows(db: object) -> bool:
+    """Can an upsert say which rows it wrote (`RETURNING`)? PostgreSQL, and SQLite from 3.35."""
+    dialect = getattr(db, "dialect", None)
+    return getattr(dialect, "name", None) != SQLITE or sqlite3.sqlite_version_info >= (3, 35)
+
+
 class SlotClaimRepository:
     def __init__(self, db: _Db) -> None:
         self.db = db
+        # False: each claim of a batch is its own statement (an SQLite without RETURNING)
+        self.returning = _returns_upserted_rows(db)
 
     # -- reminders ------------------------------------------------------------------------
     async def claim_reminder(self, guild: int, day: str, claimed_us: int) -> bool:
         """Claim the guild's reminder of local `day`; False when it was claimed already."""
         return await self.db.execute(_CLAIM_REMINDER, (guild, day, claimed_us)) > 0
 
+    async def claim_reminders(
+        self, claims: Sequence[tuple[int, str, str | None]], claimed_us: int
+    ) -> set[int]:
+        """Claim the reminders (guild, local day, planned digest or None) in one transaction,
+        each with its plan (none of it sent yet; None: planned after the claim, with
+        `plan_reminder`); returns the guilds claimed here, not those claimed already. The
+        rows are written in guild order, so two processes claiming overlapping chunks lock
+        them in the same order (PostgreSQL)."""
+        unique = {
+            guild: (guild, day, claimed_us, plan, None if plan is None else 0)
+            for guild, day, plan in claims
+        }
+        rows = [unique[guild] for guild in sorted(unique)]
+        won: set[int] = set()
+        if not rows:
+            return won
+        async with self.db.transaction():
+            if not self.returning:
+                single = _CLAIM_PLANNED_COLUMNS + _CLAIM_PLANNED_ROW + _CLAIM_PLANNED_UPSERT
+                for row in rows:
+                    if await self.db.execute(single, row) > 0:
+                        won.add(row[0])
+                return won
+            for start in range(0, len(rows), _CLAIMS_PER_STATEMENT):
+                part = rows[start : start + _CLAIMS_PER_STATEMENT]
+                sql = (
+                    _CLAIM_PLANNED_COLUMNS
+                    + ", ".join([_CLAIM_PLANNED_ROW] * len(part))
+                    + _CLAIM_PLANNED_UPSERT
+                    + " RETURNING guild_id"
+                )
+                params = [value for row in part for value in row]
+                won.update(int(r[0]) for r in await self.db.fetchall(sql, params))
+        return won
+
     async def serve_without_post(self, served: list[tuple[int, str]]) -> None:
         """Guilds whose reminder of a day needs no post (nothing at risk): served and done."""
         rows = [(guild, day, day) for guild, day in served]
-        for start in range(0, len(rows), _CHUNK):
-            await self.db.executemany(_SERVE_REMINDERS, rows[start : start + _CHUNK])
+        async with self.db.transaction():
+            for start in range(0, len(rows), _CHUNK):
+                await self.db.executemany(_SERVE_REMINDERS, rows[start : start + _CHUNK])
 
     async def confirm_reminder(self, guild: int, day: str) -> None:
         await self.db.execute(_CONFIRM_REMINDER, (day, guild))
+
+    async def reminder_done(self, guild: int, day: str, sent: int) -> None:
+        """The claimed reminder of `day` is done, `sent` messages of its digest posted: the
+        confirmation, which also records the last message sent (none is recorded alone)."""
+        await self.db.execute(_REMINDER_DONE, (day, sent, guild, day))
 
     async def plan_reminder(self, guild: int, day: str, plan: str) -> None:
         """The digest the claimed reminder of `day` posts (none of it sent yet)."""

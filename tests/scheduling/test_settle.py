@@ -210,19 +210,24 @@ async def test_one_guild_failing_its_claim_leaves_the_others_reminded(pipeline) 
         reply = MessageRecord(other, 5, mid + 1, at + timedelta(minutes=5), 301, "hello back", mid)
         await pipeline.submit(reply)
     await pipeline.flush()
-    schedule = s.schedule
-    claim = schedule.claim_reminder
+    claims = s.schedule.claims
+    claim = claims.claim_reminders
+    tried: list[list[int]] = []
 
-    async def failing(guild: int, day: str, claimed_us: int) -> bool:
-        if guild == G:
+    async def failing(batch: Sequence[tuple[int, str, str | None]], claimed_us: int) -> set[int]:
+        tried.append([guild for guild, _, _ in batch])
+        if any(guild == G for guild, _, _ in batch):
             raise ConnectionError("the database refused this one")
-        return await claim(guild, day, claimed_us)
+        return await claim(batch, claimed_us)
 
-    schedule.claim_reminder = failing  # type: ignore[method-assign]
+    claims.claim_reminders = failing  # type: ignore[method-assign]
     poster = ChannelPoster()
     jobs = Jobs(s, s.challenges.reads, poster, dm_interval=0)
     await jobs.run_slot(SLOT)
     assert poster.texts == [f"{other}:1:300-301"]
+    assert sorted(tried[0]) == [G, other] and len(tried) == 3  # the chunk, then one by one
+    doubt = await s.schedule.reminders_in_doubt()
+    assert doubt == []  # G's claim was refused: it is not claimed, so nothing is in doubt
 
 
 async def test_a_global_job_that_failed_runs_again(pipeline) -> None:  # type: ignore[no-untyped-def]
