@@ -73,6 +73,13 @@ class GuildStateStore:
         )
         return snapshot.members
 
+    async def member_ids(self, guild: int) -> list[int]:
+        """Every stored member of the guild, by id."""
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM members WHERE guild_id = ? ORDER BY user_id", (guild,)
+        )
+        return [int(r[0]) for r in rows]
+
     async def newest_interaction(self, guild: int) -> datetime | None:
         row = await self.db.fetchone(
             "SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (guild,)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -144,6 +145,12 @@ async def off_loop_if_big(rows: int, build: Callable[..., _T], *args: Any) -> _T
 
 
 def _build_untraced(build: Callable[..., _T], *args: Any) -> _T:
+    with untraced():
+        return build(*args)
+
+
+@contextlib.contextmanager
+def untraced() -> Iterator[None]:
     """Build a huge guild's objects without the cyclic garbage collector: its full
     collections, triggered again and again by a million new objects, each hold every thread
     (the event loop too) for up to a few hundred milliseconds. What was built is then moved
@@ -152,7 +159,7 @@ def _build_untraced(build: Callable[..., _T], *args: Any) -> _T:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return build(*args)
+        yield
     finally:
         gc.freeze()
         if enabled:

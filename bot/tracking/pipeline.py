@@ -62,13 +62,15 @@ from bot.storage.guild_state import GuildStateStore, NewestMessage
 from bot.storage.protocols import Repositories
 from bot.storage.sql import STORE_ERRORS as STORE_ERRORS  # for cogs/tracking
 from bot.storage.sql import STORE_REFUSALS as STORE_REFUSALS
-from bot.storage.tracking import off_loop_if_big
+from bot.storage.tracking import off_loop_if_big, untraced
 
 log = logging.getLogger(__name__)
 
 DEFAULT_IDLE_SECONDS = 600.0
 # a guild with more stored members than this is loaded member by member, on demand (B18)
 DEFAULT_LAZY_MEMBERS = 5000
+# members loaded at a time by the background warm-up of such a guild (one short step each)
+DEFAULT_WARM_MEMBERS = 500
 DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
 # what one remembered message costs in memory (an id, an int packing author and time, and
 # its dict slot), measured with tracemalloc
@@ -126,12 +128,15 @@ class TrackingPipeline:
         message_cache_bytes: int = DEFAULT_MESSAGE_CACHE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         lazy_members: int | None = DEFAULT_LAZY_MEMBERS,
+        warm_members: int = DEFAULT_WARM_MEMBERS,
     ) -> None:
         """`storage`: a backend's repositories, or an SQLite database to build them on.
         `idle_seconds` (0: never) after its last use a flushed guild's state is evicted;
         `message_cache_bytes` bounds the message memos of all guilds together; `clock`
         (seconds) measures idleness; a guild with more than `lazy_members` stored members
-        (None: never) has its state loaded member by member as its records need them."""
+        (None: never) has its state loaded member by member as its records need them, and
+        the rest in the background, `warm_members` at a time between records (0: only on
+        demand), until the state is whole."""
         self.repos = storage if isinstance(storage, Repositories) else Repositories.sqlite(storage)
         self.db = self.repos.db
         self.store = self.repos.tracking
@@ -147,6 +152,8 @@ class TrackingPipeline:
         self._max_message: dict[int, int] = {}
         self._state_store = GuildStateStore(self.db)
         self.lazy_members = lazy_members
+        self.warm_members = warm_members
+        self._warming: dict[int, asyncio.Task[None]] = {}
         # per partial (member by member) state: the newest stored interaction and the
         # reference time of the duplicate window when it was built (see _need)
         self._partial_refs: dict[int, tuple[datetime | None, datetime | None]] = {}
@@ -194,6 +201,9 @@ class TrackingPipeline:
         self._stopping.set()
         if task is not None:
             await task
+        for warming in list(self._warming.values()):
+            warming.cancel()
+        await asyncio.gather(*self._warming.values(), return_exceptions=True)
         async with self._apply_lock:  # a record being applied now finishes first
             self.closed = True
         await self.flush()
@@ -541,7 +551,40 @@ class TrackingPipeline:
                 await self.store.forget_message_text(rec.guild, rec.message)
                 return None
         await self._after_apply()
+        if self.warm_members > 0 and rec.guild not in self._warming:
+            partial = self.states.get(rec.guild)
+            if partial is not None and partial.loaded is not None and not self.closed:
+                # started once the record that built the state is applied, so the warm-up's
+                # reads never delay that first record
+                self._warming[rec.guild] = asyncio.create_task(
+                    self._warm(partial), name=f"kindling-warm-{rec.guild}"
+                )
         return result
+
+    async def _warm(self, st: GuildState) -> None:
+        """Load a partial state's remaining stored members in steps of `warm_members`, each
+        under the apply lock and between records, then call the state whole: every member
+        with stored facts has a member row, so once they are all loaded the state holds what
+        restoring the whole guild gives. Stops when the state is evicted or replaced."""
+        guild = st.guild
+        try:
+            users = await self._state_store.member_ids(guild)
+            step = self.warm_members
+            for i in range(0, len(users), step):
+                async with self._apply_lock:
+                    if self.states.get(guild) is not st or self.closed:
+                        return
+                    with untraced():  # no full collection walks the growing state
+                        await self._need(st, users[i : i + step])
+                await asyncio.sleep(0)
+            async with self._apply_lock:
+                if self.states.get(guild) is st:
+                    st.loaded = None
+                    self._partial_refs.pop(guild, None)
+        except STORE_ERRORS as exc:  # stays partial: its members still load on demand
+            log.warning("loading guild %s in the background stopped: %s", guild, exc)
+        finally:
+            self._warming.pop(guild, None)
 
     async def _message(self, st: GuildState, rec: MessageRecord) -> int:
         newest = self._max_message[rec.guild]
