@@ -22,6 +22,9 @@ from bot.storage.sql import SQLITE
 
 _CHUNK = 500
 _CLAIMS_PER_STATEMENT = 100  # reminders claimed by one statement (5 parameters each)
+# The writes made once per posted message (reminder_sent, reminder_done) need no row count,
+# so they go through executemany with one row: on SQLite one round trip to the connection's
+# thread, where execute takes two (it also closes its cursor, for the count).
 
 
 class _Db(Protocol):
@@ -198,7 +201,7 @@ class SlotClaimRepository:
     async def reminder_done(self, guild: int, day: str, sent: int) -> None:
         """The claimed reminder of `day` is done, `sent` messages of its digest posted: the
         confirmation, which also records the last message sent (none is recorded alone)."""
-        await self.db.execute(_REMINDER_DONE, (day, sent, guild, day))
+        await self.db.executemany(_REMINDER_DONE, [(day, sent, guild, day)])
 
     async def plan_reminder(self, guild: int, day: str, plan: str) -> None:
         """The digest the claimed reminder of `day` posts (none of it sent yet)."""
@@ -206,7 +209,7 @@ class SlotClaimRepository:
 
     async def reminder_sent(self, guild: int, day: str, sent: int, at_us: int) -> None:
         """`sent` messages of the planned digest went out, the last at `at_us`."""
-        await self.db.execute(_REMINDER_SENT, (sent, at_us, guild, day))
+        await self.db.executemany(_REMINDER_SENT, [(sent, at_us, guild, day)])
 
     async def reminder_failed(self, guild: int, day: str) -> None:
         """Settling the reminder in doubt failed once more."""
