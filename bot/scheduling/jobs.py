@@ -34,6 +34,9 @@ MESSAGE_LIMIT = 1900  # under Discord's 2,000 characters, with room for a header
 REMINDER_LINE_ESTIMATE = 90
 ENTRIES_PER_MESSAGE = 5  # one Nudge button per entry, one row each
 GUILD_BATCH = 200  # guilds whose reminders are read with one query
+# reminders claimed with one write, then posted: a process that stops meanwhile leaves at
+# most this many in doubt (each looked for in its channel by the next slot)
+CLAIM_GROUP = 50
 BOARD_REFRESH = timedelta(hours=1)  # a board whose data did not change is re-read this often
 # a post in doubt whose settling failed this many times is given up (logged)
 MAX_SETTLE_TRIES = 4
@@ -291,9 +294,10 @@ class Jobs:
         """Reminders of every guild (of this process's shards) whose local time is in this
         slot, recaps of periods that ended since the last one (once per period, also after
         downtime) and the live boards. Each reminder and recap is claimed in the database
-        just before it is posted and confirmed after, so whichever process runs the slot it
-        is posted once; a post in doubt (claimed, never confirmed: the process stopped in
-        between) is looked for in its channel first and posted only if it is not there."""
+        before it is posted (reminders a chunk of guilds at a time) and confirmed after, so
+        whichever process runs the slot it is posted once; a post in doubt (claimed, never
+        confirmed: the process stopped in between) is looked for in its channel first and
+        posted only if it is not there."""
         async with self._slot_lock:
             return await self._run_slot(now)
 
@@ -377,12 +381,13 @@ class Jobs:
 
     # -- claims and posts in doubt ----------------------------------------------------------
     async def _remind_claimed(self, due: Sequence[DueGuild], now: datetime) -> int:
-        """The slot's reminders: two reads for the whole chunk, the digests of the guilds
-        where everyone takes the channel digest built (nothing is posted for that), and the
-        chunk's reminders claimed in one write, each with its planned digest (a guild whose
-        members chose DMs is planned after its claim: the DMs go out first); then per guild
-        the posts and a confirmation. A guild with nothing at risk is simply marked served.
-        One guild's failure leaves the others' reminders alone. Returns the guilds done."""
+        """The slot's reminders: two reads for the whole chunk; then, CLAIM_GROUP guilds at
+        a time, the digests of those where everyone takes the channel digest built (nothing
+        is posted for that) and their reminders claimed in one write, each with its planned
+        digest (a guild whose members chose DMs is planned after its claim: the DMs go out
+        first), then per guild the posts and a confirmation. A guild with nothing at risk is
+        simply marked served. One guild's failure leaves the others' reminders alone.
+        Returns the guilds done."""
         schedule = self.services.schedule
         pairs_by_guild = await self.reads.at_risk_pairs(
             [(d.guild, d.today, d.max_freezes, d.config.reminder_min_streak) for d in due]
@@ -397,34 +402,36 @@ class Jobs:
         except Exception:
             # nothing to post for them: only their bookkeeping waits for the next slot
             log.exception("guilds %s could not be marked served", [d.guild for d in idle])
-        planned: dict[int, list[ReminderMessage] | None] = {}
-        claims: list[tuple[int, str, str | None]] = []
-        for d in busy:
-            messages = self._plain_digest(d, pairs_by_guild[d.guild], prefs.get(d.guild))
-            planned[d.guild] = messages
-            plan = None if messages is None else encode_plan(messages)
-            claims.append((d.guild, d.today.isoformat(), plan))
-        won, failed = await self._claim_reminders(claims, epoch_us(now))
-        for d in busy:
-            if d.guild not in won:
-                if d.guild not in failed:
-                    done += 1  # another run posted it (or is posting it)
-                continue
-            day = d.today.isoformat()
-            try:
-                sent = await self._remind(
-                    d,
-                    pairs_by_guild[d.guild],
-                    prefs.get(d.guild, {}),
-                    claim=day,
-                    planned=planned[d.guild],
-                    now=now,
-                )
-                await schedule.claims.reminder_done(d.guild, day, sent)
-                done += 1
-            except Exception:
-                # left in doubt: the next slot resumes it where it stopped
-                log.exception("reminders failed for guild %s", d.guild)
+        for start in range(0, len(busy), CLAIM_GROUP):
+            group = busy[start : start + CLAIM_GROUP]
+            planned: dict[int, list[ReminderMessage] | None] = {}
+            claims: list[tuple[int, str, str | None]] = []
+            for d in group:
+                messages = self._plain_digest(d, pairs_by_guild[d.guild], prefs.get(d.guild))
+                planned[d.guild] = messages
+                plan = None if messages is None else encode_plan(messages)
+                claims.append((d.guild, d.today.isoformat(), plan))
+            won, failed = await self._claim_reminders(claims, epoch_us(now))
+            for d in group:
+                if d.guild not in won:
+                    if d.guild not in failed:
+                        done += 1  # another run posted it (or is posting it)
+                    continue
+                day = d.today.isoformat()
+                try:
+                    sent = await self._remind(
+                        d,
+                        pairs_by_guild[d.guild],
+                        prefs.get(d.guild, {}),
+                        claim=day,
+                        planned=planned[d.guild],
+                        now=now,
+                    )
+                    await schedule.claims.reminder_done(d.guild, day, sent)
+                    done += 1
+                except Exception:
+                    # left in doubt: the next slot resumes it where it stopped
+                    log.exception("reminders failed for guild %s", d.guild)
         return done
 
     async def _claim_reminders(

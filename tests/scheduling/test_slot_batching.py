@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.domain.interactions import MessageRecord
-from bot.scheduling.jobs import ENTRIES_PER_MESSAGE, Jobs
+from bot.scheduling import jobs as jobs_module
+from bot.scheduling.jobs import CLAIM_GROUP, ENTRIES_PER_MESSAGE, Jobs, ReminderMessage
 from bot.storage.database import Database
 from bot.storage.postgres import PostgresDatabase
 from bot.storage.protocols import Repositories
@@ -172,6 +173,46 @@ async def test_a_lost_confirmation_is_settled_without_posting_again(pipeline) ->
     assert await svc(pipeline).schedule.reminders_in_doubt() == []
 
 
+class Died(BaseException):
+    """The process is killed: nothing of it runs on (no `except Exception` catches it)."""
+
+
+class DyingPoster(ChannelPoster):
+    def __init__(self, posts: int) -> None:
+        super().__init__()
+        self.posts = posts
+
+    async def post_reminders(
+        self,
+        guild: int,
+        channel: int,
+        messages: Sequence[ReminderMessage],
+        *,
+        skip: Collection[str] = (),
+    ) -> None:
+        if len(self.texts) >= self.posts:
+            raise Died
+        await super().post_reminders(guild, channel, messages, skip=skip)
+
+
+async def test_a_process_killed_mid_slot_leaves_one_claim_group_in_doubt(
+    pipeline: TrackingPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs_module, "CLAIM_GROUP", 2)
+    await at_risk_guilds(pipeline, GUILDS)
+    poster = DyingPoster(posts=5)  # killed while it posts the second or third group
+    with pytest.raises(Died):
+        await jobs_of(pipeline, poster).run_slot(SLOT)
+    assert len(poster.texts) == 5
+    doubt = await svc(pipeline).schedule.reminders_in_doubt()
+    assert 1 <= len(doubt) <= 2  # of the group being posted; the later ones are not claimed
+    poster.posts = 1_000
+    await jobs_of(pipeline, poster).run_slot(SLOT + timedelta(minutes=3))
+    assert posts_by_guild(poster) == {g: messages_of(n) for g, n in GUILDS.items()}
+    assert len(set(poster.texts)) == len(poster.texts)
+    assert await svc(pipeline).schedule.reminders_in_doubt() == []
+
+
 class CountingDb:
     """The database, counting the statements that write the slot's bookkeeping."""
 
@@ -199,7 +240,7 @@ class CountingDb:
         return await self.db.fetchall(sql, params)
 
 
-async def test_the_slot_writes_one_claim_per_chunk_and_a_confirmation_per_guild(pipeline) -> None:  # type: ignore[no-untyped-def]
+async def test_the_slot_writes_one_claim_per_group_and_a_confirmation_per_guild(pipeline) -> None:  # type: ignore[no-untyped-def]
     await at_risk_guilds(pipeline, GUILDS)
     poster = ChannelPoster()
     jobs = jobs_of(pipeline, poster)
@@ -209,8 +250,9 @@ async def test_the_slot_writes_one_claim_per_chunk_and_a_confirmation_per_guild(
     await jobs.run_slot(SLOT)
     messages = sum(messages_of(n) for n in GUILDS.values())
     assert len(poster.texts) == messages
-    # one claim (with the plans) for the chunk; per guild, each message recorded but the
+    # one claim (with the plans) for the group; per guild, each message recorded but the
     # last, which the confirmation records
+    assert len(GUILDS) <= CLAIM_GROUP
     claims, confirmations = 1, len(GUILDS)
     assert len(counting.writes) == claims + (messages - len(GUILDS)) + confirmations
     assert counting.writes[0] == "INSERT"
