@@ -294,7 +294,7 @@ class Jobs:
         """Reminders of every guild (of this process's shards) whose local time is in this
         slot, recaps of periods that ended since the last one (once per period, also after
         downtime) and the live boards. Each reminder and recap is claimed in the database
-        before it is posted (reminders a chunk of guilds at a time) and confirmed after, so
+        before it is posted (reminders CLAIM_GROUP guilds at a time) and confirmed after, so
         whichever process runs the slot it is posted once; a post in doubt (claimed, never
         confirmed: the process stopped in between) is looked for in its channel first and
         posted only if it is not there."""
