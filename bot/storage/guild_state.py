@@ -4,6 +4,7 @@ aggregates), for either backend's database."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
@@ -21,13 +22,14 @@ from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.timeutil import epoch_us, from_epoch_us
 from bot.storage.tracking import (
     STREAK_COLUMNS,
+    _build_untraced,
     _days_from_rows,
     _snapshot_from_rows,
     off_loop_if_big,
 )
 
 # users per IN (…) list of a member load (well under either backend's parameter limit)
-MEMBERS_PER_QUERY = 500
+MEMBERS_PER_QUERY = 5000
 
 
 class _Reads(Protocol):
@@ -74,9 +76,15 @@ class GuildStateStore:
         return snapshot.members
 
     async def member_ids(self, guild: int) -> list[int]:
-        """Every stored member of the guild, by id."""
+        """Every member the guild stores a fact of, by id: a member row (everyone who took
+        part in an interaction or earned points has one), a badge (a moderator may give one
+        to anyone) or a hold."""
         rows = await self.db.fetchall(
-            "SELECT user_id FROM members WHERE guild_id = ? ORDER BY user_id", (guild,)
+            "SELECT user_id FROM members WHERE guild_id = ? UNION "
+            "SELECT user_id FROM member_badges WHERE guild_id = ? UNION "
+            "SELECT user_id FROM review_flags WHERE guild_id = ? AND state = 'pending' "
+            "AND mode = 'hold' ORDER BY 1",
+            (guild, guild, guild),
         )
         return [int(r[0]) for r in rows]
 
@@ -95,15 +103,14 @@ class GuildStateStore:
         reference: datetime | None,
         zone: ZoneInfo,
         since: date,
+        background: bool = False,
     ) -> tuple[GuildSnapshot, DayCounters]:
         """What restoring the whole guild would read about `users` (GuildState.add_members):
         their member, badge and hold rows, every pair of one of them (streaks, partners), and
         their interactions, qualifying days and capped ledger rows of the local days from
         `since` on, with the cooldown clocks of the 7 days before `newest` (the newest stored
         interaction, None: none) and the messages of the duplicate window before `reference`
-        - the same reference times the whole guild's restore uses. Each backend reads them
-        through its indexes by member (interactions_by_actor/target, ledger_by_member,
-        pair_days_by_b, pair_streaks_by_b)."""
+        - the same reference times the whole guild's restore uses."""
         parts: list[list[Any]] = [[] for _ in range(9)]
         ordered = sorted(users)
         for i in range(0, len(ordered), MEMBERS_PER_QUERY):
@@ -114,26 +121,12 @@ class GuildStateStore:
                 strict=True,
             ):
                 part.extend(rows)
-        members, streaks, pairs, badges, holding, recent, acts, qualified, capped = parts
-        first_us = _day_start_us(since, zone)
-        horizon_us = epoch_us(newest - COOLDOWN_HORIZON) if newest is not None else None
         size = sum(len(p) for p in parts)
-        snapshot = await off_loop_if_big(
-            size,
-            _snapshot_from_rows,
-            guild,
-            newest,
-            members,
-            streaks,
-            pairs,
-            badges,
-            recent,
-            holding,
-        )
-        clocks = await off_loop_if_big(len(acts), _clocks_from_interactions, acts, horizon_us)
-        day_rows = [r for r in acts if int(r[4]) >= first_us and str(r[5]) >= since.isoformat()]
-        counters = await off_loop_if_big(size, _days_from_rows, day_rows, qualified, capped)
-        return dataclasses.replace(snapshot, cooldowns=clocks), counters
+        if background:  # (a warm-up step: never on the event loop, whatever its size)
+            return await asyncio.to_thread(
+                _build_untraced, _facts_from_rows, guild, newest, zone, since, parts
+            )
+        return await off_loop_if_big(size, _facts_from_rows, guild, newest, zone, since, parts)
 
     async def _member_rows(
         self,
@@ -189,13 +182,14 @@ class GuildStateStore:
             first_us = _day_start_us(since, zone)
             lo = since.isoformat()
             from_us = min(first_us, epoch_us(newest - COOLDOWN_HORIZON))
-            columns = "source, actor_id, target_id, kind, ts, day, flags"
+            # one pass over the guild's interactions of those days (a member's rows are not
+            # indexed by member: two more indexes on the busiest table cost every write a
+            # third more, for what only a huge guild's first events after a restart read)
             acts = await fetch(
-                f"SELECT {columns} FROM interactions WHERE guild_id = ? "  # noqa: S608
-                f"AND actor_id IN ({ids}) AND ts >= ? UNION ALL SELECT {columns} "
-                f"FROM interactions WHERE guild_id = ? AND target_id IN ({ids}) "
-                f"AND actor_id NOT IN ({ids}) AND ts >= ?",
-                (g, *users, from_us, g, *users, *users, from_us),
+                "SELECT source, actor_id, target_id, kind, ts, day, flags "  # noqa: S608
+                f"FROM interactions WHERE guild_id = ? AND ts >= ? AND (actor_id IN ({ids}) "
+                f"OR target_id IN ({ids}))",
+                (g, from_us, *users, *users),
             )
             qualified = await fetch(
                 "SELECT a, b, day FROM pair_days WHERE guild_id = ? "  # noqa: S608
@@ -238,6 +232,19 @@ def _day_start_us(day: date, zone: ZoneInfo) -> int:
     if day <= date.min + timedelta(days=2):
         return -(2**62)
     return epoch_us(datetime.combine(day, time.min, tzinfo=zone) - timedelta(days=1))
+
+
+def _facts_from_rows(
+    guild: int, newest: datetime | None, zone: ZoneInfo, since: date, parts: list[list[Any]]
+) -> tuple[GuildSnapshot, DayCounters]:
+    members, streaks, pairs, badges, holding, recent, acts, qualified, capped = parts
+    snapshot = _snapshot_from_rows(guild, newest, members, streaks, pairs, badges, recent, holding)
+    horizon_us = epoch_us(newest - COOLDOWN_HORIZON) if newest is not None else None
+    clocks = _clocks_from_interactions(acts, horizon_us)
+    first_us, lo = _day_start_us(since, zone), since.isoformat()
+    day_rows = [r for r in acts if int(r[4]) >= first_us and str(r[5]) >= lo]
+    counters = _days_from_rows(day_rows, qualified, capped)
+    return dataclasses.replace(snapshot, cooldowns=clocks), counters
 
 
 def _clocks_from_interactions(

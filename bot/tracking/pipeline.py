@@ -34,13 +34,15 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, overload
 
 from bot.domain.engine import (
     COOLDOWN_HORIZON,
     BadgeAward,
     Batch,
+    DayCounters,
+    GuildSnapshot,
     GuildState,
     KudosOutcome,
     MemberInfo,
@@ -70,7 +72,7 @@ DEFAULT_IDLE_SECONDS = 600.0
 # a guild with more stored members than this is loaded member by member, on demand (B18)
 DEFAULT_LAZY_MEMBERS = 5000
 # members loaded at a time by the background warm-up of such a guild (one short step each)
-DEFAULT_WARM_MEMBERS = 500
+DEFAULT_WARM_MEMBERS = 1000
 DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
 # what one remembered message costs in memory (an id, an int packing author and time, and
 # its dict slot), measured with tracemalloc
@@ -327,17 +329,23 @@ class TrackingPipeline:
         missing = st.missing(u for u in users if u is not None)
         if not missing:
             return
+        facts, counters = await self._member_facts(st, missing, st.counters_since())
+        st.add_members(missing, facts, counters)
+        self.member_loads += len(missing)
+
+    async def _member_facts(
+        self, st: GuildState, users: set[int], since: date, background: bool = False
+    ) -> tuple[GuildSnapshot, DayCounters]:
         newest, reference = self._partial_refs[st.guild]
-        facts, counters = await self._state_store.member_facts(
+        return await self._state_store.member_facts(
             st.guild,
-            missing,
+            users,
             newest=newest,
             reference=reference,
             zone=st.settings.zone,
-            since=st.counters_since(),
+            since=since,
+            background=background,
         )
-        st.add_members(missing, facts, counters)
-        self.member_loads += len(missing)
 
     async def _whole(self, st: GuildState) -> GuildState:
         """A partial state replaced by the whole guild's, rebuilt from the store (called
@@ -562,20 +570,40 @@ class TrackingPipeline:
         return result
 
     async def _warm(self, st: GuildState) -> None:
-        """Load a partial state's remaining stored members in steps of `warm_members`, each
-        under the apply lock and between records, then call the state whole: every member
-        with stored facts has a member row, so once they are all loaded the state holds what
-        restoring the whole guild gives. Stops when the state is evicted or replaced."""
+        """Load a partial state's remaining stored members in steps of `warm_members`, then
+        call the state whole: every member with stored facts has a member row, so once they
+        are all loaded the state holds what restoring the whole guild gives. Stops when the
+        state is evicted or replaced.
+
+        A step's rows are read without the apply lock, so records go on meanwhile, and are
+        added under it: a member loaded since (by a record) is skipped, and so is every pair
+        with one (add_members); what is left cannot have changed, since a change needs one of
+        its members loaded. Only an older day brought into memory meanwhile makes the read
+        incomplete: the step is then read again."""
         guild = st.guild
         try:
             users = await self._state_store.member_ids(guild)
             step = self.warm_members
             for i in range(0, len(users), step):
-                async with self._apply_lock:
+                chunk = users[i : i + step]
+                while True:
                     if self.states.get(guild) is not st or self.closed:
                         return
-                    with untraced():  # no full collection walks the growing state
-                        await self._need(st, users[i : i + step])
+                    missing = st.missing(chunk)
+                    if not missing:
+                        break
+                    since = st.counters_since()
+                    facts, counters = await self._member_facts(st, missing, since, True)
+                    async with self._apply_lock:
+                        if self.states.get(guild) is not st or self.closed:
+                            return
+                        if st.counters_since() < since:
+                            continue
+                        missing = st.missing(missing)
+                        with untraced():  # no full collection walks the growing state
+                            st.add_members(missing, facts, counters)
+                        self.member_loads += len(missing)
+                    break
                 await asyncio.sleep(0)
             async with self._apply_lock:
                 if self.states.get(guild) is st:

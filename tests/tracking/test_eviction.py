@@ -113,7 +113,7 @@ async def _compare_lazy(lines: list[str], now: datetime, tmp: Path, tag: str) ->
     kept = await _run(lines, now, tmp / f"{tag}-kept.db", evict=False)
     loads = 0
     for every, warm in ((1, 0), (5, 0), (5, 1)):
-        lazy = await _run(lines, now, tmp / f"{tag}-lazy{every}.db", True, True, every, warm)
+        lazy = await _run(lines, now, tmp / f"{tag}-lazy{every}-{warm}.db", True, True, every, warm)
         _same(kept, lazy, lines, f"{tag} (member by member, evicted every {every}, warm {warm})")
         loads += lazy[2]
     return loads
