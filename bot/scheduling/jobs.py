@@ -24,6 +24,7 @@ from bot.reads import BoardPage, Reads, Recap
 from bot.services import Services
 from bot.services.review import QueueEntry
 from bot.services.schedule import InDoubt, JobState
+from bot.storage.sql import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ GUILD_BATCH = 200  # guilds whose reminders are read with one query
 # reminders claimed with one write, then posted: a process that stops meanwhile leaves at
 # most this many in doubt (each looked for in its channel by the next slot)
 CLAIM_GROUP = 50
+# guilds whose settings are turned into the slot's view between two yields to the event
+# loop (~8 µs each; a task waiting meanwhile may wait for two such runs)
+CONFIGS_PER_YIELD = 250
 BOARD_REFRESH = timedelta(hours=1)  # a board whose data did not change is re-read this often
 # a post in doubt whose settling failed this many times is given up (logged)
 MAX_SETTLE_TRIES = 4
@@ -310,7 +314,7 @@ class Jobs:
         served = await self.services.schedule.all()
         guilds: dict[int, DueGuild] = {}
         for index, (guild, settings, raw) in enumerate(await self.services.settings.all_configs()):
-            if index and index % 1000 == 0:
+            if index and index % CONFIGS_PER_YIELD == 0:
                 await asyncio.sleep(0)  # keep the event loop responsive in a large slot
             if not self.owns(guild):
                 continue  # another process's shard
@@ -386,7 +390,8 @@ class Jobs:
         is posted for that) and their reminders claimed in one write, each with its planned
         digest (a guild whose members chose DMs is planned after its claim: the DMs go out
         first), then per guild the posts and a confirmation. A guild with nothing at risk is
-        simply marked served. One guild's failure leaves the others' reminders alone.
+        simply marked served. One guild's failure leaves the others' reminders alone, but
+        for a database error: then the rest of its group is not posted (it is in doubt).
         Returns the guilds done."""
         schedule = self.services.schedule
         pairs_by_guild = await self.reads.at_risk_pairs(
@@ -429,6 +434,16 @@ class Jobs:
                     )
                     await schedule.claims.reminder_done(d.guild, day, sent)
                     done += 1
+                except STORE_ERRORS:
+                    # what is posted cannot be recorded: nothing more is posted on the
+                    # group's claims (left in doubt: the next slot settles each, looking in
+                    # its channel first, whichever process owns the guild then)
+                    log.exception(
+                        "reminders of guild %s could not be recorded; the rest of its claim "
+                        "group is left to the next slot",
+                        d.guild,
+                    )
+                    break
                 except Exception:
                     # left in doubt: the next slot resumes it where it stopped
                     log.exception("reminders failed for guild %s", d.guild)
