@@ -432,7 +432,7 @@ class Jobs:
                         planned=planned[d.guild],
                         now=now,
                     )
-                    await schedule.claims.reminder_done(d.guild, day, sent)
+                    await schedule.reminder_done(d.guild, day, sent)
                     done += 1
                 except STORE_ERRORS:
                     # what is posted cannot be recorded: nothing more is posted on the
@@ -455,11 +455,11 @@ class Jobs:
         """Claim the reminders (guild, day, plan) together; when that fails, one by one, so
         one guild the database refuses leaves the others' claims alone. Returns the guilds
         claimed here and those whose claim failed."""
-        repo = self.services.schedule.claims
+        schedule = self.services.schedule
         if not claims:
             return set(), set()
         try:
-            return await repo.claim_reminders(claims, claimed_us), set()
+            return await schedule.claim_reminders(claims, claimed_us), set()
         except Exception:
             if len(claims) == 1:
                 log.exception("the reminder of guild %s could not be claimed", claims[0][0])
@@ -471,7 +471,7 @@ class Jobs:
         failed: set[int] = set()
         for claim in claims:
             try:
-                won |= await repo.claim_reminders([claim], claimed_us)
+                won |= await schedule.claim_reminders([claim], claimed_us)
             except Exception:
                 log.exception("the reminder of guild %s could not be claimed", claim[0])
                 failed.add(claim[0])
@@ -586,7 +586,7 @@ class Jobs:
                     item.sent,
                     len(messages),
                 )
-        await schedule.claims.reminder_done(item.guild, day, sent)
+        await schedule.reminder_done(item.guild, day, sent)
 
     async def _settle_recap(self, item: InDoubt, due: DueGuild | None, now: datetime) -> None:
         schedule = self.services.schedule

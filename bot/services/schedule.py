@@ -51,6 +51,16 @@ class ScheduleService(Service):
     async def claim_reminder(self, guild: int, day: str, claimed_us: int) -> bool:
         return await self.claims.claim_reminder(guild, day, claimed_us)
 
+    async def claim_reminders(
+        self, claims: list[tuple[int, str, str | None]], claimed_us: int
+    ) -> set[int]:
+        """Claim several guilds' reminders (guild, day, plan) in one write; the guilds won."""
+        return await self.claims.claim_reminders(claims, claimed_us)
+
+    async def reminder_done(self, guild: int, day: str, sent: int) -> None:
+        """The reminder's last message is posted: recorded and confirmed in one write."""
+        await self.claims.reminder_done(guild, day, sent)
+
     async def serve_without_post(self, served: list[tuple[int, str]]) -> None:
         if served:
             await self.claims.serve_without_post(served)
