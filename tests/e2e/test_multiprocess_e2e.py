@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import discord
 
@@ -239,21 +240,40 @@ async def test_three_processes_six_shards_kill_9_counts_and_reminds_once(
     sender: asyncio.Task[None] | None = None
     killed_at = 0
     killed_guilds = {g for g in pairs if shard_of(g, SHARDS) in (2, 3)}
+    # kill the second process while it posts its guilds' reminders: by the sandbox, the
+    # moment it stores the 100th of them (before its answer goes back), since the batched
+    # slot posts a thousand guilds' reminders in well under a second - a poll could miss it
+    create_message = world.create_message
+    kill_at = 100
+    seen = 0
+    killed = asyncio.Event()
+
+    def create_and_kill(*args: Any, **kwargs: Any) -> Any:
+        nonlocal seen
+        msg = create_message(*args, **kwargs)
+        if (
+            not killed.is_set()
+            and msg.author_id == sandbox.bot_user_id
+            and msg.guild_id in killed_guilds
+            and msg.content.startswith(HEADING)
+        ):
+            seen += 1
+            if seen >= kill_at:
+                fleet.procs[KILLED].send_signal(signal.SIGKILL)
+                killed.set()
+        return msg
+
+    world.create_message = create_and_kill  # type: ignore[method-assign]
     try:
         for index in range(len(PROCESSES)):
             await fleet.start(index)
         await ctl.wait_for_commands(ctl.guild.id, names=("streak",), timeout=120)
         sender = asyncio.create_task(traffic(sandbox, pairs, stop, sent))
-        # kill the second process while it posts its guilds' reminders
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            posted = reminders_by_guild(sandbox)
-            killed_at = sum(posted[g] for g in killed_guilds)
-            if killed_at >= len(killed_guilds) // 3:
-                break
-            await asyncio.sleep(0.01)
-        fleet.procs[KILLED].send_signal(signal.SIGKILL)
+        await asyncio.wait_for(killed.wait(), timeout=120)
+        world.create_message = create_message  # type: ignore[method-assign]
         await fleet.procs[KILLED].wait()
+        posted = reminders_by_guild(sandbox)
+        killed_at = sum(posted[g] for g in killed_guilds)
         await asyncio.sleep(2.0)  # traffic to its guilds goes on while it is down
         await fleet.start(KILLED)
         deadline = time.monotonic() + 180
