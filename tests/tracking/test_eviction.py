@@ -160,7 +160,7 @@ async def test_worked_examples_rebuilt_off_the_loop(
     assert gc.isenabled()
 
 
-@settings(
+GENERATED = settings(
     max_examples=25,
     deadline=None,
     database=None,
@@ -170,38 +170,31 @@ async def test_worked_examples_rebuilt_off_the_loop(
         HealthCheck.function_scoped_fixture,
     ],
 )
+
+
+def _stream(stream: tuple[list[dict[str, Any]], str], compare: Any, tmp: Path) -> None:
+    import asyncio
+
+    events, now = stream
+    lines = dump_lines(events).splitlines()
+    at = datetime.fromisoformat(now.replace("Z", "+00:00"))
+    asyncio.run(compare(lines, at, tmp, "stream"))
+
+
+@GENERATED
 @given(stream=streams())
 def test_generated_streams_loaded_member_by_member(
     stream: tuple[list[dict[str, Any]], str], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    import asyncio
-
-    events, now = stream
-    lines = dump_lines(events).splitlines()
-    at = datetime.fromisoformat(now.replace("Z", "+00:00"))
-    asyncio.run(_compare_lazy(lines, at, tmp_path_factory.mktemp("lazy"), "stream"))
+    _stream(stream, _compare_lazy, tmp_path_factory.mktemp("lazy"))
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@GENERATED
 @given(stream=streams())
 def test_generated_streams_across_evictions(
     stream: tuple[list[dict[str, Any]], str], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    import asyncio
-
-    events, now = stream
-    lines = dump_lines(events).splitlines()
-    at = datetime.fromisoformat(now.replace("Z", "+00:00"))
-    asyncio.run(_compare(lines, at, tmp_path_factory.mktemp("evict"), "stream"))
+    _stream(stream, _compare, tmp_path_factory.mktemp("evict"))
 
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
