@@ -10,11 +10,12 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -23,6 +24,8 @@ from bot.storage.filecheck import DatabaseFileError, check_database_file
 from bot.storage.sql import SQLITE, Dialect, Row, SqliteDialect
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 to_us = epoch_us
@@ -82,6 +85,42 @@ def split_statements(script: str) -> list[str]:
     ):
         raise RuntimeError("migration ends with an incomplete statement")
     return statements
+
+
+# run on the connection's thread (Database._run): a statement and its cursor's whole life
+def _execute(sql: str, params: Sequence[Any], conn: sqlite3.Connection) -> int:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _executemany(sql: str, rows: Iterable[Sequence[Any]], conn: sqlite3.Connection) -> None:
+    conn.executemany(sql, rows).close()
+
+
+def _fetchall(sql: str, params: Sequence[Any], conn: sqlite3.Connection) -> list[Row]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _fetchone(sql: str, params: Sequence[Any], conn: sqlite3.Connection) -> Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        row: Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+def _fetch_many(
+    queries: Sequence[tuple[str, Sequence[Any]]], conn: sqlite3.Connection
+) -> list[list[Row]]:
+    return [_fetchall(sql, params, conn) for sql, params in queries]
 
 
 class Database:
@@ -233,25 +272,29 @@ class Database:
         async with self._write_lock:
             yield
 
+    async def _run(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        """`fn` on the connection's own thread, in one round trip there and back (aiosqlite's
+        cursor methods take one each: an execute, its fetch and its close were three, and a
+        round trip costs about as much as a small query)."""
+        # aiosqlite's own queueing (the one it uses for every call), untyped there
+        result: _T = await self.conn._execute(fn, self.conn._conn)  # type: ignore[no-untyped-call]
+        return result
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._writing():
-            cursor = await self.conn.execute(sql, params)
-            count = cursor.rowcount
-            await cursor.close()
-        return count
+            return await self._run(partial(_execute, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self._writing():
-            await self.conn.executemany(sql, rows)
+            await self._run(partial(_executemany, sql, rows))
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = await self.conn.execute(sql, params)
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return list(rows)
+        return await self._run(partial(_fetchall, sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        cursor = await self.conn.execute(sql, params)
-        row: Row | None = await cursor.fetchone()
-        await cursor.close()
-        return row
+        return await self._run(partial(_fetchone, sql, params))
+
+    async def fetch_many(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        """Several reads' rows in one round trip, read one after the other with nothing of
+        this connection's in between (a guild's restore reads its tables this way)."""
+        return await self._run(partial(_fetch_many, tuple(queries)))

@@ -335,3 +335,10 @@ class PostgresDatabase:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row: Row | None = await self._reader().fetchrow(to_numbered(sql), *params)
         return row
+
+    async def fetch_many(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        """Several reads on one connection, one after the other (as SQLite's)."""
+        if self.in_transaction and self._conn is not None:
+            return [list(await self._conn.fetch(to_numbered(q), *p)) for q, p in queries]
+        async with self.pool.acquire() as conn:
+            return [list(await conn.fetch(to_numbered(q), *p)) for q, p in queries]
