@@ -58,6 +58,7 @@ WORDS = (
     "trail coffee garden bike album movie book puzzle recipe server camera guitar"
 ).split()
 JOINED = datetime(2025, 1, 1, tzinfo=UTC)
+DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
 def guild_id(g: int) -> int:
@@ -77,7 +78,7 @@ def guild_events(g: int, members: int, per_day: int, days: int) -> Iterator[tupl
     gid = guild_id(g)
     per_conversation = 8
     out: list[tuple[int, str]] = []
-    mid = gid * 10_000_000
+    seq = 0
     for day in range(days):
         day_start = START + timedelta(days=day)
         n_conv = max(1, round(rnd.gauss(per_day / per_conversation, 1)))
@@ -90,7 +91,10 @@ def guild_events(g: int, members: int, per_day: int, days: int) -> Iterator[tupl
                 author = rnd.choice(people)
                 others = [p for p in people if p != author]
                 partner = rnd.choice(others)
-                mid += 1
+                # a snowflake, as Discord's ids: the time (ms since Discord's epoch) in the
+                # high bits, so a guild's ids grow with time
+                seq += 1
+                mid = ((int(t.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22) | (seq & 0x3FFFFF)
                 text = f"{rnd.choice(WORDS)} {rnd.choice(WORDS)} {rnd.randint(0, 999)}"
                 roll = rnd.random()
                 ref = last_by.get(partner)
@@ -187,6 +191,7 @@ async def run_guilds(db_path: str, events_path: str) -> dict[str, float]:
         "peak_rss_mb": peak_rss_mb(),
         "loads": float(getattr(pipeline, "loads", 0)),
         "evictions": float(getattr(pipeline, "evictions", 0)),
+        "budget_evictions": float(getattr(pipeline, "budget_evictions", 0)),
     }
 
 
@@ -212,6 +217,8 @@ def _cache_options(settings: Settings, clock: EventClock) -> dict[str, object]:
         options["idle_seconds"] = settings.guild_idle_seconds
         options["message_cache_bytes"] = int(settings.message_cache_mb * 1024 * 1024)
         options["clock"] = clock
+    if hasattr(settings, "guild_state_bytes"):
+        options["state_bytes"] = settings.guild_state_bytes
     return options
 
 
@@ -365,7 +372,8 @@ def main() -> None:
             print(
                 f"(a) {g} guilds: {n} events, {r['interactions']:.0f} interactions in "
                 f"{r['seconds']:.2f}s = {rate:,.0f}/s, peak RSS {r['peak_rss_mb']:.0f} MB, "
-                f"{r['loads']:.0f} state loads, {r['evictions']:.0f} evictions"
+                f"{r['loads']:.0f} state loads, {r['evictions']:.0f} evictions "
+                f"({r.get('budget_evictions', 0):.0f} over the memory bound)"
             )
         big: dict[int, dict[str, float]] = {}
         for m in bigs:
