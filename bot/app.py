@@ -150,6 +150,7 @@ class KindlingBot(commands.Bot):
             idle_seconds=self.settings.guild_idle_seconds,
             message_cache_bytes=int(self.settings.message_cache_mb * 1024 * 1024),
             lazy_members=self.settings.lazy_load_members,
+            state_bytes=self.settings.guild_state_bytes,
         )
         self.reads = Reads(self._pipeline)
         self.services = Services.create(self._pipeline, self.reads)

@@ -34,10 +34,18 @@ class Settings(BaseSettings):
     # guilds together, in MB (older ones are looked up in the database)
     guild_idle_seconds: float = Field(default=600.0, ge=0, le=7 * 86400)
     message_cache_mb: float = Field(default=32.0, ge=0.001, le=65536)
+    # the rule states in memory, all guilds together, in MB (estimated from their entries):
+    # beyond it the least recently used are evicted before they are idle, 0 = no bound
+    guild_state_mb: float = Field(default=24.0, ge=0, le=65536)
     # a guild with more stored members than this is loaded member by member as its events
     # need them, instead of all at once (its first event after a restart then waits only
     # for its own members)
     lazy_load_members: int = Field(default=5000, ge=0, le=100_000_000)
+
+    @property
+    def guild_state_bytes(self) -> int | None:
+        """GUILD_STATE_MB in bytes; None: no bound."""
+        return int(self.guild_state_mb * 1024 * 1024) or None
     retention_days: int = Field(default=90, ge=1, le=3650)
     badge_announce_seconds: float = Field(default=60.0, ge=0, le=3600)
     # a backfill that failed (a locked database, Discord errors) is tried again after this

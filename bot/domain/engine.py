@@ -126,6 +126,11 @@ class MessageMemo:
         return dropped
 
 
+# what an empty guild state weighs, in entries of GuildState.footprint (its object and its
+# two dozen empty containers)
+STATE_BASE_ENTRIES = 40
+
+
 # -- rows in their stored form (plain tuples to the database driver) -------------------------
 # times are epoch microseconds, days ISO dates in the guild's zone
 
@@ -503,6 +508,38 @@ class GuildState:
             )
         self.restore_counters(facts)
         self.loaded_days.add(day)
+
+    # -- memory -----------------------------------------------------------------------------
+    def footprint(self) -> int:
+        """How many entries this state holds in its containers, nested ones included (a fixed
+        part stands for the empty state; the message memo, bounded on its own, is left out):
+        the measure the pipeline bounds resident states by, at a measured number of bytes an
+        entry (docs/DECISIONS.md B19)."""
+        nested = (
+            sum(map(len, self.partners.values()))
+            + sum(map(len, self.badges.values()))
+            + sum(map(len, self.recent_by_author.values()))
+        )
+        flat = (
+            len(self.members)
+            + len(self.seen_keys)
+            + len(self.recent_by_author)
+            + len(self.cooldown)
+            + len(self.allowance)
+            + len(self.kudos_given)
+            + len(self.kudos_pairs)
+            + len(self.pair_cap)
+            + len(self.member_cap)
+            + len(self.directions)
+            + len(self.qualified)
+            + len(self.streaks)
+            + len(self.partners)
+            + len(self.reputation)
+            + len(self.badges)
+            + len(self.participants_seen)
+            + len(self.holding)
+        )
+        return STATE_BASE_ENTRIES + flat + nested
 
     # -- partial state (a huge guild, loaded member by member; B18) -----------------------
     @classmethod

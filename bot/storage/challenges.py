@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.domain.challenges import Challenge
 from bot.storage.database import from_us, to_us
 from bot.storage.sql import SqlDatabase
+
+
+def guild_challenge_reads(guild: int) -> list[tuple[str, Sequence[Any]]]:
+    """The reads of a guild's challenges and their participants (challenges_from_rows)."""
+    return [
+        (
+            "SELECT challenge_id, name, description, goal, target, starts, ends, multiplier, "
+            "join_required, cancelled, closed FROM challenges WHERE guild_id = ? "
+            "ORDER BY challenge_id",
+            (guild,),
+        ),
+        (
+            "SELECT challenge_id, user_id, joined_at FROM challenge_participants "
+            "WHERE guild_id = ?",
+            (guild,),
+        ),
+    ]
+
+
+def challenges_from_rows(
+    guild: int, challenge_rows: Sequence[Any], participant_rows: Sequence[Any]
+) -> list[Challenge]:
+    out: dict[int, Challenge] = {}
+    for r in challenge_rows:
+        out[int(r[0])] = Challenge(
+            guild=guild,
+            id=int(r[0]),
+            name=str(r[1]),
+            description=str(r[2]),
+            goal=str(r[3]),
+            target=int(r[4]),
+            starts=from_us(r[5]),
+            ends=from_us(r[6]),
+            multiplier=float(r[7]),
+            join_required=bool(r[8]),
+            cancelled=bool(r[9]),
+            closed=bool(r[10]),
+        )
+    for p in participant_rows:
+        ch = out.get(int(p[0]))
+        if ch is not None:
+            ch.participants[int(p[1])] = from_us(p[2])
+    return list(out.values())
 
 
 class ChallengeRepository:
@@ -89,33 +134,5 @@ class ChallengeRepository:
         )
 
     async def for_guild(self, guild_id: int) -> list[Challenge]:
-        rows = await self.db.fetchall(
-            "SELECT challenge_id, name, description, goal, target, starts, ends, multiplier, "
-            "join_required, cancelled, closed FROM challenges WHERE guild_id = ? "
-            "ORDER BY challenge_id",
-            (guild_id,),
-        )
-        out = []
-        for r in rows:
-            ch = Challenge(
-                guild=guild_id,
-                id=int(r[0]),
-                name=str(r[1]),
-                description=str(r[2]),
-                goal=str(r[3]),
-                target=int(r[4]),
-                starts=from_us(r[5]),
-                ends=from_us(r[6]),
-                multiplier=float(r[7]),
-                join_required=bool(r[8]),
-                cancelled=bool(r[9]),
-                closed=bool(r[10]),
-            )
-            for p in await self.db.fetchall(
-                "SELECT user_id, joined_at FROM challenge_participants WHERE guild_id = ? "
-                "AND challenge_id = ?",
-                (guild_id, ch.id),
-            ):
-                ch.participants[int(p[0])] = from_us(p[1])
-            out.append(ch)
-        return out
+        challenges, participants = await self.db.fetch_many(guild_challenge_reads(guild_id))
+        return challenges_from_rows(guild_id, challenges, participants)

@@ -11,21 +11,31 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.challenges import Challenge
 from bot.domain.engine import (
     COOLDOWN_HORIZON,
     FLAG_COOLDOWN_PASSED,
     DayCounters,
     GuildSnapshot,
     MemberInfo,
+    memory_window_start,
 )
+from bot.domain.guild_settings import GuildSettings
 from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.timeutil import epoch_us, from_epoch_us
+from bot.storage.challenges import challenges_from_rows, guild_challenge_reads
+from bot.storage.guilds import SETTINGS_AND_CONFIG, parse_config, parse_settings
 from bot.storage.tracking import (
     STREAK_COLUMNS,
-    _build_untraced,
-    _days_from_rows,
-    _snapshot_from_rows,
+    Query,
+    build_untraced,
+    day_reads,
+    days_from_reads,
+    days_from_rows,
     off_loop_if_big,
+    snapshot_from_reads,
+    snapshot_from_rows,
+    snapshot_reads,
 )
 
 # users per IN (…) list of a member load (well under either backend's parameter limit)
@@ -35,6 +45,7 @@ MEMBERS_PER_QUERY = 5000
 class _Reads(Protocol):
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any]: ...
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    async def fetch_many(self, queries: Sequence[Query]) -> Sequence[Sequence[Any]]: ...
 
 
 class NewestMessage(NamedTuple):
@@ -42,26 +53,82 @@ class NewestMessage(NamedTuple):
     message: int  # the highest stored message id (0: none)
 
 
+_NEWEST_MESSAGE = (
+    "SELECT (SELECT MAX(ts) FROM messages WHERE guild_id = ?), "
+    "(SELECT MAX(message_id) FROM messages WHERE guild_id = ?)"
+)
+_NEWEST_INTERACTION = "SELECT MAX(ts) FROM interactions WHERE guild_id = ?"
+_COOLDOWN_CLOCKS = (
+    "SELECT actor_id, target_id, MAX(ts) FROM interactions WHERE guild_id = ? "
+    "AND ts >= ? AND (flags & ?) = ? GROUP BY actor_id, target_id"
+)
+_RECENT_MESSAGES = (
+    "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? ORDER BY ts"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class GuildHeads:
+    """What a guild's load starts from, read in one round trip (GuildStateStore.heads)."""
+
+    settings: GuildSettings | None  # None: the guild is not stored yet
+    config: dict[str, Any]
+    challenges: list[Challenge]
+    newest_message: NewestMessage
+    newest_interaction: datetime | None
+    many_members: bool  # more stored members than the load's limit (loaded member by member)
+
+
 class GuildStateStore:
     def __init__(self, db: Any) -> None:
         self.db: _Reads = db
 
-    async def newest_message(self, guild: int) -> NewestMessage:
-        row = await self.db.fetchone(
-            "SELECT (SELECT MAX(ts) FROM messages WHERE guild_id = ?), "
-            "(SELECT MAX(message_id) FROM messages WHERE guild_id = ?)",
-            (guild, guild),
+    async def heads(self, guild: int, member_limit: int | None) -> GuildHeads:
+        """The guild's settings, configuration and challenges, its newest stored message
+        and interaction, and whether it stores more than `member_limit` members (None: not
+        asked) - everything a load needs before it reads the guild's rows."""
+        queries: list[Query] = [
+            (SETTINGS_AND_CONFIG, (guild,)),
+            (_NEWEST_MESSAGE, (guild, guild)),
+            (_NEWEST_INTERACTION, (guild,)),
+            *guild_challenge_reads(guild),
+        ]
+        if member_limit is not None:
+            queries.append(
+                ("SELECT 1 FROM members WHERE guild_id = ? LIMIT 1 OFFSET ?", (guild, member_limit))
+            )
+        stored, message, interaction, challenges, participants, *more = await self.db.fetch_many(
+            queries
         )
-        if row is None or row[0] is None:
-            return NewestMessage(None, 0)
-        return NewestMessage(from_epoch_us(int(row[0])), int(row[1] or 0))
+        return GuildHeads(
+            parse_settings(stored[0][0]) if stored else None,
+            parse_config(stored[0][1]) if stored else {},
+            challenges_from_rows(guild, challenges, participants),
+            _newest_message(message[0] if message else None),
+            _newest(interaction[0] if interaction else None),
+            bool(more and more[0]),
+        )
 
-    async def has_more_members(self, guild: int, count: int) -> bool:
-        """Does the guild have more than `count` stored members? (reads at most count + 1)"""
-        row = await self.db.fetchone(
-            "SELECT 1 FROM members WHERE guild_id = ? LIMIT 1 OFFSET ?", (guild, count)
-        )
-        return row is not None
+    async def restore_reads(
+        self, guild: int, zone: ZoneInfo, heads: GuildHeads
+    ) -> tuple[GuildSnapshot, DayCounters | None]:
+        """What GuildState.restore rebuilds the whole guild from, in one round trip: the
+        snapshot (with the cooldown clocks of the 7 days before the newest interaction), and
+        the stored facts of the days in memory (None when nothing was tracked yet; the
+        snapshot's duplicate window then comes from the newest messages)."""
+        newest = heads.newest_interaction
+        queries = snapshot_reads(guild)
+        if newest is not None:
+            queries += day_reads(guild, zone, memory_window_start(newest, zone), None)
+            since = epoch_us(newest - COOLDOWN_HORIZON)
+            queries.append(
+                (_COOLDOWN_CLOCKS, (guild, since, FLAG_COOLDOWN_PASSED, FLAG_COOLDOWN_PASSED))
+            )
+        elif heads.newest_message.ts is not None:
+            since = epoch_us(heads.newest_message.ts) - (DUPLICATE_WINDOW_SECONDS + 1) * 1_000_000
+            queries.append((_RECENT_MESSAGES, (guild, since)))
+        rows = await self.db.fetch_many(queries)
+        return await off_loop_if_big(sum(map(len, rows)), _restore_from_reads, guild, newest, rows)
 
     async def members(self, guild: int) -> dict[int, MemberInfo]:
         """Every stored member of the guild."""
@@ -71,7 +138,7 @@ class GuildStateStore:
             (guild,),
         )
         snapshot = await off_loop_if_big(
-            len(rows), _snapshot_from_rows, guild, None, rows, [], [], [], [], []
+            len(rows), snapshot_from_rows, guild, None, rows, [], [], [], [], []
         )
         return snapshot.members
 
@@ -87,12 +154,6 @@ class GuildStateStore:
             (guild, guild, guild),
         )
         return [int(r[0]) for r in rows]
-
-    async def newest_interaction(self, guild: int) -> datetime | None:
-        row = await self.db.fetchone(
-            "SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (guild,)
-        )
-        return from_epoch_us(int(row[0])) if row is not None and row[0] is not None else None
 
     async def member_facts(
         self,
@@ -124,7 +185,7 @@ class GuildStateStore:
         size = sum(len(p) for p in parts)
         if background:  # (a warm-up step: never on the event loop, whatever its size)
             return await asyncio.to_thread(
-                _build_untraced, _facts_from_rows, guild, newest, zone, since, parts
+                build_untraced, _facts_from_rows, guild, newest, zone, since, parts
             )
         return await off_loop_if_big(size, _facts_from_rows, guild, newest, zone, since, parts)
 
@@ -205,26 +266,6 @@ class GuildStateStore:
         out.extend((acts, qualified, capped))
         return out
 
-    async def recent_messages(
-        self, guild: int, newest: datetime
-    ) -> list[tuple[int, datetime, str]]:
-        """(author, ts, norm) of the messages of the duplicate window before `newest`."""
-        since = epoch_us(newest) - (DUPLICATE_WINDOW_SECONDS + 1) * 1_000_000
-        rows = await self.db.fetchall(
-            "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? ORDER BY ts",
-            (guild, since),
-        )
-        return await off_loop_if_big(len(rows), _texts_from_rows, rows)
-
-    async def cooldown_clocks(self, guild: int, since: datetime) -> dict[tuple[int, int], datetime]:
-        """The last interaction of each directed pair that passed the cooldown, from `since`."""
-        rows = await self.db.fetchall(
-            "SELECT actor_id, target_id, MAX(ts) FROM interactions WHERE guild_id = ? "
-            "AND ts >= ? AND (flags & ?) = ? GROUP BY actor_id, target_id",
-            (guild, epoch_us(since), FLAG_COOLDOWN_PASSED, FLAG_COOLDOWN_PASSED),
-        )
-        return await off_loop_if_big(len(rows), _clocks_from_rows, rows)
-
 
 def _day_start_us(day: date, zone: ZoneInfo) -> int:
     """Where a local day's rows may start: a day before its local midnight (as fetch_days
@@ -238,12 +279,12 @@ def _facts_from_rows(
     guild: int, newest: datetime | None, zone: ZoneInfo, since: date, parts: list[list[Any]]
 ) -> tuple[GuildSnapshot, DayCounters]:
     members, streaks, pairs, badges, holding, recent, acts, qualified, capped = parts
-    snapshot = _snapshot_from_rows(guild, newest, members, streaks, pairs, badges, recent, holding)
+    snapshot = snapshot_from_rows(guild, newest, members, streaks, pairs, badges, recent, holding)
     horizon_us = epoch_us(newest - COOLDOWN_HORIZON) if newest is not None else None
     clocks = _clocks_from_interactions(acts, horizon_us)
     first_us, lo = _day_start_us(since, zone), since.isoformat()
     day_rows = [r for r in acts if int(r[4]) >= first_us and str(r[5]) >= lo]
-    counters = _days_from_rows(day_rows, qualified, capped)
+    counters = days_from_rows(day_rows, qualified, capped)
     return dataclasses.replace(snapshot, cooldowns=clocks), counters
 
 
@@ -269,3 +310,25 @@ def _texts_from_rows(rows: Sequence[Any]) -> list[tuple[int, datetime, str]]:
 
 def _clocks_from_rows(rows: Sequence[Any]) -> dict[tuple[int, int], datetime]:
     return {(int(r[0]), int(r[1])): from_epoch_us(int(r[2])) for r in rows}
+
+
+def _newest_message(row: Any) -> NewestMessage:
+    if row is None or row[0] is None:
+        return NewestMessage(None, 0)
+    return NewestMessage(from_epoch_us(int(row[0])), int(row[1] or 0))
+
+
+def _newest(row: Any) -> datetime | None:
+    return from_epoch_us(int(row[0])) if row is not None and row[0] is not None else None
+
+
+def _restore_from_reads(
+    guild: int, newest: datetime | None, rows: list[Sequence[Any]]
+) -> tuple[GuildSnapshot, DayCounters | None]:
+    snapshot = snapshot_from_reads(guild, rows[:7])
+    if newest is None:
+        if len(rows) > 7:  # messages but no interaction yet: their texts count for duplicates
+            snapshot = dataclasses.replace(snapshot, recent_messages=_texts_from_rows(rows[7]))
+        return snapshot, None
+    recent = days_from_reads(rows[7:10])
+    return dataclasses.replace(snapshot, cooldowns=_clocks_from_rows(rows[10])), recent

@@ -13,14 +13,25 @@ from bot.storage.sql import SqlDatabase
 
 _CHUNK = 1000
 
+# a guild's settings and configuration, stored as JSON text (NULL: the guild is not stored)
+SETTINGS_AND_CONFIG = "SELECT settings, config FROM guilds WHERE guild_id = ?"
+
+
+def parse_settings(text: str) -> GuildSettings:
+    return settings_from_dict(json.loads(text))
+
+
+def parse_config(text: str) -> dict[str, Any]:
+    return dict(json.loads(text))
+
 
 class GuildRepository:
     def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     async def get_settings(self, guild_id: int) -> GuildSettings | None:
-        row = await self.db.fetchone("SELECT settings FROM guilds WHERE guild_id = ?", (guild_id,))
-        return settings_from_dict(json.loads(row[0])) if row else None
+        row = await self.db.fetchone(SETTINGS_AND_CONFIG, (guild_id,))
+        return parse_settings(row[0]) if row else None
 
     async def save_settings(self, guild_id: int, settings: GuildSettings) -> None:
         await self.db.execute(
@@ -58,8 +69,8 @@ class GuildRepository:
             await self.db.executemany("UPDATE guilds SET config = ? WHERE guild_id = ?", rows)
 
     async def get_config(self, guild_id: int) -> dict[str, Any]:
-        row = await self.db.fetchone("SELECT config FROM guilds WHERE guild_id = ?", (guild_id,))
-        return dict(json.loads(row[0])) if row else {}
+        row = await self.db.fetchone(SETTINGS_AND_CONFIG, (guild_id,))
+        return parse_config(row[1]) if row else {}
 
     async def save_config(self, guild_id: int, config: dict[str, Any]) -> None:
         await self.ensure(guild_id)

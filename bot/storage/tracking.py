@@ -140,11 +140,11 @@ OFF_LOOP_ROWS = 20_000
 async def off_loop_if_big(rows: int, build: Callable[..., _T], *args: Any) -> _T:
     """`build(*args)`, in a worker thread when it converts more than OFF_LOOP_ROWS rows."""
     if rows > OFF_LOOP_ROWS:
-        return await asyncio.to_thread(_build_untraced, build, *args)
+        return await asyncio.to_thread(build_untraced, build, *args)
     return build(*args)
 
 
-def _build_untraced(build: Callable[..., _T], *args: Any) -> _T:
+def build_untraced(build: Callable[..., _T], *args: Any) -> _T:
     with untraced():
         return build(*args)
 
@@ -166,7 +166,7 @@ def untraced() -> Iterator[None]:
             gc.enable()
 
 
-def _snapshot_from_rows(
+def snapshot_from_rows(
     g: int,
     newest: datetime | None,
     member_rows: Sequence[Any],
@@ -202,7 +202,7 @@ def _snapshot_from_rows(
     )
 
 
-def _days_from_rows(
+def days_from_rows(
     interaction_rows: Sequence[Any], qualified_rows: Sequence[Any], capped_rows: Sequence[Any]
 ) -> DayCounters:
     interactions = [
@@ -214,6 +214,80 @@ def _days_from_rows(
     qualified = [(int(r[0]), int(r[1]), _iso_day(r[2])) for r in qualified_rows]
     capped = [CappedAward(int(r[0]), int(r[1]), _iso_day(r[2]), int(r[3])) for r in capped_rows]
     return DayCounters(interactions, qualified, capped)
+
+
+# -- what a guild's rule state is rebuilt from: the statements, then their rows' conversion
+# (also composed with other reads into one round trip by GuildStateStore)
+Query = tuple[str, Sequence[Any]]
+
+
+def snapshot_reads(guild: int) -> list[Query]:
+    """The reads of a guild's snapshot (snapshot_from_reads turns their rows into it)."""
+    g = guild
+    window_us = (DUPLICATE_WINDOW_SECONDS + 1) * 1_000_000
+    return [
+        (
+            "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, active "
+            "FROM members WHERE guild_id = ?",
+            (g,),
+        ),
+        (f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ?", (g,)),  # noqa: S608
+        ("SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)),
+        ("SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)),
+        ("SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,)),
+        # the duplicate window before the newest interaction (nothing without one)
+        (
+            "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= "
+            "(SELECT MAX(ts) FROM interactions WHERE guild_id = ?) - ? ORDER BY ts",
+            (g, g, window_us),
+        ),
+        (
+            "SELECT user_id, since FROM review_flags WHERE guild_id = ? "
+            "AND state = 'pending' AND mode = 'hold'",
+            (g,),
+        ),
+    ]
+
+
+def snapshot_from_reads(guild: int, rows: Sequence[Sequence[Any]]) -> GuildSnapshot:
+    members, streaks, pairs, badges, latest, recent, holding = rows
+    newest = from_us(latest[0][0]) if latest and latest[0][0] is not None else None
+    return snapshot_from_rows(guild, newest, members, streaks, pairs, badges, recent, holding)
+
+
+def day_reads(guild: int, zone: ZoneInfo, first: date, last: date | None) -> list[Query]:
+    """The reads of local days first..last (open-ended when last is None)."""
+    # a day's rows lie within a day either side of its local midnight, whatever the zone
+    ts_from = to_us(datetime.combine(first, time.min, tzinfo=zone) - timedelta(days=1))
+    ts_to = (
+        to_us(datetime.combine(last, time.min, tzinfo=zone) + timedelta(days=2))
+        if last is not None
+        else 2**62
+    )
+    lo, hi = first.isoformat(), (last.isoformat() if last is not None else "9999-12-31")
+    window = (guild, ts_from, ts_to, lo, hi)
+    return [
+        (
+            "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
+            "WHERE guild_id = ? AND ts >= ? AND ts < ? AND day >= ? AND day <= ? ORDER BY ts",
+            window,
+        ),
+        (
+            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ? "
+            "AND day >= ? AND day <= ?",
+            window,
+        ),
+        (
+            "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "
+            "AND ts >= ? AND ts < ? AND day >= ? AND day <= ? AND capped = 1",
+            window,
+        ),
+    ]
+
+
+def days_from_reads(rows: Sequence[Sequence[Any]]) -> DayCounters:
+    interactions, qualified, capped = rows
+    return days_from_rows(interactions, qualified, capped)
 
 
 class TrackingStore:
@@ -367,77 +441,19 @@ class TrackingStore:
         return row is not None
 
     async def fetch_snapshot(self, guild: int) -> GuildSnapshot:
-        """What a guild's rule state is rebuilt from (GuildState.restore). The queries run on
-        the database's side (a thread for SQLite); turning a big guild's rows into the
-        snapshot runs in a worker thread too, so the event loop is not stalled meanwhile."""
-        g = guild
-        member_rows = await self.db.fetchall(
-            "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, active "
-            "FROM members WHERE guild_id = ?",
-            (g,),
-        )
-        streak_rows = await self.db.fetchall(
-            f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ?",  # noqa: S608
-            (g,),
-        )
-        pair_rows = await self.db.fetchall(
-            "SELECT DISTINCT a, b FROM pair_days WHERE guild_id = ?", (g,)
-        )
-        badge_rows = await self.db.fetchall(
-            "SELECT user_id, badge FROM member_badges WHERE guild_id = ?", (g,)
-        )
-        latest = await self.db.fetchone("SELECT MAX(ts) FROM interactions WHERE guild_id = ?", (g,))
-        newest = from_us(latest[0]) if latest is not None and latest[0] is not None else None
-        recent_rows: Sequence[Any] = []
-        if newest is not None:
-            since = to_us(newest - timedelta(seconds=DUPLICATE_WINDOW_SECONDS + 1))
-            recent_rows = await self.db.fetchall(
-                "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? "
-                "ORDER BY ts",
-                (g, since),
-            )
-        holding_rows = await self.db.fetchall(
-            "SELECT user_id, since FROM review_flags WHERE guild_id = ? "
-            "AND state = 'pending' AND mode = 'hold'",
-            (g,),
-        )
-        parts = (member_rows, streak_rows, pair_rows, badge_rows, recent_rows, holding_rows)
-        return await off_loop_if_big(
-            sum(len(rows) for rows in parts), _snapshot_from_rows, g, newest, *parts
-        )
+        """What a guild's rule state is rebuilt from (GuildState.restore), read in one round
+        trip; turning a big guild's rows into the snapshot runs in a worker thread, so the
+        event loop is not stalled meanwhile."""
+        rows = await self.db.fetch_many(snapshot_reads(guild))
+        return await off_loop_if_big(sum(map(len, rows)), snapshot_from_reads, guild, rows)
 
     async def fetch_days(
         self, guild: int, zone: ZoneInfo, first: date, last: date | None
     ) -> DayCounters:
         """The stored facts of local days first..last (open-ended when last is None):
         interactions, qualifying days and capped ledger rows."""
-        g = guild
-        # a day's rows lie within a day either side of its local midnight, whatever the zone
-        ts_from = to_us(datetime.combine(first, time.min, tzinfo=zone) - timedelta(days=1))
-        ts_to = (
-            to_us(datetime.combine(last, time.min, tzinfo=zone) + timedelta(days=2))
-            if last is not None
-            else 2**62
-        )
-        lo, hi = first.isoformat(), (last.isoformat() if last is not None else "9999-12-31")
-        window = (g, ts_from, ts_to, lo, hi)
-        interaction_rows = await self.db.fetchall(
-            "SELECT source, actor_id, target_id, kind, ts, day, flags FROM interactions "
-            "WHERE guild_id = ? AND ts >= ? AND ts < ? AND day >= ? AND day <= ? ORDER BY ts",
-            window,
-        )
-        qualified_rows = await self.db.fetchall(
-            "SELECT a, b, day FROM pair_days WHERE guild_id = ? AND ts >= ? AND ts < ? "
-            "AND day >= ? AND day <= ?",
-            window,
-        )
-        capped_rows = await self.db.fetchall(
-            "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "
-            "AND ts >= ? AND ts < ? AND day >= ? AND day <= ? AND capped = 1",
-            window,
-        )
-        parts = (interaction_rows, qualified_rows, capped_rows)
-        return await off_loop_if_big(sum(len(rows) for rows in parts), _days_from_rows, *parts)
+        rows = await self.db.fetch_many(day_reads(guild, zone, first, last))
+        return await off_loop_if_big(sum(map(len, rows)), days_from_reads, rows)
 
     # -- read models --------------------------------------------------------------------
     async def all_pair_streaks(self, guild: int) -> list[PairStreakRow]:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import time
 from collections import OrderedDict, defaultdict
@@ -38,7 +37,6 @@ from datetime import date, datetime
 from typing import Any, overload
 
 from bot.domain.engine import (
-    COOLDOWN_HORIZON,
     BadgeAward,
     Batch,
     DayCounters,
@@ -46,7 +44,6 @@ from bot.domain.engine import (
     GuildState,
     KudosOutcome,
     MemberInfo,
-    memory_window_start,
 )
 from bot.domain.errors import DomainError
 from bot.domain.guild_settings import GuildSettings
@@ -60,7 +57,7 @@ from bot.domain.interactions import (
 )
 from bot.domain.streaks import local_day
 from bot.storage.database import Database
-from bot.storage.guild_state import GuildStateStore, NewestMessage
+from bot.storage.guild_state import GuildHeads, GuildStateStore
 from bot.storage.protocols import Repositories
 from bot.storage.sql import STORE_ERRORS as STORE_ERRORS  # for cogs/tracking
 from bot.storage.sql import STORE_REFUSALS as STORE_REFUSALS
@@ -77,6 +74,12 @@ DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
 # what one remembered message costs in memory (an id, an int packing author and time, and
 # its dict slot), measured with tracemalloc
 MESSAGE_ENTRY_BYTES = 120
+# resident guild states together are kept under this many bytes: beyond it the least recently
+# used (written) ones are evicted, idle or not (B19)
+DEFAULT_STATE_BYTES = 24 * 1024 * 1024
+# what one entry of GuildState.footprint costs in memory: a state rebuilt from the store,
+# measured with tracemalloc (bench/scale.py's guilds: ~150 B; rounded up)
+STATE_ENTRY_BYTES = 160
 
 BadgeListener = Callable[[list[BadgeAward]], Any]
 ChangeListener = Callable[[int], None]
@@ -131,6 +134,7 @@ class TrackingPipeline:
         clock: Callable[[], float] = time.monotonic,
         lazy_members: int | None = DEFAULT_LAZY_MEMBERS,
         warm_members: int = DEFAULT_WARM_MEMBERS,
+        state_bytes: int | None = DEFAULT_STATE_BYTES,
     ) -> None:
         """`storage`: a backend's repositories, or an SQLite database to build them on.
         `idle_seconds` (0: never) after its last use a flushed guild's state is evicted;
@@ -138,7 +142,8 @@ class TrackingPipeline:
         (seconds) measures idleness; a guild with more than `lazy_members` stored members
         (None: never) has its state loaded member by member as its records need them, and
         the rest in the background, `warm_members` at a time between records (0: only on
-        demand), until the state is whole."""
+        demand), until the state is whole; resident states together are kept under
+        `state_bytes` (None: unbounded) by evicting the least recently used."""
         self.repos = storage if isinstance(storage, Repositories) else Repositories.sqlite(storage)
         self.db = self.repos.db
         self.store = self.repos.tracking
@@ -162,6 +167,12 @@ class TrackingPipeline:
         self.idle_seconds = idle_seconds
         self._cache_limit = max(1, message_cache_bytes // MESSAGE_ENTRY_BYTES)
         self._cached = 0  # messages in all memos
+        self._state_limit = (
+            None if state_bytes is None else max(1, state_bytes // STATE_ENTRY_BYTES)
+        )
+        self._sizes: dict[int, int] = {}  # resident guild → its footprint when last measured
+        self._size_total = 0
+        self._resized: set[int] = set()  # resident guilds used since their last measure
         self._clock = clock
         self._touched: OrderedDict[int, float] = OrderedDict()  # resident guilds, LRU first
         self._next_sweep = 0.0
@@ -173,6 +184,7 @@ class TrackingPipeline:
         self.loads = 0  # guild states built from the store
         self.member_loads = 0  # members brought into partial states
         self.evictions = 0
+        self.budget_evictions = 0  # of them, evicted to keep under state_bytes
         self.batch = Batch()
         self._apply_lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
@@ -267,57 +279,42 @@ class TrackingPipeline:
             return st
 
     async def _load(self, guild: int, lazy: bool = True) -> GuildState:
-        settings = await self._guilds.get_settings(guild)
+        # two round trips to the store: what the load starts from, then the guild's rows
+        limit = self.lazy_members if lazy else None
+        heads = await self._state_store.heads(guild, limit)
+        settings = heads.settings
         if settings is None:
             await self._guilds.ensure(guild)
             settings = GuildSettings()
-        if (
-            lazy
-            and self.lazy_members is not None
-            and await self._state_store.has_more_members(guild, self.lazy_members)
-        ):
-            return await self._load_partial(guild, settings)
-        snapshot = await self.store.fetch_snapshot(guild)
-        newest_message = await self._state_store.newest_message(guild)
-        recent = None
-        if snapshot.newest is not None:
-            first = memory_window_start(snapshot.newest, settings.zone)
-            recent = await self.store.fetch_days(guild, settings.zone, first, None)
-            clocks = await self._state_store.cooldown_clocks(
-                guild, snapshot.newest - COOLDOWN_HORIZON
-            )
-            snapshot = dataclasses.replace(snapshot, cooldowns=clocks)
-        elif newest_message.ts is not None:
-            # messages but no interaction yet: their texts still count for duplicates
-            texts = await self._state_store.recent_messages(guild, newest_message.ts)
-            snapshot = dataclasses.replace(snapshot, recent_messages=texts)
+        if heads.many_members:
+            return self._load_partial(guild, settings, heads)
+        snapshot, recent = await self._state_store.restore_reads(guild, settings.zone, heads)
         size = len(snapshot.members) + len(snapshot.streaks) + len(snapshot.partner_pairs)
         if recent is not None:
             size += len(recent.interactions) + len(recent.qualified) + len(recent.capped)
         # a huge guild's state is built in a worker thread: the event loop (other guilds,
         # the gateway's heartbeat) keeps running meanwhile
         st = await off_loop_if_big(size, GuildState.restore, guild, settings, snapshot, recent)
-        return await self._loaded(st, snapshot.newest is not None, newest_message)
+        return self._loaded(st, heads)
 
-    async def _load_partial(self, guild: int, settings: GuildSettings) -> GuildState:
+    def _load_partial(self, guild: int, settings: GuildSettings, heads: GuildHeads) -> GuildState:
         """A huge guild's state without its members: each is loaded when a record first
         needs them (_need), so the first event after a restart waits only for its own
         members, not the whole guild (B18)."""
-        newest = await self._state_store.newest_interaction(guild)
-        newest_message = await self._state_store.newest_message(guild)
+        newest, message = heads.newest_interaction, heads.newest_message
         st = GuildState.partial(guild, settings, newest)
-        self._partial_refs[guild] = (newest, newest if newest is not None else newest_message.ts)
-        return await self._loaded(st, newest is not None, newest_message)
+        self._partial_refs[guild] = (newest, newest if newest is not None else message.ts)
+        return self._loaded(st, heads)
 
-    async def _loaded(
-        self, st: GuildState, interactions: bool, newest_message: NewestMessage
-    ) -> GuildState:
+    def _loaded(self, st: GuildState, heads: GuildHeads) -> GuildState:
         guild = st.guild
-        config = await self._guilds.get_config(guild)
-        st.set_channels(config.get("channel_allow"), config.get("channel_deny"))
-        for ch in await self._challenges.for_guild(guild):
+        st.set_channels(heads.config.get("channel_allow"), heads.config.get("channel_deny"))
+        for ch in heads.challenges:
             st.challenges[ch.id] = ch
-        self._lookup_db[guild] = interactions or newest_message.ts is not None
+        newest_message = heads.newest_message
+        self._lookup_db[guild] = (
+            heads.newest_interaction is not None or newest_message.ts is not None
+        )
         self._max_message[guild] = newest_message.message
         self.loads += 1
         return st
@@ -375,6 +372,7 @@ class TrackingPipeline:
         touched = self._touched
         touched[guild] = self._clock()
         touched.move_to_end(guild)
+        self._resized.add(guild)
 
     def _dirty(self, guild: int) -> bool:
         return guild in self._unflushed or guild in self._in_flight
@@ -387,36 +385,73 @@ class TrackingPipeline:
             return self.evictions - before
 
     def _evict_idle(self, force: bool = False) -> None:
-        """Evict the states of guilds idle for idle_seconds whose records are all committed.
-        Called with the apply lock held (no record is half-applied)."""
-        if self.idle_seconds <= 0 or not self._touched:
+        """Evict the states of guilds idle for idle_seconds whose records are all committed,
+        then, while resident states hold more than state_bytes, the least recently used
+        committed ones. Called with the apply lock held (no record is half-applied)."""
+        if not self._touched:
             return
         now = self._clock()
         if not force and now < self._next_sweep:
             return
-        recheck = min(1.0, self.idle_seconds / 10)
+        recheck = min(1.0, self.idle_seconds / 10) if self.idle_seconds > 0 else 1.0
         self._next_sweep = now + recheck
-        cutoff = now - self.idle_seconds
-        idle: list[int] = []
-        waiting: list[int] = []
-        for guild, last in self._touched.items():
-            if last > cutoff:
+        if self.idle_seconds > 0:
+            cutoff = now - self.idle_seconds
+            idle: list[int] = []
+            waiting: list[int] = []
+            for guild, last in self._touched.items():
+                if last > cutoff:
+                    break
+                (waiting if self._dirty(guild) else idle).append(guild)
+            for guild in idle:
+                self._forget_state(guild)
+                self.evictions += 1
+            if waiting:
+                # idle but not written yet: written soon (see _after_apply), looked at again
+                touched = self._touched
+                for guild in waiting:
+                    touched[guild] = cutoff + recheck
+                    touched.move_to_end(guild)
+                self._flush_wanted = True
+        if self._state_limit is not None and self._evict_over_budget(self._state_limit):
+            self._flush_wanted = True  # over budget with states not written yet
+
+    def _evict_over_budget(self, limit: int) -> bool:
+        """Measure the states used since the last sweep; while all resident states hold more
+        than `limit` entries, evict the least recently used committed ones down to nine
+        tenths of it (the most recently used stays, however big). Returns whether it is
+        still over because some are not written yet."""
+        sizes = self._sizes
+        total = self._size_total
+        for guild in self._resized:
+            st = self.states.get(guild)
+            if st is not None:
+                size = st.footprint()
+                total += size - sizes.get(guild, 0)
+                sizes[guild] = size
+        self._resized.clear()
+        self._size_total = total
+        if total <= limit or not self._touched:
+            return False
+        target = limit * 9 // 10
+        newest = next(reversed(self._touched))
+        unwritten = False
+        for guild in list(self._touched):
+            if self._size_total <= target or guild == newest:
                 break
-            (waiting if self._dirty(guild) else idle).append(guild)
-        for guild in idle:
+            if self._dirty(guild):
+                unwritten = True
+                continue
             self._forget_state(guild)
             self.evictions += 1
-        if waiting:
-            # idle but not written yet: written soon (see _after_apply), looked at again then
-            touched = self._touched
-            for guild in waiting:
-                touched[guild] = cutoff + recheck
-                touched.move_to_end(guild)
-            self._flush_wanted = True
+            self.budget_evictions += 1
+        return unwritten and self._size_total > target
 
     def _forget_state(self, guild: int, keep_badges: bool = True) -> None:
         st = self.states.pop(guild, None)
         self._touched.pop(guild, None)
+        self._size_total -= self._sizes.pop(guild, 0)
+        self._resized.discard(guild)
         self._lookup_db.pop(guild, None)
         self._max_message.pop(guild, None)
         self._partial_refs.pop(guild, None)

@@ -44,6 +44,9 @@ TABLES = {
 }
 
 
+OTHER = 999_999  # a guild no stream uses
+
+
 class StepClock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -60,16 +63,22 @@ async def _run(
     lazy: bool = False,
     every: int = 1,
     warm: int = 0,
+    budget: bool = False,
 ) -> tuple[Any, Any, int]:
+    """`evict`: idle states evicted (after every `every` events); `budget` instead: never
+    idle, but resident states bounded to one entry, so every state but the one used last is
+    evicted at each sweep (a member of another guild, OTHER, is recorded after each event,
+    so the stream's own guilds are never the last used)."""
     db = await Database.open(path)
     clock = StepClock()
     pipeline = TrackingPipeline(
         db,
-        idle_seconds=1.0 if evict else 0,
+        idle_seconds=1.0 if evict and not budget else 0,
         message_cache_bytes=MESSAGE_ENTRY_BYTES if evict else 10**9,
         clock=clock,
         lazy_members=0 if lazy else None,
         warm_members=warm,
+        state_bytes=1 if budget else None,
     )
     services = Services.create(pipeline, Reads(pipeline))
     passes = ReviewPasses(services)
@@ -78,6 +87,8 @@ async def _run(
         events = list(parse_lines(lines, now))
         for i, event in enumerate(events):
             await apply_events(pipeline, [event], services, passes)
+            if budget:
+                await pipeline.submit(MemberRecord(OTHER, 1, False, None))
             if every == 1 or i % every == 0:
                 await pipeline.flush()
             if evict and i % every == 0:
@@ -85,20 +96,28 @@ async def _run(
                 evicted += await pipeline.evict_idle()
         await passes.finish(now)
         guilds = {event_guild(e) for e in events} | set(await services.settings.guild_ids())
+        guilds.discard(OTHER)
         for guild in sorted(guilds):
             for ch in await services.challenges.all(guild):
                 await services.challenges.close(ch, now)
         out = await state_json(pipeline, guilds, now)
         await pipeline.flush()
         tables = {
-            name: sorted(tuple(r) for r in await db.fetchall(f"SELECT {cols} FROM {name}"))
+            name: sorted(
+                tuple(r)
+                for r in await db.fetchall(
+                    f"SELECT {cols} FROM {name} WHERE guild_id <> ?", (OTHER,)
+                )
+            )
             for name, cols in TABLES.items()
         }
     finally:
         await pipeline.close()
         await db.close()
-    if evict and events:
+    if evict and events and not budget:
         assert evicted > 0
+    if budget and events:
+        assert pipeline.budget_evictions == evicted > 0
     return out, tables, pipeline.member_loads
 
 
@@ -106,6 +125,8 @@ async def _compare(lines: list[str], now: datetime, tmp: Path, tag: str) -> None
     kept = await _run(lines, now, tmp / f"{tag}-kept.db", evict=False)
     evicted = await _run(lines, now, tmp / f"{tag}-evicted.db", evict=True)
     _same(kept, evicted, lines, tag)
+    bounded = await _run(lines, now, tmp / f"{tag}-bounded.db", evict=True, budget=True)
+    _same(kept, bounded, lines, f"{tag} (bounded memory)")
 
 
 async def _compare_lazy(lines: list[str], now: datetime, tmp: Path, tag: str) -> int:
