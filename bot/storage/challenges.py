@@ -8,10 +8,10 @@ from typing import Any
 
 from bot.domain.challenges import Challenge
 from bot.storage.database import from_us, to_us
-from bot.storage.sql import SqlDatabase
+from bot.storage.sql import Query, SqlDatabase
 
 
-def guild_challenge_reads(guild: int) -> list[tuple[str, Sequence[Any]]]:
+def guild_challenge_reads(guild: int) -> list[Query]:
     """The reads of a guild's challenges and their participants (challenges_from_rows)."""
     return [
         (

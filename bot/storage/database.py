@@ -21,7 +21,7 @@ import aiosqlite
 
 from bot.domain.timeutil import epoch_us, from_epoch_us
 from bot.storage.filecheck import DatabaseFileError, check_database_file
-from bot.storage.sql import SQLITE, Dialect, Row, SqliteDialect
+from bot.storage.sql import SQLITE, Dialect, Query, Row, SqliteDialect
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +117,7 @@ def _fetchone(sql: str, params: Sequence[Any], conn: sqlite3.Connection) -> Row 
         cursor.close()
 
 
-def _fetch_many(
-    queries: Sequence[tuple[str, Sequence[Any]]], conn: sqlite3.Connection
-) -> list[list[Row]]:
+def _fetch_many(queries: Sequence[Query], conn: sqlite3.Connection) -> list[list[Row]]:
     return [_fetchall(sql, params, conn) for sql, params in queries]
 
 
@@ -294,7 +292,7 @@ class Database:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return await self._run(partial(_fetchone, sql, params))
 
-    async def fetch_many(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+    async def fetch_many(self, queries: Sequence[Query]) -> list[list[Row]]:
         """Several reads' rows in one round trip, read one after the other with nothing of
         this connection's in between (a guild's restore reads its tables this way)."""
         return await self._run(partial(_fetch_many, tuple(queries)))

@@ -25,9 +25,9 @@ from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.timeutil import epoch_us, from_epoch_us
 from bot.storage.challenges import challenges_from_rows, guild_challenge_reads
 from bot.storage.guilds import SETTINGS_AND_CONFIG, parse_config, parse_settings
+from bot.storage.sql import Query
 from bot.storage.tracking import (
     STREAK_COLUMNS,
-    Query,
     build_untraced,
     day_reads,
     days_from_reads,
@@ -117,18 +117,26 @@ class GuildStateStore:
         the stored facts of the days in memory (None when nothing was tracked yet; the
         snapshot's duplicate window then comes from the newest messages)."""
         newest = heads.newest_interaction
-        queries = snapshot_reads(guild)
+        snapshot = snapshot_reads(guild)
+        days: list[Query] = []
+        extra: list[Query] = []  # the cooldown clocks, or the duplicate window's messages
         if newest is not None:
-            queries += day_reads(guild, zone, memory_window_start(newest, zone), None)
+            days = day_reads(guild, zone, memory_window_start(newest, zone), None)
             since = epoch_us(newest - COOLDOWN_HORIZON)
-            queries.append(
-                (_COOLDOWN_CLOCKS, (guild, since, FLAG_COOLDOWN_PASSED, FLAG_COOLDOWN_PASSED))
-            )
+            extra = [(_COOLDOWN_CLOCKS, (guild, since, FLAG_COOLDOWN_PASSED, FLAG_COOLDOWN_PASSED))]
         elif heads.newest_message.ts is not None:
             since = epoch_us(heads.newest_message.ts) - (DUPLICATE_WINDOW_SECONDS + 1) * 1_000_000
-            queries.append((_RECENT_MESSAGES, (guild, since)))
-        rows = await self.db.fetch_many(queries)
-        return await off_loop_if_big(sum(map(len, rows)), _restore_from_reads, guild, newest, rows)
+            extra = [(_RECENT_MESSAGES, (guild, since))]
+        rows = await self.db.fetch_many([*snapshot, *days, *extra])
+        cut = len(snapshot) + len(days)
+        return await off_loop_if_big(
+            sum(map(len, rows)),
+            _restore_from_reads,
+            guild,
+            rows[: len(snapshot)],
+            rows[len(snapshot) : cut],
+            rows[cut:],
+        )
 
     async def members(self, guild: int) -> dict[int, MemberInfo]:
         """Every stored member of the guild."""
@@ -323,12 +331,15 @@ def _newest(row: Any) -> datetime | None:
 
 
 def _restore_from_reads(
-    guild: int, newest: datetime | None, rows: list[Sequence[Any]]
+    guild: int,
+    snapshot_rows: Sequence[Sequence[Any]],
+    day_rows: Sequence[Sequence[Any]],
+    extra: Sequence[Sequence[Any]],
 ) -> tuple[GuildSnapshot, DayCounters | None]:
-    snapshot = snapshot_from_reads(guild, rows[:7])
-    if newest is None:
-        if len(rows) > 7:  # messages but no interaction yet: their texts count for duplicates
-            snapshot = dataclasses.replace(snapshot, recent_messages=_texts_from_rows(rows[7]))
+    snapshot = snapshot_from_reads(guild, snapshot_rows)
+    if not day_rows:  # nothing tracked yet
+        if extra:  # messages but no interaction yet: their texts count for duplicates
+            snapshot = dataclasses.replace(snapshot, recent_messages=_texts_from_rows(extra[0]))
         return snapshot, None
-    recent = days_from_reads(rows[7:10])
-    return dataclasses.replace(snapshot, cooldowns=_clocks_from_rows(rows[10])), recent
+    recent = days_from_reads(day_rows)
+    return dataclasses.replace(snapshot, cooldowns=_clocks_from_rows(extra[0])), recent

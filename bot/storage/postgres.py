@@ -25,7 +25,7 @@ import asyncpg
 
 from bot.storage.database import BUSY_TIMEOUT_MS, latest_version, migrations
 from bot.storage.filecheck import DatabaseFileError
-from bot.storage.sql import POSTGRESQL, Dialect, PostgresDialect, Row, to_numbered
+from bot.storage.sql import POSTGRESQL, Dialect, PostgresDialect, Query, Row, to_numbered
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +336,7 @@ class PostgresDatabase:
         row: Row | None = await self._reader().fetchrow(to_numbered(sql), *params)
         return row
 
-    async def fetch_many(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+    async def fetch_many(self, queries: Sequence[Query]) -> list[list[Row]]:
         """Several reads on one connection, one after the other (as SQLite's)."""
         if self.in_transaction and self._conn is not None:
             return [list(await self._conn.fetch(to_numbered(q), *p)) for q, p in queries]

@@ -27,7 +27,7 @@ from bot.domain.points import DUPLICATE_WINDOW_SECONDS
 from bot.domain.streaks import StreakRun, run_days
 from bot.storage.database import from_us, to_us
 from bot.storage.quarantine import ROW_ERRORS, QuarantineRepository, unstorable
-from bot.storage.sql import SqlDatabase
+from bot.storage.sql import Query, SqlDatabase
 
 _INSERT_MESSAGE = (
     "INSERT INTO messages (guild_id, message_id, channel_id, author_id, ts, norm) "
@@ -218,7 +218,6 @@ def days_from_rows(
 
 # -- what a guild's rule state is rebuilt from: the statements, then their rows' conversion
 # (also composed with other reads into one round trip by GuildStateStore)
-Query = tuple[str, Sequence[Any]]
 
 
 def snapshot_reads(guild: int) -> list[Query]:
