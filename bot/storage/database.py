@@ -183,6 +183,11 @@ class Database:
     async def close(self) -> None:
         try:
             await self.conn.execute("PRAGMA optimize")
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            # statistics only: another connection writing now leaves them for the next close
+            log.warning("closing the database without PRAGMA optimize: %s", exc)
         finally:
             await self.conn.close()
 
