@@ -211,7 +211,8 @@ def peak_rss_mb() -> float:
 
 
 def _cache_options(settings: Settings, clock: EventClock) -> dict[str, object]:
-    """The pipeline's eviction settings from bot/config.py, idle time on the events' clock."""
+    """The pipeline's eviction and loading settings from bot/config.py, idle time on the
+    events' clock."""
     options: dict[str, object] = {}
     if hasattr(settings, "guild_idle_seconds"):
         options["idle_seconds"] = settings.guild_idle_seconds
@@ -219,6 +220,8 @@ def _cache_options(settings: Settings, clock: EventClock) -> dict[str, object]:
         options["clock"] = clock
     if hasattr(settings, "guild_state_bytes"):
         options["state_bytes"] = settings.guild_state_bytes
+    if hasattr(settings, "lazy_load_members"):
+        options["lazy_members"] = settings.lazy_load_members
     return options
 
 

@@ -39,8 +39,9 @@ class Settings(BaseSettings):
     guild_state_mb: float = Field(default=24.0, ge=0, le=65536)
     # a guild with more stored members than this is loaded member by member as its events
     # need them, instead of all at once (its first event after a restart then waits only
-    # for its own members)
-    lazy_load_members: int = Field(default=5000, ge=0, le=100_000_000)
+    # for its own members, and its state holds only the members its events touched); 0:
+    # every guild
+    lazy_load_members: int = Field(default=0, ge=0, le=100_000_000)
 
     @property
     def guild_state_bytes(self) -> int | None:

@@ -207,46 +207,42 @@ class GuildStateStore:
         since: date,
     ) -> list[Sequence[Any]]:
         ids = ", ".join("?" * len(users))
-        fetch = self.db.fetchall
-        out: list[Sequence[Any]] = [
-            await fetch(
+        queries: list[Query] = [
+            (
                 "SELECT user_id, bot, joined_at, left_guild, opted_out, excluded, reputation, "  # noqa: S608
                 f"active FROM members WHERE guild_id = ? AND user_id IN ({ids})",
                 (g, *users),
             ),
-            await fetch(
+            (
                 f"SELECT {STREAK_COLUMNS} FROM pair_streaks WHERE guild_id = ? "  # noqa: S608
                 f"AND a IN ({ids}) UNION SELECT {STREAK_COLUMNS} FROM pair_streaks "
                 f"WHERE guild_id = ? AND b IN ({ids})",
                 (g, *users, g, *users),
             ),
-            await fetch(
+            (
                 f"SELECT a, b FROM pair_days WHERE guild_id = ? AND a IN ({ids}) "  # noqa: S608
                 f"UNION SELECT a, b FROM pair_days WHERE guild_id = ? AND b IN ({ids})",
                 (g, *users, g, *users),
             ),
-            await fetch(
+            (
                 "SELECT user_id, badge FROM member_badges WHERE guild_id = ? "  # noqa: S608
                 f"AND user_id IN ({ids})",
                 (g, *users),
             ),
-            await fetch(
+            (
                 "SELECT user_id, since FROM review_flags WHERE guild_id = ? "  # noqa: S608
                 f"AND state = 'pending' AND mode = 'hold' AND user_id IN ({ids})",
                 (g, *users),
             ),
         ]
-        recent: Sequence[Any] = []
         if reference is not None:
-            recent = await fetch(
-                "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? "  # noqa: S608
-                f"AND author_id IN ({ids}) ORDER BY ts",
-                (g, epoch_us(reference) - (DUPLICATE_WINDOW_SECONDS + 1) * 1_000_000, *users),
+            queries.append(
+                (
+                    "SELECT author_id, ts, norm FROM messages WHERE guild_id = ? AND ts >= ? "  # noqa: S608
+                    f"AND author_id IN ({ids}) ORDER BY ts",
+                    (g, epoch_us(reference) - (DUPLICATE_WINDOW_SECONDS + 1) * 1_000_000, *users),
+                )
             )
-        out.append(recent)
-        acts: Sequence[Any] = []
-        qualified: Sequence[Any] = []
-        capped: Sequence[Any] = []
         if newest is not None:
             first_us = _day_start_us(since, zone)
             lo = since.isoformat()
@@ -254,25 +250,30 @@ class GuildStateStore:
             # one pass over the guild's interactions of those days (a member's rows are not
             # indexed by member: two more indexes on the busiest table cost every write a
             # third more, for what only a huge guild's first events after a restart read)
-            acts = await fetch(
-                "SELECT source, actor_id, target_id, kind, ts, day, flags "  # noqa: S608
-                f"FROM interactions WHERE guild_id = ? AND ts >= ? AND (actor_id IN ({ids}) "
-                f"OR target_id IN ({ids}))",
-                (g, from_us, *users, *users),
-            )
-            qualified = await fetch(
-                "SELECT a, b, day FROM pair_days WHERE guild_id = ? "  # noqa: S608
-                f"AND a IN ({ids}) AND ts >= ? AND day >= ? UNION SELECT a, b, day "
-                f"FROM pair_days WHERE guild_id = ? AND b IN ({ids}) AND ts >= ? AND day >= ?",
-                (g, *users, first_us, lo, g, *users, first_us, lo),
-            )
-            capped = await fetch(
-                "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "  # noqa: S608
-                f"AND user_id IN ({ids}) AND ts >= ? AND day >= ? AND capped = 1",
-                (g, *users, first_us, lo),
-            )
-        out.extend((acts, qualified, capped))
-        return out
+            queries += [
+                (
+                    "SELECT source, actor_id, target_id, kind, ts, day, flags "  # noqa: S608
+                    f"FROM interactions WHERE guild_id = ? AND ts >= ? AND (actor_id IN ({ids}) "
+                    f"OR target_id IN ({ids}))",
+                    (g, from_us, *users, *users),
+                ),
+                (
+                    "SELECT a, b, day FROM pair_days WHERE guild_id = ? "  # noqa: S608
+                    f"AND a IN ({ids}) AND ts >= ? AND day >= ? UNION SELECT a, b, day "
+                    f"FROM pair_days WHERE guild_id = ? AND b IN ({ids}) AND ts >= ? AND day >= ?",
+                    (g, *users, first_us, lo, g, *users, first_us, lo),
+                ),
+                (
+                    "SELECT user_id, partner_id, day, delta FROM ledger WHERE guild_id = ? "  # noqa: S608
+                    f"AND user_id IN ({ids}) AND ts >= ? AND day >= ? AND capped = 1",
+                    (g, *users, first_us, lo),
+                ),
+            ]
+        # one round trip for all of them
+        rows = list(await self.db.fetch_many(queries))
+        recent: Sequence[Any] = rows.pop(5) if reference is not None else []
+        days: list[Sequence[Any]] = rows[5:] if newest is not None else [[], [], []]
+        return [*rows[:5], recent, *days]
 
 
 def _day_start_us(day: date, zone: ZoneInfo) -> int:

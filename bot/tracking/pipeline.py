@@ -66,10 +66,12 @@ from bot.storage.tracking import off_loop_if_big, untraced
 log = logging.getLogger(__name__)
 
 DEFAULT_IDLE_SECONDS = 600.0
-# a guild with more stored members than this is loaded member by member, on demand (B18)
-DEFAULT_LAZY_MEMBERS = 5000
-# members loaded at a time by the background warm-up of such a guild (one short step each)
-DEFAULT_WARM_MEMBERS = 1000
+# a guild with more stored members than this is loaded member by member, on demand (B18):
+# every guild, so a state holds only the members its events since the load touched (B20)
+DEFAULT_LAZY_MEMBERS = 0
+# members loaded at a time by a background warm-up of such a guild to the whole (one short
+# step each); 0: none, members are only loaded on demand (B20)
+DEFAULT_WARM_MEMBERS = 0
 DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
 # what one remembered message costs in memory (an id, an int packing author and time, and
 # its dict slot), measured with tracemalloc
