@@ -77,36 +77,43 @@ class GuildHeads:
     newest_message: NewestMessage
     newest_interaction: datetime | None
     many_members: bool  # more stored members than the load's limit (loaded member by member)
+    huge: bool = False  # more stored members than the warm-up's limit (warmed to the whole)
 
 
 class GuildStateStore:
     def __init__(self, db: Any) -> None:
         self.db: _Reads = db
 
-    async def heads(self, guild: int, member_limit: int | None) -> GuildHeads:
+    async def heads(
+        self, guild: int, member_limit: int | None, warm_limit: int | None = None
+    ) -> GuildHeads:
         """The guild's settings, configuration and challenges, its newest stored message
-        and interaction, and whether it stores more than `member_limit` members (None: not
-        asked) - everything a load needs before it reads the guild's rows."""
+        and interaction, and whether it stores more than `member_limit` members and more
+        than `warm_limit` (None: not asked) - everything a load needs before it reads the
+        guild's rows."""
         queries: list[Query] = [
             (SETTINGS_AND_CONFIG, (guild,)),
             (_NEWEST_MESSAGE, (guild, guild)),
             (_NEWEST_INTERACTION, (guild,)),
             *guild_challenge_reads(guild),
         ]
-        if member_limit is not None:
-            queries.append(
-                ("SELECT 1 FROM members WHERE guild_id = ? LIMIT 1 OFFSET ?", (guild, member_limit))
-            )
+        limits = [limit for limit in (member_limit, warm_limit) if limit is not None]
+        queries += [
+            ("SELECT 1 FROM members WHERE guild_id = ? LIMIT 1 OFFSET ?", (guild, limit))
+            for limit in limits
+        ]
         stored, message, interaction, challenges, participants, *more = await self.db.fetch_many(
             queries
         )
+        beyond = dict(zip(limits, (bool(rows) for rows in more), strict=True))
         return GuildHeads(
             parse_settings(stored[0][0]) if stored else None,
             parse_config(stored[0][1]) if stored else {},
             challenges_from_rows(guild, challenges, participants),
             _newest_message(message[0] if message else None),
             _newest(interaction[0] if interaction else None),
-            bool(more and more[0]),
+            member_limit is not None and beyond[member_limit],
+            warm_limit is not None and beyond[warm_limit],
         )
 
     async def restore_reads(

@@ -69,9 +69,11 @@ DEFAULT_IDLE_SECONDS = 600.0
 # a guild with more stored members than this is loaded member by member, on demand (B18):
 # every guild, so a state holds only the members its events since the load touched (B20)
 DEFAULT_LAZY_MEMBERS = 0
-# members loaded at a time by a background warm-up of such a guild to the whole (one short
-# step each); 0: none, members are only loaded on demand (B20)
-DEFAULT_WARM_MEMBERS = 0
+# a guild loaded member by member with more stored members than this is then warmed to the
+# whole in the background (B18), the others only ever load on demand (B20)
+DEFAULT_WARM_ABOVE = 5000
+# members loaded at a time by that warm-up (one short step each)
+DEFAULT_WARM_MEMBERS = 1000
 DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
 # what one remembered message costs in memory (an id, an int packing author and time, and
 # its dict slot), measured with tracemalloc
@@ -137,14 +139,16 @@ class TrackingPipeline:
         lazy_members: int | None = DEFAULT_LAZY_MEMBERS,
         warm_members: int = DEFAULT_WARM_MEMBERS,
         state_bytes: int | None = DEFAULT_STATE_BYTES,
+        warm_above: int | None = DEFAULT_WARM_ABOVE,
     ) -> None:
         """`storage`: a backend's repositories, or an SQLite database to build them on.
         `idle_seconds` (0: never) after its last use a flushed guild's state is evicted;
         `message_cache_bytes` bounds the message memos of all guilds together; `clock`
         (seconds) measures idleness; a guild with more than `lazy_members` stored members
-        (None: never) has its state loaded member by member as its records need them, and
-        the rest in the background, `warm_members` at a time between records (0: only on
-        demand), until the state is whole; resident states together are kept under
+        (None: never) has its state loaded member by member as its records need them, and,
+        with more than `warm_above` (None: never), the rest in the background,
+        `warm_members` at a time between records (0: only on demand), until the state is
+        whole; resident states together are kept under
         `state_bytes` (None: unbounded) by evicting the least recently used."""
         self.repos = storage if isinstance(storage, Repositories) else Repositories.sqlite(storage)
         self.db = self.repos.db
@@ -162,6 +166,8 @@ class TrackingPipeline:
         self._state_store = GuildStateStore(self.db)
         self.lazy_members = lazy_members
         self.warm_members = warm_members
+        self.warm_above = warm_above
+        self._to_warm: set[int] = set()  # partial states of guilds above warm_above
         self._warming: dict[int, asyncio.Task[None]] = {}
         # per partial (member by member) state: the newest stored interaction and the
         # reference time of the duplicate window when it was built (see _need)
@@ -283,7 +289,7 @@ class TrackingPipeline:
     async def _load(self, guild: int, lazy: bool = True) -> GuildState:
         # two round trips to the store: what the load starts from, then the guild's rows
         limit = self.lazy_members if lazy else None
-        heads = await self._state_store.heads(guild, limit)
+        heads = await self._state_store.heads(guild, limit, self.warm_above if lazy else None)
         settings = heads.settings
         if settings is None:
             await self._guilds.ensure(guild)
@@ -306,6 +312,8 @@ class TrackingPipeline:
         newest, message = heads.newest_interaction, heads.newest_message
         st = GuildState.partial(guild, settings, newest)
         self._partial_refs[guild] = (newest, newest if newest is not None else message.ts)
+        if heads.huge:
+            self._to_warm.add(guild)
         return self._loaded(st, heads)
 
     def _loaded(self, st: GuildState, heads: GuildHeads) -> GuildState:
@@ -457,6 +465,7 @@ class TrackingPipeline:
         self._lookup_db.pop(guild, None)
         self._max_message.pop(guild, None)
         self._partial_refs.pop(guild, None)
+        self._to_warm.discard(guild)
         if st is not None:
             self._cached -= len(st.messages)
             if keep_badges and st.new_badges:
@@ -596,7 +605,7 @@ class TrackingPipeline:
                 await self.store.forget_message_text(rec.guild, rec.message)
                 return None
         await self._after_apply()
-        if self.warm_members > 0 and rec.guild not in self._warming:
+        if self.warm_members > 0 and rec.guild in self._to_warm and rec.guild not in self._warming:
             partial = self.states.get(rec.guild)
             if partial is not None and partial.loaded is not None and not self.closed:
                 # started once the record that built the state is applied, so the warm-up's
@@ -646,6 +655,7 @@ class TrackingPipeline:
                 if self.states.get(guild) is st:
                     st.loaded = None
                     self._partial_refs.pop(guild, None)
+                    self._to_warm.discard(guild)
         except STORE_ERRORS as exc:  # stays partial: its members still load on demand
             log.warning("loading guild %s in the background stopped: %s", guild, exc)
         finally:

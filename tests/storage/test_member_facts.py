@@ -130,7 +130,7 @@ async def test_the_rest_of_the_guild_is_loaded_in_the_background(repos: Reposito
     between records, then is whole: the same as restoring the whole guild."""
     await _seed(repos)
     full = await TrackingPipeline(repos, lazy_members=None).state(G)
-    lazy = TrackingPipeline(repos, lazy_members=5, warm_members=2)
+    lazy = TrackingPipeline(repos, lazy_members=5, warm_members=2, warm_above=5)
     at = T0 + timedelta(days=5)
     await lazy.submit(MessageRecord(G, 9, 10**9, at, 3, "back again <@4>", None, (4,)))
     st = await lazy.state(G)
@@ -153,3 +153,23 @@ async def test_the_rest_of_the_guild_is_loaded_in_the_background(repos: Reposito
     assert counted(st) == counted(expected)
     assert counted(expected) != counted(full)  # the record counted
     await lazy.close()
+
+
+async def test_a_guild_not_above_the_warm_up_limit_loads_only_on_demand(
+    repos: Repositories,
+) -> None:
+    """A partial state of a guild with no more stored members than `warm_above` is never
+    warmed to the whole (B20): it holds the members its records touched, and stays exact."""
+    await _seed(repos)
+    lazy = TrackingPipeline(repos, lazy_members=0, warm_members=2, warm_above=len(USERS))
+    at = T0 + timedelta(days=5)
+    await lazy.submit(MessageRecord(G, 9, 10**9, at, 3, "back again <@4>", None, (4,)))
+    await asyncio.sleep(0.05)
+    st = await lazy.state(G)
+    assert not lazy._warming
+    assert st.loaded == {3, 4}
+    assert lazy.member_loads == 2
+    await lazy.flush()
+    whole = await TrackingPipeline(repos, lazy_members=None).state(G)
+    assert st.streaks.get((3, 4)) == whole.streaks.get((3, 4))
+    assert st.reputation.get(3, 0) == whole.reputation.get(3, 0)

@@ -78,6 +78,7 @@ async def _run(
         clock=clock,
         lazy_members=0 if lazy else None,
         warm_members=warm,
+        warm_above=0,
         state_bytes=1 if budget else None,
     )
     services = Services.create(pipeline, Reads(pipeline))
