@@ -254,15 +254,14 @@ class GuildStateStore:
             first_us = _day_start_us(since, zone)
             lo = since.isoformat()
             from_us = min(first_us, epoch_us(newest - COOLDOWN_HORIZON))
-            # one pass over the guild's interactions of those days (a member's rows are not
-            # indexed by member: two more indexes on the busiest table cost every write a
-            # third more, for what only a huge guild's first events after a restart read)
+            # the members' own interactions of those days, by the member indexes (017)
             queries += [
                 (
                     "SELECT source, actor_id, target_id, kind, ts, day, flags "  # noqa: S608
-                    f"FROM interactions WHERE guild_id = ? AND ts >= ? AND (actor_id IN ({ids}) "
-                    f"OR target_id IN ({ids}))",
-                    (g, from_us, *users, *users),
+                    f"FROM interactions WHERE guild_id = ? AND actor_id IN ({ids}) AND ts >= ? "
+                    "UNION SELECT source, actor_id, target_id, kind, ts, day, flags "
+                    f"FROM interactions WHERE guild_id = ? AND target_id IN ({ids}) AND ts >= ?",
+                    (g, *users, from_us, g, *users, from_us),
                 ),
                 (
                     "SELECT a, b, day FROM pair_days WHERE guild_id = ? "  # noqa: S608

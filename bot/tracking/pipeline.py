@@ -70,8 +70,9 @@ DEFAULT_IDLE_SECONDS = 600.0
 # every guild, so a state holds only the members its events since the load touched (B20)
 DEFAULT_LAZY_MEMBERS = 0
 # a guild loaded member by member with more stored members than this is then warmed to the
-# whole in the background (B18), the others only ever load on demand (B20)
-DEFAULT_WARM_ABOVE = 5000
+# whole in the background (B18); None: none is, members only ever load on demand (B20: a
+# member's load reads just their rows, by the member indexes of migration 017)
+DEFAULT_WARM_ABOVE: int | None = None
 # members loaded at a time by that warm-up (one short step each)
 DEFAULT_WARM_MEMBERS = 1000
 DEFAULT_MESSAGE_CACHE_BYTES = 32 * 1024 * 1024
