@@ -154,10 +154,11 @@ def build_digest(
     A big guild's digest is hundreds of thousands of small objects that hold no cycles: the
     cyclic garbage collector is paused while they are built (it would otherwise walk them,
     and everything else alive, again and again)."""
+    new = tuple.__new__  # what ReminderEntry(...) calls, without its Python-level __new__
     with _gc_paused():
         return split_digest(
             [
-                ReminderEntry(a, b, current, freezes, day_ends, (a, b))
+                new(ReminderEntry, (a, b, current, freezes, day_ends, (a, b)))
                 for a, b, current, freezes in pairs
             ]
         )

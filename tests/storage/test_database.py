@@ -141,3 +141,25 @@ async def test_a_cancelled_transaction_leaves_the_connection_usable(
         assert [r[0] for r in rows] == [2]
     finally:
         await db.close()
+
+
+async def test_reminder_preferences_are_read_from_their_partial_index(tmp_path: Path) -> None:
+    """A reminder slot reads who skips the channel digest for each due guild: through
+    migration 018's partial index, not a walk over every member of the guild."""
+    from bot.storage.members import MemberRepository
+
+    db = await Database.open(tmp_path / "k.db")
+    try:
+        seen: list[str] = []
+        fetchall = db.fetchall
+
+        async def explained(sql: str, params: object = ()) -> object:
+            if "FROM members" in sql:
+                seen.extend(str(r[3]) for r in await fetchall(f"EXPLAIN QUERY PLAN {sql}", params))
+            return await fetchall(sql, params)
+
+        db.fetchall = explained  # type: ignore[method-assign,assignment]
+        await MemberRepository(db).reminder_prefs([1, 2])
+        assert seen and all("members_not_default_reminder" in step for step in seen), seen
+    finally:
+        await db.close()

@@ -256,6 +256,12 @@ async def test_reminder_prefs_maps_who_skips_the_channel_reminder(repos: Reposit
     assert await m.reminder_prefs([G]) == expected_g
     assert await m.reminder_prefs([G, H]) == {**expected_g, (H, 1): "dm"}
     assert await m.reminder_prefs([]) == {}
+    # back to every default: no longer listed (the partial index of migration 018 follows)
+    await m.set_preference(G, 2, "notify", "channel")
+    await m.set_flag(G, 5, "excluded", False)
+    await m.set_preference(G, 6, "visibility", "public")
+    expected_g = {k: v for k, v in expected_g.items() if k not in {(G, 2), (G, 5), (G, 6)}}
+    assert await m.reminder_prefs([G]) == expected_g
 
 
 # -- streaks ---------------------------------------------------------------------------------
