@@ -16,8 +16,8 @@
     qualifying days, badges, and a week of interactions (N/2 a day) is stored; then the
     pipeline is "restarted" (a new pipeline on the same file) and one message in that guild is
     submitted: the time until it is applied, then the time until any background loading of
-    the rest of the guild is done (none by default: members load on
-    demand, DECISIONS B20), and the longest event-loop stall until then (a 5 ms ticker).
+    the rest of the guild is done (none by default: members load on demand, DECISIONS B20),
+    and the longest event-loop stall until then (a 5 ms ticker).
 
 Last line:
   scale rss_mb_10k_guilds=… rss_ratio_10k_vs_100=… ingest_ratio_10k_vs_100=…
